@@ -1,0 +1,49 @@
+"""Fixtures shared by every test: sandboxes on free loopback ports, and clients for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from sandbox.config import Limits, SandboxConfig
+from sandbox.server import SandboxServer
+
+UNLIMITED = Limits(enabled=False)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """One sandbox for the whole run, rate limits off, default volumes: for behaviour that is not pacing."""
+    with SandboxServer(SandboxConfig(limits=UNLIMITED)) as server:
+        yield server
+
+
+@pytest.fixture
+def start_sandbox() -> Iterator[Callable[..., SandboxServer]]:
+    """A private sandbox with its own settings (limits, volumes, clock), stopped when the test ends."""
+    servers: list[SandboxServer] = []
+
+    def start(config: SandboxConfig | None = None) -> SandboxServer:
+        server = SandboxServer(config or SandboxConfig(limits=UNLIMITED)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def grant(server: SandboxServer, mall_id: str, scopes: list[str] | None = None) -> dict:
+    """A fresh OAuth grant through the control API (the browser step is tested on its own)."""
+    body = {} if scopes is None else {"scopes": scopes}
+    response = httpx.post(f"{server.url}/__sandbox__/malls/{mall_id}/grant", json=body)
+    response.raise_for_status()
+    return response.json()
+
+
+def admin_client(server: SandboxServer, mall_id: str, scopes: list[str] | None = None) -> httpx.Client:
+    token = grant(server, mall_id, scopes)["access_token"]
+    return httpx.Client(base_url=server.mall_url(mall_id), headers={"Authorization": f"Bearer {token}"},
+                        timeout=30)
