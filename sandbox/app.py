@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from starlette.applications import Starlette
@@ -135,7 +135,10 @@ class Sandbox:
 
     def set_live(self, rates: LiveRates, mall_id: str | None = None) -> None:
         with self._lock:
-            targets = [self._malls[mall_id]] if mall_id and mall_id in self._malls else list(self._malls.values())
+            if mall_id is None:
+                targets = list(self._malls.values())
+            else:
+                targets = [self._malls[mall_id]] if mall_id in self._malls else []
             if mall_id is None:
                 self.live = rates
                 self.dcollection.edits_per_hour = rates.dcollection_edits_per_hour
@@ -150,6 +153,11 @@ class Sandbox:
 def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The urlencoded body of an OAuth call (the only form the OAuth endpoints take)."""
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
 
 
 async def apply_fault(fault: Fault, body: bytes, headers: dict[str, str]) -> Response:
@@ -259,7 +267,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
             if credentials is None:
                 raise OAuthError(401, "invalid_client", "Authorization: Basic base64(client_id:client_secret) is required.")
             sandbox.oauth.check_client(*credentials)
-            form = await request.form()
+            form = await _form(request)
             grant_type = form.get("grant_type")
             if grant_type == "authorization_code":
                 body = sandbox.oauth.exchange_code(mall_id, str(form.get("code", "")), str(form.get("redirect_uri", "")))
@@ -282,7 +290,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
             if credentials is None:
                 raise OAuthError(401, "invalid_client", "Authorization: Basic base64(client_id:client_secret) is required.")
             sandbox.oauth.check_client(*credentials)
-            form = await request.form()
+            form = await _form(request)
             sandbox.oauth.revoke(mall_id, str(form.get("token", "")))
         except OAuthError as exc:
             return ApiError(exc.status, exc.message, more_info={"error": exc.code}).response()

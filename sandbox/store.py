@@ -142,7 +142,9 @@ class MallStore:
             else:
                 n_variants = rng.choice((1, 1, 1, 2, 3, 4, 6, 8, 10, 12))
             created = int(created)
-            updated = int(min(self.anchor - 60, created + rng.expovariate(1 / (20 * DAY))))
+            updated = int(created + rng.expovariate(1 / (20 * DAY)))
+            if updated > self.anchor - 60:
+                updated = int(rng.uniform(created, self.anchor - 60))
             if i in same_second:
                 updated = bulk_day + 7  # one bulk edit: many products share this exact second
             elif rng.random() < v.bulk_edit_fraction and created < bulk_day:
@@ -183,8 +185,9 @@ class MallStore:
         times = sorted(int(rng.uniform(start, self.anchor - 3600)) for _ in range(v.customers))
         # A bulk member import: many members joining in one second.
         cluster_at = self.anchor - 200 * DAY + 3 * 3600
-        for i in range(min(v.same_second_rows, len(times))):
-            times[len(times) // 3 + i] = cluster_at
+        first = len(times) // 3
+        for i in range(min(v.same_second_rows, len(times) - first)):
+            times[first + i] = cluster_at
         times.sort()
         for created in times:
             self._add_customer(rng, created)
