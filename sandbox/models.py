@@ -161,6 +161,7 @@ class MallContext:
     shops: dict[int, Shop]
     categories: dict[int, Category]
     products: dict[int, Product]
+    customers: dict[str, Customer]
 
     def rng(self, *parts: object) -> random.Random:
         """A generator seeded by (seed, mall, parts): the same record renders the same way every time."""

@@ -91,7 +91,8 @@ class MallStore:
         # (shop_no, date_type) -> parallel sorted lists of event times and order positions
         self._times: dict[tuple[int, str], list[int]] = {}
         self._rows: dict[tuple[int, str], list[int]] = {}
-        self.ctx = MallContext(mall_id, seed, {s.shop_no: s for s in SHOPS}, self.categories, self.products)
+        self.ctx = MallContext(mall_id, seed, {s.shop_no: s for s in SHOPS}, self.categories, self.products,
+                               self.customer_ids)
         self._generate()
 
     # ---- reading -----------------------------------------------------------------------------------------

@@ -582,7 +582,7 @@ def front_product(p: Product, ctx: MallContext, shop_no: int) -> dict:
 
 
 @lru_cache(maxsize=4096)
-def _option_grid(product_no: int, n_variants: int, option_names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+def option_grid(product_no: int, n_variants: int, option_names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     """For each option name, the values this product uses; their combinations cover n_variants distinctly.
 
     Value counts grow evenly (6 variants of 색상×사이즈 → 3 colours × 2 sizes) from a window of each pool that
@@ -612,7 +612,7 @@ def _variant_options(p: Product, index: int) -> list[dict]:
         return []
     names = p.option_names or ("옵션",)
     out = []
-    for name, values in zip(names, _option_grid(p.product_no, p.n_variants, names)):
+    for name, values in zip(names, option_grid(p.product_no, p.n_variants, names)):
         index, digit = divmod(index, len(values))
         out.append({"name": name, "value": values[digit]})
     return out
@@ -725,7 +725,7 @@ def _embed_options(p: Product, ctx: MallContext, shop_no: int) -> dict:
     """products-options property list; option values are the ones the variants combine."""
     has_option = p.n_variants > 1
     names = (p.option_names or ("옵션",)) if has_option else ()
-    grid = _option_grid(p.product_no, p.n_variants, names) if has_option else ()
+    grid = option_grid(p.product_no, p.n_variants, names) if has_option else ()
     return {
         "shop_no": shop_no,
         "product_no": p.product_no,

@@ -118,7 +118,7 @@ def ctx() -> MallContext:
         40: Category(40, 4, 30, "크롭", (27, 28, 30, 40), ("아우터", "자켓", "데님자켓", "크롭"), 3, False, False),
     }
     products = {p.product_no: p for p in (ORDINARY, NUMERIC_MONEY, NO_OPTIONS, BIG, *SPREAD)}
-    return MallContext("sandboxmall", 24, shops, categories, products)
+    return MallContext("sandboxmall", 24, shops, categories, products, {})
 
 
 # --- (a) shapes ------------------------------------------------------------------------------------------------
