@@ -26,3 +26,6 @@ sandbox: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.duckdb
+
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks.sandbox_speed
