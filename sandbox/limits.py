@@ -98,7 +98,7 @@ class UsageQuota:
             excess = len(self.log) - self.calls
             leaving = self.log[excess][0]
             headers["X-Cafe24-Call-Remain"] = str(max(1, math.ceil(leaving + self.window - now)))
-            blocked = True
+            blocked = len(self.log) > self.calls  # the quota's last call itself still goes through
         if time_usage >= 100.0:
             headers["X-Cafe24-Time-Remain"] = str(max(1, math.ceil(self.log[0][0] + self.window - now)))
             blocked = True
