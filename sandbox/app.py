@@ -7,6 +7,7 @@ the token and its scopes (401/403), the version header, injected faults, then th
 from __future__ import annotations
 
 import asyncio
+from email.utils import formatdate
 import re
 import threading
 import time
@@ -197,7 +198,9 @@ def create_app(sandbox: Sandbox) -> Starlette:
         async def endpoint(request: Request) -> Response:
             mall_id = request.path_params.pop("mall_id")
             limits, quota = sandbox.limiter.admin(f"{mall_id}:front" if scope is None else mall_id)
-            headers = dict(limits.headers)
+            # The Date header tells the sandbox clock, so a client that takes "now" from the server stays
+            # right when a test has advanced that clock.
+            headers = {**limits.headers, "Date": formatdate(sandbox.clock.now(), usegmt=True)}
             fault = None
             started = time.perf_counter()
             try:

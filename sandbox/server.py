@@ -25,7 +25,7 @@ class SandboxServer:
         self.port = self._socket.getsockname()[1]
         self._server = uvicorn.Server(uvicorn.Config(
             create_app(self.sandbox), log_level="warning", access_log=False, lifespan="off",
-            timeout_keep_alive=30,
+            timeout_keep_alive=30, date_header=False,
         ))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
                                         name="cafe24-sandbox", daemon=True)

@@ -1,0 +1,185 @@
+"""The OAuth grant of each mall and where it lives between runs.
+
+Cafe24 kills a refresh token the moment it is used, so the new one is written to disk (atomically, fsynced,
+mode 0600) before the new access token is used, under a lock that overlapping cron runs share. The grant is
+never kept only in dlt state: dlt rolls state back when a run fails, and the old token is dead by then.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pendulum
+from filelock import FileLock
+
+from .errors import Cafe24AuthError, Cafe24Error, redact
+from .settings import KST, REFRESH_AHEAD_SECONDS
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    client_id: str
+    client_secret: str = field(repr=False)
+
+    def basic_header(self) -> str:
+        pair = f"{self.client_id}:{self.client_secret}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One mall's tokens. Tokens never appear in repr(), logs or exception text."""
+
+    mall_id: str
+    access_token: str = field(repr=False)
+    expires_at: float  # epoch seconds
+    refresh_token: str = field(repr=False)
+    refresh_token_expires_at: float
+    scopes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_response(cls, body: dict[str, Any]) -> "Grant":
+        return cls(
+            mall_id=body["mall_id"],
+            access_token=body["access_token"],
+            expires_at=_kst_epoch(body["expires_at"]),
+            refresh_token=body["refresh_token"],
+            refresh_token_expires_at=_kst_epoch(body["refresh_token_expires_at"]),
+            scopes=tuple(body.get("scopes") or ()),
+        )
+
+    def fresh(self, now: float | None = None) -> bool:
+        return (now or time.time()) < self.expires_at - REFRESH_AHEAD_SECONDS
+
+
+def _kst_epoch(text: str) -> float:
+    """Token timestamps are KST wall time without an offset ("2021-03-01T14:00:00.000")."""
+    return pendulum.parse(text, tz=KST).timestamp()
+
+
+class TokenStore:
+    """One JSON file per mall in a private directory; each write replaces the file atomically."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory).expanduser()
+
+    def _path(self, mall_id: str) -> Path:
+        return self.directory / f"{mall_id}.json"
+
+    def lock(self, mall_id: str, timeout: float = 120) -> FileLock:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return FileLock(str(self._path(mall_id)) + ".lock", timeout=timeout)
+
+    def read(self, mall_id: str) -> Grant | None:
+        try:
+            data = json.loads(self._path(mall_id).read_text())
+        except FileNotFoundError:
+            return None
+        except ValueError as exc:
+            raise Cafe24AuthError(mall_id, f"The token store file {self._path(mall_id)} is not valid JSON "
+                                           f"({exc.__class__.__name__}); run the auth command again.") from None
+        data["scopes"] = tuple(data.get("scopes") or ())
+        return Grant(**data)
+
+    def write(self, grant: Grant) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = self._path(grant.mall_id)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{grant.mall_id}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump({**asdict(grant), "scopes": list(grant.scopes)}, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+class TokenManager:
+    """Hands out a valid access token for one mall, refreshing it ahead of expiry and once on a 401."""
+
+    def __init__(self, mall_id: str, oauth_url: str, app: AppCredentials, store: TokenStore,
+                 http: httpx.Client, bootstrap_refresh_token: str | None = None) -> None:
+        self.mall_id = mall_id
+        self.oauth_url = oauth_url  # .../api/v2/oauth
+        self.app = app
+        self.store = store
+        self.http = http
+        self.bootstrap_refresh_token = bootstrap_refresh_token
+        self._grant: Grant | None = None
+
+    def access_token(self) -> str:
+        grant = self._grant or self.store.read(self.mall_id)
+        if grant is None or not grant.fresh():
+            grant = self.refresh(rejected=None)
+        self._grant = grant
+        return grant.access_token
+
+    def refresh(self, rejected: str | None) -> Grant:
+        """Refresh under the store's lock. If another process already rotated the grant, use its result."""
+        with self.store.lock(self.mall_id):
+            stored = self.store.read(self.mall_id)
+            if stored is not None and stored.fresh() and stored.access_token != rejected:
+                self._grant = stored
+                return stored
+            refresh_token = stored.refresh_token if stored else self.bootstrap_refresh_token
+            if not refresh_token:
+                raise Cafe24AuthError(self.mall_id, "No grant is stored for this mall; run "
+                                      f"`python -m pipelines.cafe24_pipeline auth --mall {self.mall_id}` first.")
+            grant = self._token_call({"grant_type": "refresh_token", "refresh_token": refresh_token})
+            self._grant = grant
+            return grant
+
+    def exchange_code(self, code: str, redirect_uri: str) -> Grant:
+        with self.store.lock(self.mall_id):
+            grant = self._token_call({"grant_type": "authorization_code", "code": code,
+                                      "redirect_uri": redirect_uri})
+        self._grant = grant
+        return grant
+
+    def _token_call(self, form: dict[str, str]) -> Grant:
+        try:
+            response = self.http.post(f"{self.oauth_url}/token", data=form,
+                                      headers={"Authorization": self.app.basic_header()})
+        except httpx.TransportError as exc:
+            raise Cafe24Error(self.mall_id, f"The token endpoint could not be reached: {exc!r}") from None
+        if response.status_code in (400, 401):
+            message = _message(response)
+            raise Cafe24AuthError(
+                self.mall_id,
+                f"Cafe24 refused the {form['grant_type']} grant ({response.status_code}: {message}). The refresh "
+                f"token has expired, was revoked or was already used; run "
+                f"`python -m pipelines.cafe24_pipeline auth --mall {self.mall_id}` to authorize again.",
+                status=response.status_code)
+        if response.status_code != 200:
+            raise Cafe24Error(self.mall_id, f"The token endpoint answered {response.status_code}: "
+                                            f"{_message(response)}", status=response.status_code)
+        grant = Grant.from_response(response.json())
+        # Persist first: from this moment the old refresh token is dead on the platform.
+        self.store.write(grant)
+        return grant
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error")
+    except ValueError:
+        return redact(response.text[:200])
+    if isinstance(error, dict):
+        return redact(str(error.get("message", error)))
+    return redact(str(error))

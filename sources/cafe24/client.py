@@ -1,0 +1,190 @@
+"""One HTTP client per mall: paced sends, JSON decoding, typed errors, bounded retries.
+
+429, 5xx, timeouts, dropped connections and malformed bodies are retried with exponential backoff and jitter,
+bounded in attempts and in time; a 401 refreshes the token once; other 4xx fail at once with Cafe24's message.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from email.utils import parsedate_to_datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
+
+from .auth import TokenManager
+from .errors import (
+    Cafe24AuthError,
+    Cafe24Error,
+    Cafe24MalformedResponse,
+    Cafe24RateLimited,
+    Cafe24RequestError,
+    Cafe24ScopeError,
+    Cafe24ServerError,
+    redact,
+)
+from .ratelimit import BucketPacer
+
+log = logging.getLogger("cafe24")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8
+    max_seconds: float = 600.0
+    initial_wait: float = 0.5
+    max_wait: float = 30.0
+
+
+@dataclass
+class CallStats:
+    """What one mall's client did, for the run summary."""
+
+    calls: int = 0
+    throttled: int = 0
+    retries: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, status: int | None) -> None:
+        with self.lock:
+            self.calls += 1
+            if status is not None:
+                self.statuses[status] += 1
+                if status == 429:
+                    self.throttled += 1
+
+
+def check_base_url(url: str) -> None:
+    """Plain http:// only to loopback (the sandbox); anything else must be https://."""
+    parsed = urlparse(url)
+    if parsed.scheme == "https":
+        return
+    host = parsed.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parsed.scheme != "http" or not loopback:
+        raise ValueError(f"Refusing base URL {url!r}: Cafe24 is served over https://; plain http:// is allowed only "
+                         "for a loopback sandbox (127.0.0.1, ::1, localhost).")
+
+
+def make_http(timeout: float = 60.0) -> httpx.Client:
+    return httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0),
+                        limits=httpx.Limits(max_keepalive_connections=8, max_connections=16))
+
+
+class AdminClient:
+    """GET calls to one mall's Admin API (or, with `tokens=None` and a client id, its Front API)."""
+
+    def __init__(self, mall_id: str, api_url: str, http: httpx.Client, pacer: BucketPacer,
+                 tokens: TokenManager | None = None, api_version: str | None = None,
+                 front_client_id: str | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
+        self.mall_id = mall_id
+        self.api_url = api_url.rstrip("/")
+        self.http = http
+        self.pacer = pacer
+        self.tokens = tokens
+        self.api_version = api_version
+        self.front_client_id = front_client_id
+        self.retry = retry
+        self.stats = CallStats()
+        self.server_time: int | None = None  # epoch seconds from the last response's Date header
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        retrying = Retrying(
+            retry=retry_if_exception(lambda e: isinstance(e, Cafe24Error) and e.retryable),
+            wait=wait_exponential_jitter(initial=self.retry.initial_wait, max=self.retry.max_wait),
+            stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.max_seconds),
+            before_sleep=self._before_retry,
+            reraise=True,
+        )
+        return retrying(self._get_once, path, params or {})
+
+    def _before_retry(self, state: Any) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception()
+        log.warning("%s: retrying after %s (attempt %d)", self.mall_id, exc, state.attempt_number)
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self.api_version:
+            headers["X-Cafe24-Api-Version"] = self.api_version
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if self.front_client_id:
+            headers["X-Cafe24-Client-Id"] = self.front_client_id
+        return headers
+
+    def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        token = self.tokens.access_token() if self.tokens else None
+        response = self._send(path, params, token)
+        if response.status_code == 401 and self.tokens is not None:
+            # The token may have been rotated by another run, or expired early: refresh once and resend.
+            token = self.tokens.refresh(rejected=token).access_token
+            response = self._send(path, params, token)
+        return self._decode(path, response)
+
+    def _send(self, path: str, params: dict[str, Any], token: str | None) -> httpx.Response:
+        self.pacer.acquire()
+        try:
+            response = self.http.get(f"{self.api_url}{path}", params=params, headers=self._headers(token))
+        except httpx.TransportError as exc:
+            self.stats.count(None)
+            raise Cafe24ServerError(self.mall_id, f"transport error: {exc.__class__.__name__}: {exc}",
+                                    endpoint=path) from None
+        self.stats.count(response.status_code)
+        self.pacer.observe(response.headers)
+        self.server_time = _date_header(response.headers.get("date")) or self.server_time
+        return response
+
+    def _decode(self, path: str, response: httpx.Response) -> dict[str, Any]:
+        status = response.status_code
+        if status == 200:
+            try:
+                body = response.json()
+            except ValueError:
+                raise Cafe24MalformedResponse(self.mall_id, f"the 200 answer is not JSON "
+                                              f"({len(response.content)} bytes)", status=200, endpoint=path) from None
+            if not isinstance(body, dict):
+                raise Cafe24MalformedResponse(self.mall_id, "the 200 answer is not a JSON object", status=200,
+                                              endpoint=path)
+            return body
+        code, message = _error(response)
+        if status == 429:
+            self.pacer.back_off(1.0 / max(self.pacer.drain, 0.1))
+            raise Cafe24RateLimited(self.mall_id, f"429 {message}", status=status, code=code, endpoint=path)
+        if status >= 500:
+            raise Cafe24ServerError(self.mall_id, f"{status} {message}", status=status, code=code, endpoint=path)
+        if status == 401:
+            raise Cafe24AuthError(self.mall_id, f"401 {message}. The grant was refused even after a refresh; run "
+                                  f"`python -m pipelines.cafe24_pipeline auth --mall {self.mall_id}`.",
+                                  status=status, code=code, endpoint=path)
+        if status == 403:
+            raise Cafe24ScopeError(self.mall_id, f"403 {message}. Add the missing scope to the app and authorize "
+                                   "again.", status=status, code=code, endpoint=path)
+        raise Cafe24RequestError(self.mall_id, f"{status} {message}", status=status, code=code, endpoint=path)
+
+
+def _date_header(value: str | None) -> int | None:
+    try:
+        return int(parsedate_to_datetime(value).timestamp()) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _error(response: httpx.Response) -> tuple[object, str]:
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None, redact(f"non-JSON error body: {response.text[:120]!r}")
+    if isinstance(error, dict):
+        return error.get("code"), redact(str(error.get("message", "")))
+    return error, redact(str(error))

@@ -1,0 +1,43 @@
+"""The Admin endpoints the source loads, described as data: path, key, limits, and how each is sliced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from . import settings
+
+Slicing = Literal["one_page", "offset", "updated_keyset", "order_sweep", "created_cursor"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    table: str
+    path: str  # under /api/v2/admin
+    data_key: str
+    primary_key: tuple[str, ...]
+    scope: str
+    slicing: Slicing
+    limit: int = 100
+    offset_max: int = 0
+    per_shop: bool = True
+    params: dict[str, str] = field(default_factory=dict)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # Small: loaded whole every run and merged.
+    Endpoint("shops", "/shops", "shops", ("mall_id", "shop_no"), "mall.read_store", "one_page", per_shop=False),
+    Endpoint("categories", "/categories", "categories", ("mall_id", "shop_no", "category_no"), "mall.read_category",
+             "offset", settings.CATEGORIES_LIMIT, settings.CATEGORIES_OFFSET_MAX),
+    # updated_date window, walked by since_product_no (no offset, so no cap); variants embedded.
+    Endpoint("products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
+             "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"}),
+    # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
+    Endpoint("orders", "/orders", "orders", ("mall_id", "shop_no", "order_id"), "mall.read_order", "order_sweep",
+             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX, params={"embed": "items,receivers,buyer"}),
+    # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
+    Endpoint("customers", "/customersprivacy", "customersprivacy", ("mall_id", "shop_no", "member_id"),
+             "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT),
+)
+
+BY_TABLE = {e.table: e for e in ENDPOINTS}

@@ -1,0 +1,67 @@
+"""Typed errors that carry Cafe24's error code and message, and never a token or the client secret."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+_SECRETS: set[str] = set()
+_LOCK = threading.Lock()
+_BEARER = re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9+/=._-]+")
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a value that must never be shown; every error message passes through `redact`."""
+    if value and len(value) >= 6:
+        with _LOCK:
+            _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    with _LOCK:
+        secrets = sorted(_SECRETS, key=len, reverse=True)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return _BEARER.sub(r"\1 ***", text)
+
+
+class Cafe24Error(Exception):
+    """Something went wrong talking to Cafe24; `status`/`code` are what the platform answered, if it did."""
+
+    retryable = False
+
+    def __init__(self, mall_id: str, message: str, *, status: int | None = None, code: object = None,
+                 endpoint: str | None = None) -> None:
+        self.mall_id = mall_id
+        self.status = status
+        self.code = code
+        self.endpoint = endpoint
+        self.message = redact(message)
+        where = f" {endpoint}" if endpoint else ""
+        super().__init__(f"[{mall_id}{where}] {self.message}")
+
+
+class Cafe24AuthError(Cafe24Error):
+    """401, or a grant that cannot be refreshed: the user must authorize again."""
+
+
+class Cafe24ScopeError(Cafe24Error):
+    """403: the app's grant lacks a scope the endpoint needs."""
+
+
+class Cafe24RequestError(Cafe24Error):
+    """400/404/422: the request itself is wrong; retrying cannot help."""
+
+
+class Cafe24RateLimited(Cafe24Error):
+    retryable = True
+
+
+class Cafe24ServerError(Cafe24Error):
+    retryable = True
+
+
+class Cafe24MalformedResponse(Cafe24Error):
+    """A 200 whose body is not the JSON object the endpoint promises (cut off, or an HTML page)."""
+
+    retryable = True

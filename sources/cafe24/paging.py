@@ -1,0 +1,152 @@
+"""How each kind of endpoint is walked to the end without stopping silently at an offset cap.
+
+Every walker takes the mall's client, the endpoint, the shop and its slice of dlt resource state, and yields
+pages of raw rows. State is written as the walk goes; dlt keeps it only if the whole load succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .client import AdminClient
+from .columns import parse_timestamp
+from .endpoints import Endpoint
+from .errors import Cafe24Error
+from .settings import EMBED_VARIANTS_MAX
+from .windows import covering, fitting, kst_iso
+
+Page = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this run covers: the server's clock, where a first run starts, and how far back to overlap."""
+
+    now: int  # epoch seconds, from the server's Date header
+    start: int  # first backfill start (orders)
+    lookback: int  # seconds each incremental window reaches back before its cursor
+    order_date_types: tuple[str, ...]
+    customers_full_refresh_days: float
+
+
+def one_page(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    yield client.get(ep.path, dict(ep.params))[ep.data_key]
+
+
+def offset(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    params = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
+    at = 0
+    while True:
+        rows = client.get(ep.path, {**params, "offset": at})[ep.data_key]
+        yield rows
+        if len(rows) < ep.limit:
+            return
+        at += ep.limit
+        if at > ep.offset_max:
+            raise Cafe24Error(client.mall_id, f"{ep.table} has more rows than offset {ep.offset_max} reaches; "
+                              "this endpoint has no filter to split by.", endpoint=ep.path)
+
+
+def updated_keyset(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    """First run: the whole catalogue by since_product_no. Later: the updated_date window since the cursor."""
+    params: dict[str, Any] = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
+    cursor = state.get("updated_cursor")
+    if cursor is not None:
+        params["updated_start_date"] = kst_iso(cursor - plan.lookback)
+        params["updated_end_date"] = kst_iso(plan.now)
+    since = 0
+    while True:
+        rows = client.get(ep.path, {**params, "since_product_no": since})[ep.data_key]
+        if rows:
+            yield [_with_all_variants(client, ep, shop_no, row) for row in rows]
+            since = max(int(row["product_no"]) for row in rows)
+        if len(rows) < ep.limit:
+            break
+    state["updated_cursor"] = plan.now
+
+
+def _with_all_variants(client: AdminClient, ep: Endpoint, shop_no: int, row: dict) -> dict:
+    """The embed stops at 100 variants per product; fetch the whole list for products that reach it."""
+    if len(row.get("variants") or ()) >= EMBED_VARIANTS_MAX:
+        path = f"{ep.path}/{row['product_no']}/variants"
+        row = {**row, "variants": client.get(path, {"shop_no": shop_no})["variants"]}
+    return row
+
+
+def order_sweep(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    """Sweep each date_type from its cursor to now. A first run needs only order_date: it sees every order in
+    its current state; later runs sweep every date_type, so each status change is seen by the event it made."""
+    cursors: dict[str, int] = state.setdefault("cursors", {})
+    date_types = ("order_date",) if not cursors else plan.order_date_types
+    for date_type in date_types:
+        start = cursors[date_type] - plan.lookback if date_type in cursors else plan.start
+        for lo, hi in covering(start, plan.now):
+            yield from _orders_window(client, ep, shop_no, date_type, lo, hi)
+    for date_type in plan.order_date_types:
+        cursors[date_type] = plan.now
+
+
+def _orders_window(client: AdminClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
+                   hi: int) -> Iterator[Page]:
+    def params(a: int, b: int) -> dict[str, Any]:
+        return {"shop_no": shop_no, "date_type": date_type, "start_date": kst_iso(a), "end_date": kst_iso(b)}
+
+    first = client.get(ep.path, {**ep.params, **params(lo, hi), "limit": ep.limit})[ep.data_key]
+    yield first
+    if len(first) < ep.limit:
+        return  # the common case: one call per window
+    reach = ep.offset_max + ep.limit
+
+    def count(a: int, b: int) -> int:
+        return int(client.get(f"{ep.path}/count", params(a, b))["count"])
+
+    total = count(lo, hi)
+    for a, b, rows in fitting(count, lo, hi, reach, known=total):
+        if rows > reach:
+            raise Cafe24Error(client.mall_id, f"{rows} orders share the second {kst_iso(a)} ({date_type}); the "
+                              f"offset cap of {ep.offset_max} cannot page past them.", endpoint=ep.path)
+        start_at = ep.limit if (a, b) == (lo, hi) else 0  # the first page of the whole window is already out
+        for at in range(start_at, rows, ep.limit):
+            yield client.get(ep.path, {**ep.params, **params(a, b), "limit": ep.limit, "offset": at})[ep.data_key]
+
+
+def created_cursor(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    """Members by join time. Each page starts one second before the last join time seen, so it does not matter
+    whether the platform's bound is inclusive; rows already seen are dropped. Every few days the walk starts
+    from the beginning instead, since no endpoint says which profiles changed."""
+    full_at = state.get("full_refresh_at")
+    full = full_at is None or plan.now - full_at >= plan.customers_full_refresh_days * 86400
+    newest: int | None = state.get("created_cursor")
+    start = None if full or newest is None else newest - 1
+    seen: set[str] = set()
+    while True:
+        params: dict[str, Any] = {"shop_no": shop_no, "search_type": "created_date", "limit": ep.limit}
+        if start is not None:
+            params["created_start_date"] = kst_iso(start)
+        rows = client.get(ep.path, params)[ep.data_key]
+        fresh = [row for row in rows if row["member_id"] not in seen]
+        if fresh:
+            yield fresh
+            newest = max(newest or 0, *(_epoch(row["created_date"]) for row in fresh))
+        if len(rows) < ep.limit:
+            break
+        last = _epoch(rows[-1]["created_date"])
+        if start is not None and last - 1 <= start:
+            raise Cafe24Error(client.mall_id, f"more than {ep.limit} members joined within one second at "
+                              f"{kst_iso(last)}; the created_date cursor cannot pass them.", endpoint=ep.path)
+        seen = {row["member_id"] for row in rows}
+        start = last - 1
+    if newest is not None:
+        state["created_cursor"] = newest
+    if full:
+        state["full_refresh_at"] = plan.now
+
+
+def _epoch(text: str) -> int:
+    return int(parse_timestamp(text).timestamp())
+
+
+WALKERS = {"one_page": one_page, "offset": offset, "updated_keyset": updated_keyset, "order_sweep": order_sweep,
+           "created_cursor": created_cursor}

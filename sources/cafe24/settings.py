@@ -1,0 +1,37 @@
+"""Numbers from the Cafe24 reference (FACTS.md), named as the reference names them."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://{mall_id}.cafe24api.com"
+DEFAULT_DCOLLECTION_URL = "https://dcollection-api.cafe24.com"
+DEFAULT_API_VERSION = "2025-12-01"
+KST = "Asia/Seoul"
+
+# Rate limits ("API Limit"): a leaky bucket of 40 per mall draining 2 calls/s; over 10 calls/s may be abnormal.
+BUCKET_SIZE = 40
+BUCKET_DRAIN_PER_SECOND = 2.0
+MAX_CALLS_PER_SECOND = 10
+
+# OAuth lifetimes.
+ACCESS_TOKEN_SECONDS = 2 * 3600
+REFRESH_TOKEN_SECONDS = 14 * 86400
+REFRESH_AHEAD_SECONDS = 300  # refresh this long before the access token expires
+
+# Pages and offset caps per endpoint.
+PRODUCTS_LIMIT, PRODUCTS_OFFSET_MAX = 100, 5000
+ORDERS_LIMIT, ORDERS_OFFSET_MAX = 1000, 15000
+CUSTOMERS_LIMIT, CUSTOMERS_OFFSET_MAX = 1000, 8000
+CATEGORIES_LIMIT, CATEGORIES_OFFSET_MAX = 100, 8000
+EMBED_VARIANTS_MAX = 100  # variants per product in embed=variants
+ORDER_WINDOW_MONTHS = 3  # an orders call may not span 3 months or more
+
+# Every order date type: sweeping them all catches every status change, as orders have no updated date.
+ORDER_DATE_TYPES = (
+    "order_date", "pay_date", "place_date", "shipbegin_date", "shipend_date", "purchaseconfirmation_date",
+    "cancel_request_date", "cancel_accept_date", "cancel_complete_date", "cancel_date",
+    "return_request_date", "return_accept_date", "return_complete_date",
+    "exchange_request_date", "exchange_accept_date", "exchange_complete_date",
+)
+
+SCOPES = ("mall.read_product", "mall.read_order", "mall.read_privacy", "mall.read_customer", "mall.read_category",
+          "mall.read_store")
