@@ -101,7 +101,8 @@ class AdminClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, Cafe24Error) and e.retryable),
-            wait=wait_exponential_jitter(initial=self.retry.initial_wait, max=self.retry.max_wait),
+            wait=wait_exponential_jitter(multiplier=self.retry.initial_wait, max=self.retry.max_wait,
+                                        jitter=self.retry.initial_wait),
             stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.max_seconds),
             before_sleep=self._before_retry,
             reraise=True,

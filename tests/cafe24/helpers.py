@@ -1,0 +1,59 @@
+"""Running the Admin source against a sandbox into a DuckDB file, and reading back what landed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dlt
+import httpx
+
+from sandbox.server import SandboxServer
+from sources.cafe24 import cafe24_source
+
+APP = {"client_id": "sandbox-client-id", "client_secret": "sandbox-client-secret"}
+
+
+def bootstrap(server: SandboxServer, mall_id: str) -> dict:
+    """A first grant, as the auth command would leave it: only its refresh token is handed to the source."""
+    response = httpx.post(f"{server.url}/__sandbox__/malls/{mall_id}/grant")
+    response.raise_for_status()
+    return response.json()
+
+
+def make_pipeline(workdir: Path, name: str = "cafe24") -> dlt.Pipeline:
+    return dlt.pipeline(name, pipelines_dir=str(workdir / "pipelines"),
+                        destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")), dataset_name="cafe24_data")
+
+
+def source(server: SandboxServer, workdir: Path, mall_id: str | list[str], refresh_token: str | None = None,
+           **options: Any) -> Any:
+    credentials = {**APP, **({"refresh_token": refresh_token} if refresh_token else {})}
+    return cafe24_source(mall_id=mall_id, credentials=credentials, base_url=server.url + "/{mall_id}",
+                         token_store=str(workdir / "tokens"), **options)
+
+
+def run(pipeline: dlt.Pipeline, src: Any) -> Any:
+    return pipeline.run(src, loader_file_format="jsonl")
+
+
+def query(pipeline: dlt.Pipeline, sql: str) -> list[tuple]:
+    with pipeline.sql_client() as client:
+        return [tuple(row) for row in client.execute_sql(sql)]
+
+
+def keys(pipeline: dlt.Pipeline, table: str, key: str, mall_id: str, shop_no: int | None = None) -> list:
+    where = f"mall_id = '{mall_id}'" + (f" and shop_no = {shop_no}" if shop_no is not None else "")
+    return [row[0] for row in query(pipeline, f"select {key} from {table} where {where} order by {key}")]
+
+
+def truth(server: SandboxServer, mall_id: str) -> dict:
+    return httpx.get(f"{server.url}/__sandbox__/malls/{mall_id}/truth").json()
+
+
+def stats(server: SandboxServer) -> dict:
+    return httpx.get(f"{server.url}/__sandbox__/stats").json()
+
+
+def calls(server: SandboxServer, mall_id: str) -> int:
+    return sum(row.get("requests", 0) for row in stats(server)["malls"].get(mall_id, {}).values())
