@@ -18,6 +18,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--client-id", default=SandboxConfig.client_id)
     parser.add_argument("--client-secret", default=SandboxConfig.client_secret)
     parser.add_argument("--start-time", type=float, help="epoch seconds the sandbox clock starts at (default: now)")
+    parser.add_argument("--frozen-clock", action="store_true",
+                        help="the clock moves only through POST /__sandbox__/clock/advance")
     volumes = parser.add_argument_group("volumes (per mall)")
     for f in fields(Volumes):
         volumes.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
@@ -40,6 +42,7 @@ def config_from(args: argparse.Namespace) -> SandboxConfig:
         client_id=args.client_id,
         client_secret=args.client_secret,
         start_time=args.start_time,
+        clock_runs=not args.frozen_clock,
         volumes=Volumes(**{f.name: getattr(args, f.name) for f in fields(Volumes)}),
         limits=Limits(
             bucket_size=args.bucket_size, drain_rate=args.drain_rate, max_per_second=args.max_per_second,

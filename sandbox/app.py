@@ -106,7 +106,7 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
-        self.clock = Clock(self.config.start_time)
+        self.clock = Clock(self.config.start_time, self.config.clock_runs)
         self.anchor = self.clock.now()
         self.oauth = OAuthServer(self.clock, self.config.client_id, self.config.client_secret)
         self.limiter = RateLimiter(self.config.limits)

@@ -10,15 +10,19 @@ KST = timezone(timedelta(hours=9), "KST")
 
 
 class Clock:
-    def __init__(self, start: float | None = None) -> None:
+    """`running=False` stops real time from moving it, so a test sees exactly the moments it advanced to."""
+
+    def __init__(self, start: float | None = None, running: bool = True) -> None:
         self._origin = time.time() if start is None else start
         self._started = time.monotonic()
+        self._running = running
         self._offset = 0.0
         self._lock = threading.Lock()
 
     def now(self) -> float:
         with self._lock:
-            return self._origin + (time.monotonic() - self._started) + self._offset
+            elapsed = time.monotonic() - self._started if self._running else 0.0
+            return self._origin + elapsed + self._offset
 
     def advance(self, seconds: float) -> float:
         if seconds < 0:

@@ -44,5 +44,6 @@ class SandboxConfig:
     volumes: Volumes = field(default_factory=Volumes)
     limits: Limits = field(default_factory=Limits)
     start_time: float | None = None  # epoch seconds the sandbox clock starts at; None = now
+    clock_runs: bool = True  # False: the clock moves only when advanced through the control API
     dcollection_stores: int = 12
     dcollection_big_shop_products: int = 5200  # one D.Collection shop has more products than the offset cap

@@ -149,7 +149,7 @@ class Catalog:
                         int(min(self.anchor - 60, made + rng.expovariate(1 / (30 * DAY))))))
 
     def _catch_up(self, now: float) -> None:
-        last = int(now) // 60
+        last = int(now) // 60 - 1  # only minutes that have fully passed
         minute = self.simulated_until // 60 + 1
         if self.edits_per_hour > 0:
             while minute <= last:

@@ -98,10 +98,10 @@ class MallStore:
     # ---- reading -----------------------------------------------------------------------------------------
 
     def catch_up(self, now: float) -> None:
-        """Draw the live activity of every whole minute up to `now`."""
+        """Draw the live activity of every minute that has fully passed, so nothing appears back-dated."""
         with self.lock:
             minute = self.simulated_until // 60 + 1
-            last = int(now) // 60
+            last = int(now) // 60 - 1
             if self.rates.quiet:
                 self.simulated_until = max(self.simulated_until, last * 60)
                 return

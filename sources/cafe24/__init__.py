@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +21,7 @@ from dlt.common.typing import TSecretStrValue
 from dlt.sources import DltResource
 
 from .auth import AppCredentials, TokenManager, TokenStore
-from .client import AdminClient, check_base_url, make_http
+from .client import AdminClient, RetryPolicy, check_base_url, make_http
 from .columns import coerce
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
@@ -27,7 +29,7 @@ from .paging import WALKERS, Plan
 from .ratelimit import BucketPacer
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, KST, ORDER_DATE_TYPES
 
-__all__ = ["cafe24_source", "Cafe24Credentials", "MallSession", "resource_name"]
+__all__ = ["cafe24_source", "Cafe24Credentials", "MallSession", "collect_sessions", "resource_name"]
 
 
 @configspec
@@ -44,6 +46,7 @@ class MallSession:
     mall_id: str
     client: AdminClient
     shops: list[int] = field(default_factory=list)
+    shop_rows: tuple[dict[str, Any], ...] = ()
     now: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     ready: bool = False
@@ -53,11 +56,26 @@ class MallSession:
         with self.lock:
             if self.ready:
                 return
-            response_shops = self.client.get("/shops")["shops"]
+            self.shop_rows = tuple(self.client.get("/shops")["shops"])
             self.now = self.client.server_time or int(pendulum.now().timestamp())
-            active = [int(s["shop_no"]) for s in response_shops if s.get("active", "T") in ("T", True)]
+            active = [int(s["shop_no"]) for s in self.shop_rows if s.get("active", "T") in ("T", True)]
             self.shops = [s for s in active if wanted_shops is None or s in wanted_shops]
             self.ready = True
+
+
+_COLLECTING: ContextVar[dict[str, MallSession] | None] = ContextVar("cafe24_sessions", default=None)
+
+
+@contextmanager
+def collect_sessions() -> Iterator[dict[str, MallSession]]:
+    """Yields a dict that collects, by mall id, the `MallSession` of each mall that `cafe24_source` calls made
+    inside the block build; their `client.stats` count the API calls, 429s and retries of the runs."""
+    found: dict[str, MallSession] = {}
+    token = _COLLECTING.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTING.reset(token)
 
 
 def resource_name(table: str, mall_id: str, single_mall: bool) -> str:
@@ -77,6 +95,8 @@ def cafe24_source(
     lookback_minutes: int = 10,
     order_date_types: list[str] | None = None,
     customers_full_refresh_days: float = 7.0,
+    max_attempts: int = 8,
+    max_retry_seconds: float = 600.0,
 ) -> Iterator[DltResource]:
     """Products, categories, shops, orders and customers of one or more malls, incremental and merged on
     (mall_id, shop_no, key) so many malls can share one dataset."""
@@ -87,8 +107,12 @@ def cafe24_source(
     app = AppCredentials(credentials.client_id, credentials.client_secret)
     store = TokenStore(token_store)
     start = int(pendulum.parse(start_date, tz=KST).timestamp())
+    retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
-                            bucket_drain_per_second) for m in malls}
+                            bucket_drain_per_second, retry) for m in malls}
+    collecting = _COLLECTING.get()
+    if collecting is not None:
+        collecting.update(sessions)
     types = tuple(order_date_types or ORDER_DATE_TYPES)
     for m, session in sessions.items():
         for ep in ENDPOINTS:
@@ -97,13 +121,13 @@ def cafe24_source(
 
 
 def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore, refresh_token: str | None,
-             api_version: str, drain: float) -> MallSession:
+             api_version: str, drain: float, retry: RetryPolicy) -> MallSession:
     root = base_url.format(mall_id=mall_id).rstrip("/")
     check_base_url(root)
     http = make_http()
     tokens = TokenManager(mall_id, f"{root}/api/v2/oauth", app, store, http, refresh_token)
     client = AdminClient(mall_id, f"{root}/api/v2/admin", http, BucketPacer(drain_per_second=drain), tokens,
-                         api_version)
+                         api_version, retry=retry)
     return MallSession(mall_id, client)
 
 
@@ -111,7 +135,7 @@ def _resource(ep: Endpoint, session: MallSession, single_mall: bool, wanted_shop
               start: int, lookback: int, date_types: tuple[str, ...], full_refresh_days: float) -> DltResource:
     def rows() -> Iterator[list[dict[str, Any]]]:
         session.prepare(wanted_shops)
-        plan = Plan(session.now, start, lookback, date_types, full_refresh_days)
+        plan = Plan(session.now, start, lookback, date_types, full_refresh_days, session.shop_rows)
         state = dlt.current.resource_state()
         walk = WALKERS[ep.slicing]
         for shop in session.shops if ep.per_shop else [None]:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from . import settings
 
-Slicing = Literal["one_page", "offset", "updated_keyset", "order_sweep", "created_cursor"]
+Slicing = Literal["shops", "offset", "updated_keyset", "order_sweep", "created_cursor"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Endpoint:
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     # Small: loaded whole every run and merged.
-    Endpoint("shops", "/shops", "shops", ("mall_id", "shop_no"), "mall.read_store", "one_page", per_shop=False),
+    Endpoint("shops", "/shops", "shops", ("mall_id", "shop_no"), "mall.read_store", "shops", per_shop=False),
     Endpoint("categories", "/categories", "categories", ("mall_id", "shop_no", "category_no"), "mall.read_category",
              "offset", settings.CATEGORIES_LIMIT, settings.CATEGORIES_OFFSET_MAX),
     # updated_date window, walked by since_product_no (no offset, so no cap); variants embedded.

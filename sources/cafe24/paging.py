@@ -29,10 +29,12 @@ class Plan:
     lookback: int  # seconds each incremental window reaches back before its cursor
     order_date_types: tuple[str, ...]
     customers_full_refresh_days: float
+    shop_rows: tuple[dict[str, Any], ...] = ()  # the shops list, fetched once per run to plan it
 
 
-def one_page(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
-    yield client.get(ep.path, dict(ep.params))[ep.data_key]
+def shops(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    """The shops list the run was planned with: loading it costs no second call."""
+    yield list(plan.shop_rows)
 
 
 def offset(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
@@ -148,5 +150,5 @@ def _epoch(text: str) -> int:
     return int(parse_timestamp(text).timestamp())
 
 
-WALKERS = {"one_page": one_page, "offset": offset, "updated_keyset": updated_keyset, "order_sweep": order_sweep,
+WALKERS = {"shops": shops, "offset": offset, "updated_keyset": updated_keyset, "order_sweep": order_sweep,
            "created_cursor": created_cursor}

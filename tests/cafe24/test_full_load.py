@@ -22,8 +22,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory):
     with SandboxServer(config) as server:
         grant = bootstrap(server, MALL)
         pipeline = make_pipeline(workdir)
-        run(pipeline, source(server, workdir, MALL, grant["refresh_token"], shop_no=[1], start_date="2024-01-01",
-                             bucket_drain_per_second=200))
+        run(pipeline, source(server, workdir, MALL, grant["refresh_token"], shop_no=[1], start_date="2024-01-01"))
         yield server, pipeline, workdir
 
 
@@ -108,7 +107,7 @@ def test_a_second_run_adds_no_duplicates(loaded, tmp_path: Path) -> None:
     """Issue #3 §4: merge on the compound keys, so re-runs never duplicate."""
     server, pipeline, workdir = loaded
     before = {t: query(pipeline, f"select count(*) from {t}")[0][0] for t in ("products", "orders", "customers")}
-    run(pipeline, source(server, workdir, MALL, shop_no=[1], start_date="2024-01-01", bucket_drain_per_second=200))
+    run(pipeline, source(server, workdir, MALL, shop_no=[1], start_date="2024-01-01"))
     after = {t: query(pipeline, f"select count(*) from {t}")[0][0] for t in ("products", "orders", "customers")}
     assert after == before
     duplicates = query(pipeline, "select count(*) from (select order_id from orders group by mall_id, shop_no, "
