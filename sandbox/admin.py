@@ -263,6 +263,8 @@ def list_front_products(req: Request) -> dict:
 
 def count_front_products(req: Request) -> dict:
     q, found = _products_query(req, ())
+    if q.has("display"):
+        raise invalid("display", "not offered by the Front API")
     return {"count": sum(1 for p in found if p.display)}
 
 
