@@ -7,7 +7,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = ("500", "503", "504_after_delay", "reset", "truncated_json", "malformed_json", "html_error")
+KINDS = ("500", "503", "504_after_delay", "reset", "truncated_json", "malformed_json", "html_error",
+         "expire_token")
 
 
 @dataclass

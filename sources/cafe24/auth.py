@@ -40,19 +40,23 @@ class Grant:
 
     mall_id: str
     access_token: str = field(repr=False)
-    expires_at: float  # epoch seconds
+    expires_at: float  # epoch seconds on this machine's clock
     refresh_token: str = field(repr=False)
     refresh_token_expires_at: float
     scopes: tuple[str, ...] = ()
 
     @classmethod
-    def from_response(cls, body: dict[str, Any]) -> "Grant":
+    def from_response(cls, body: dict[str, Any], received: float | None = None) -> "Grant":
+        """Expiry is kept on this machine's clock: lifetimes are measured from the server's `issued_at`, so a
+        skewed local clock cannot make a live token look dead (or a dead one live)."""
+        received = time.time() if received is None else received
+        issued = _kst_epoch(body["issued_at"])
         return cls(
             mall_id=body["mall_id"],
             access_token=body["access_token"],
-            expires_at=_kst_epoch(body["expires_at"]),
+            expires_at=received + _kst_epoch(body["expires_at"]) - issued,
             refresh_token=body["refresh_token"],
-            refresh_token_expires_at=_kst_epoch(body["refresh_token_expires_at"]),
+            refresh_token_expires_at=received + _kst_epoch(body["refresh_token_expires_at"]) - issued,
             scopes=tuple(body.get("scopes") or ()),
         )
 

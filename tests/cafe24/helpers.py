@@ -30,8 +30,13 @@ def source(server: SandboxServer, workdir: Path, mall_id: str | list[str], refre
            **options: Any) -> Any:
     """The Admin source for a sandbox; pacing follows the sandbox's drain rate unless a test says otherwise."""
     options.setdefault("bucket_drain_per_second", server.sandbox.config.limits.drain_rate)
+    return admin_source(server.url, workdir, mall_id, refresh_token, **options)
+
+
+def admin_source(url: str, workdir: Path, mall_id: str | list[str], refresh_token: str | None = None,
+                 **options: Any) -> Any:
     credentials = {**APP, **({"refresh_token": refresh_token} if refresh_token else {})}
-    return cafe24_source(mall_id=mall_id, credentials=credentials, base_url=server.url + "/{mall_id}",
+    return cafe24_source(mall_id=mall_id, credentials=credentials, base_url=url + "/{mall_id}",
                          token_store=str(workdir / "tokens"), **options)
 
 
