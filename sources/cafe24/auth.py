@@ -20,7 +20,7 @@ import httpx
 import pendulum
 from filelock import FileLock
 
-from .errors import Cafe24AuthError, Cafe24Error, redact
+from .errors import Cafe24AuthError, Cafe24Error, redact, transport_error
 from .settings import KST, REFRESH_AHEAD_SECONDS
 
 
@@ -161,7 +161,7 @@ class TokenManager:
             response = self.http.post(f"{self.oauth_url}/token", data=form,
                                       headers={"Authorization": self.app.basic_header()})
         except httpx.TransportError as exc:
-            raise Cafe24Error(self.mall_id, f"The token endpoint could not be reached: {exc!r}") from None
+            raise transport_error(self.mall_id, self.oauth_url, exc, "/oauth/token") from None
         if response.status_code in (400, 401):
             message = _message(response)
             raise Cafe24AuthError(

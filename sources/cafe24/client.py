@@ -28,6 +28,7 @@ from .errors import (
     Cafe24ScopeError,
     Cafe24ServerError,
     redact,
+    transport_error,
 )
 from .ratelimit import BucketPacer
 
@@ -139,8 +140,7 @@ class AdminClient:
             response = self.http.get(f"{self.api_url}{path}", params=params, headers=self._headers(token))
         except httpx.TransportError as exc:
             self.stats.count(None)
-            raise Cafe24ServerError(self.mall_id, f"transport error: {exc.__class__.__name__}: {exc}",
-                                    endpoint=path) from None
+            raise transport_error(self.mall_id, self.api_url, exc, path) from None
         self.stats.count(response.status_code)
         self.pacer.observe(response.headers)
         self.server_time = _date_header(response.headers.get("date")) or self.server_time

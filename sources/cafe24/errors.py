@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
+from urllib.parse import urlparse
 
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
@@ -65,3 +67,14 @@ class Cafe24MalformedResponse(Cafe24Error):
     """A 200 whose body is not the JSON object the endpoint promises (cut off, or an HTML page)."""
 
     retryable = True
+
+
+def transport_error(mall_id: str, url: str, exc: BaseException, endpoint: str | None = None) -> Cafe24Error:
+    """A DNS failure means a wrong mall id (retrying cannot fix it); anything else on the wire is retryable."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return Cafe24RequestError(mall_id, f"the host {urlparse(url).hostname} does not resolve: check the mall "
+                                               f"id '{mall_id}' (and base_url)", endpoint=endpoint)
+        cause = cause.__cause__ or cause.__context__
+    return Cafe24ServerError(mall_id, f"transport error: {exc.__class__.__name__}: {exc}", endpoint=endpoint)

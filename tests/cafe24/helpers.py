@@ -21,6 +21,12 @@ def bootstrap(server: SandboxServer, mall_id: str) -> dict:
     return response.json()
 
 
+def grant_with(server: SandboxServer, mall_id: str, scopes: list[str]) -> dict:
+    response = httpx.post(f"{server.url}/__sandbox__/malls/{mall_id}/grant", json={"scopes": scopes})
+    response.raise_for_status()
+    return response.json()
+
+
 def make_pipeline(workdir: Path, name: str = "cafe24") -> dlt.Pipeline:
     return dlt.pipeline(name, pipelines_dir=str(workdir / "pipelines"),
                         destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")), dataset_name="cafe24_data")
