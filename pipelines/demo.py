@@ -1,68 +1,184 @@
-"""`make demo`: start the sandbox, authorize like a merchant would, and show a few live calls.
+"""`make demo`: the whole connector against the sandbox, offline, in about a minute.
 
-The full demo (a dlt load into DuckDB, then an incremental run) arrives with the Admin source.
+It starts the Cafe24 sandbox with Cafe24's own limits (a bucket of 40 calls draining 2 per second), authorizes
+the app on mall `demomall` the way a merchant would (authorize URL -> redirect to a local callback -> code
+exchange), loads everything into ./cafe24.duckdb (dataset cafe24_data), lets the store live for an hour of
+sandbox time, loads again incrementally and asks DuckDB an analyst's question.
+
+It works in the current directory: cafe24.duckdb, .cafe24_tokens/ (the grant) and .dlt_pipelines/ (dlt state);
+the previous ones are removed first so the demo can be repeated.
 """
 
 from __future__ import annotations
 
 import argparse
-import secrets
-import time
-from urllib.parse import parse_qs, urlparse
+import os
+import shutil
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 
 from sandbox.config import SandboxConfig
-from sandbox.oauth import SCOPES
 from sandbox.server import SandboxServer
+from sources.cafe24.auth import AppCredentials, TokenStore
+from sources.cafe24.errors import Cafe24Error
+
+from .cafe24_pipeline import (
+    DEFAULT_DATASET,
+    DUCKDB_FILE,
+    LoadFailed,
+    RunResult,
+    UsageError,
+    authorize,
+    describe_grant,
+    load,
+    summary,
+)
 
 MALL = "demomall"
-REDIRECT_URI = "http://127.0.0.1:8025/callback"
+PIPELINES_DIR = ".dlt_pipelines"
+TOKENS = ".cafe24_tokens"
+LIVE = {"orders_per_hour": 120, "product_edits_per_hour": 60, "customers_per_hour": 20}
+KST = timezone(timedelta(hours=9))
+
+REVENUE_SQL = """\
+SELECT CAST(timezone('Asia/Seoul', o.payment_date) AS DATE)              AS day_kst,
+       s.currency_code                                                  AS currency,
+       count(*)                                                         AS orders,
+       sum(coalesce(o.actual_order_amount__payment_amount, o.payment_amount)) AS revenue
+FROM {dataset}.orders o
+JOIN {dataset}.shops s ON s.mall_id = o.mall_id AND s.shop_no = o.shop_no
+WHERE o.paid = 'T'
+  AND CAST(timezone('Asia/Seoul', o.payment_date) AS DATE) BETWEEN ? - INTERVAL 6 DAY AND ?
+GROUP BY ALL
+ORDER BY day_kst, currency"""
+
+
+def reset(workdir: Path) -> None:
+    """Forget earlier demos: the database, dlt's state of the pipeline and the demo mall's grant."""
+    for path in (DUCKDB_FILE, DUCKDB_FILE + ".wal", f"{TOKENS}/{MALL}.json", f"{TOKENS}/{MALL}.json.lock"):
+        (workdir / path).unlink(missing_ok=True)
+    shutil.rmtree(workdir / PIPELINES_DIR / "cafe24", ignore_errors=True)
+
+
+def merchant_approves(url: str) -> None:
+    """Plays the merchant's browser: open the authorize URL and follow the sandbox's redirect to the callback."""
+    response = httpx.get(url, follow_redirects=True, timeout=30)
+    response.raise_for_status()
+
+
+def revenue_last_7_days(database: str, dataset: str, today: date) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(database, read_only=True) as con:
+        return con.execute(REVENUE_SQL.format(dataset=dataset), [today, today]).fetchall()
+
+
+def print_revenue(rows: list[tuple], today: date) -> None:
+    currencies = sorted({r[1] for r in rows})
+    by_day: dict[date, dict[str, tuple[int, float]]] = {}
+    for day, currency, orders, revenue in rows:
+        by_day.setdefault(day, {})[currency] = (orders, revenue)
+    print(f"  {'day (KST)':<12}" + "".join(f"{c + ' orders':>12}{c + ' revenue':>16}" for c in currencies))
+    for offset in range(6, -1, -1):
+        day = today - timedelta(days=offset)
+        cells = by_day.get(day, {})
+        line = f"  {day.isoformat():<12}"
+        for c in currencies:
+            orders, revenue = cells.get(c, (0, 0))
+            digits = 0 if c in ("KRW", "JPY") else 2
+            line += f"{orders:>12}{float(revenue):>16,.{digits}f}"
+        print(line)
+
+
+def compare(first: RunResult, second: RunResult, requests: tuple[int, int], throttled: tuple[int, int],
+            drain: float) -> None:
+    print(f"  {'':<26}{'first run':>12}{'incremental':>14}")
+    for table in first.tables:
+        print(f"  {table + ' rows':<26}{first.rows.get(table, 0):>12}{second.rows.get(table, 0):>14}")
+    print(f"  {'API calls':<26}{first.calls:>12}{second.calls:>14}")
+    print(f"  {'429 answers':<26}{first.throttled:>12}{second.throttled:>14}")
+    print(f"  {'sandbox saw requests':<26}{requests[0]:>12}{requests[1]:>14}   (API calls + token calls)")
+    print(f"  {'sandbox sent 429s':<26}{throttled[0]:>12}{throttled[1]:>14}")
+    print(f"  {'wall time (s)':<26}{first.elapsed:>12.1f}{second.elapsed:>14.1f}")
+    print(f"  {'extraction time (s)':<26}{first.extract_seconds:>12.1f}{second.extract_seconds:>14.1f}")
+    print(f"  {'calls/s while extracting':<26}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
+          f"   (the bucket drains {drain:.1f}/s)")
+    print(f"\n  A run starts with up to 37 calls at once (the bucket holds 40, 3 kept free), then the pacer keeps to "
+          f"the\n  drain rate, so calls/s sits a little above {drain:.1f} and no call is answered 429.")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=8024)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8024, help="the sandbox's port (default 8024)")
     args = parser.parse_args(argv)
+    # The demo's screen is the story; dlt's schema warnings and telemetry are not part of it.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    workdir = Path.cwd()
+    reset(workdir)
     config = SandboxConfig()
-    with SandboxServer(config, port=args.port) as server:
-        base = server.mall_url(MALL)
-        print(f"Cafe24 sandbox listening on {server.url} (mall '{MALL}': {base}/api/v2/...)\n")
-        state = secrets.token_hex(8)
-        authorize = httpx.get(f"{base}/api/v2/oauth/authorize", params={
-            "response_type": "code", "client_id": config.client_id, "state": state,
-            "redirect_uri": REDIRECT_URI, "scope": ",".join(SCOPES)})
-        code = parse_qs(urlparse(authorize.headers["location"]).query)["code"][0]
-        print(f"1. authorize -> {authorize.status_code} redirect with a one-minute code")
-        token = httpx.post(f"{base}/api/v2/oauth/token", auth=(config.client_id, config.client_secret),
-                           data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI})
-        grant = token.json()
-        print(f"2. token     -> {token.status_code}; access token expires {grant['expires_at']} (KST), "
-              f"refresh token {grant['refresh_token_expires_at']}")
-        client = httpx.Client(base_url=f"{base}/api/v2/admin",
-                              headers={"Authorization": f"Bearer {grant['access_token']}",
-                                       "X-Cafe24-Api-Version": "2025-12-01"})
-        for path, params in (("/products/count", {}), ("/products", {"limit": 3, "fields": "product_no,product_name,price,updated_date"}),
-                             ("/customersprivacy/count", {}), ("/shops", {})):
-            response = client.get(path, params=params)
-            print(f"3. GET {path:<24} -> {response.status_code}  X-Api-Call-Limit {response.headers['x-api-call-limit']}")
-            body = response.json()
-            if "products" in body:
-                for row in body["products"]:
-                    print(f"     {row['product_no']:>6}  {row['price']:>10}  {row['updated_date']}  {row['product_name']}")
-            elif "shops" in body:
-                for row in body["shops"]:
-                    print(f"     shop {row['shop_no']}: {row['currency_code']} {row['language_code']} {row['timezone']}")
-            else:
-                print(f"     {body}")
-        statuses = []
-        for _ in range(60):  # ~8 calls/s: under the 10/s rule, over the 2/s drain
-            statuses.append(client.get("/categories/count").status_code)
-            time.sleep(0.12)
-        first_429 = statuses.index(429) + 1 if 429 in statuses else None
-        print(f"4. 60 calls at ~9/s: {statuses.count(200)} x 200, {statuses.count(429)} x 429, the first 429 at "
-              f"call {first_429} (the bucket holds 40 and drains 2/s)")
-        print(f"\nTry it yourself: `make sandbox` (port {args.port}), then the curl lines in README.md.")
+    try:
+        server = SandboxServer(config, port=args.port).start()
+    except OSError as exc:
+        print(f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try "
+              f"`make demo SANDBOX_PORT=8030`", file=sys.stderr)
+        return 1
+    try:
+        return _demo(server, config, workdir)
+    except (Cafe24Error, LoadFailed, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        server.stop()
+
+
+def _demo(server: SandboxServer, config: SandboxConfig, workdir: Path) -> int:
+    control = httpx.Client(base_url=f"{server.url}/__sandbox__", timeout=30)
+    limits = config.limits
+    print(f"Cafe24 sandbox on {server.url}: mall '{MALL}' at {server.mall_url(MALL)}/api/v2/..., a bucket of "
+          f"{limits.bucket_size} calls draining {limits.drain_rate:.1f}/s, as on Cafe24.\n")
+
+    print("1. Authorize the app (OAuth authorization code; the demo plays the merchant's browser)\n")
+    app = AppCredentials(config.client_id, config.client_secret)
+    store = TokenStore(workdir / TOKENS)
+    base_url = f"{server.url}/{{mall_id}}"
+    grant = authorize(MALL, app, base_url, store, port=0, open_url=merchant_approves)
+    print(describe_grant(grant, store) + "\n")
+
+    source_args = {"mall_id": MALL, "base_url": base_url, "token_store": str(workdir / TOKENS),
+                   "credentials": {"client_id": config.client_id, "client_secret": config.client_secret}}
+
+    def measured_load() -> tuple[RunResult, int, int]:
+        before = control.get("/stats").json()["totals"]
+        result = load(source_args, dataset=DEFAULT_DATASET, pipelines_dir=str(workdir / PIPELINES_DIR))
+        after = control.get("/stats").json()["totals"]
+        return (result, after.get("requests", 0) - before.get("requests", 0),
+                after.get("429", 0) - before.get("429", 0))
+
+    print(f"2. First run: everything into {DUCKDB_FILE} (dataset {DEFAULT_DATASET})\n")
+    first, first_requests, first_429 = measured_load()
+    print("\n" + summary(first) + "\n")
+
+    control.post(f"/malls/{MALL}/live", json=LIVE).raise_for_status()
+    control.post("/clock/advance", json={"seconds": 3600}).raise_for_status()
+    print(f"3. The store goes live ({LIVE['orders_per_hour']} orders, {LIVE['product_edits_per_hour']} product "
+          f"edits, {LIVE['customers_per_hour']} new members an hour) and an hour passes. Second run, incremental:\n")
+    second, second_requests, second_429 = measured_load()
+    print("\n" + summary(second) + "\n")
+
+    print("4. Both runs\n")
+    compare(first, second, (first_requests, second_requests), (first_429, second_429), limits.drain_rate)
+
+    now = control.get("/clock").json()["epoch"]
+    today = datetime.fromtimestamp(now, KST).date()
+    print("\n5. An analyst's question: paid revenue per day for the last 7 days (KST), per shop currency\n")
+    print("\n".join("     " + line for line in REVENUE_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
+    print_revenue(revenue_last_7_days(str(workdir / DUCKDB_FILE), DEFAULT_DATASET, today), today)
+    print(f"\nThe data stays in {workdir / DUCKDB_FILE}; run the pipeline yourself with "
+          "`python -m pipelines.cafe24_pipeline --help`.")
     return 0
 
 

@@ -207,8 +207,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
                 if not limits.allowed:
                     raise ApiError(429, "Too Many Requests. The API call limit of the mall was exceeded.",
                                    headers=headers)
-                fault = sandbox.faults.pick(request.url.path, mall_id)
-                if fault is not None and fault.kind == "expire_token":
+                if sandbox.faults.pick(request.url.path, mall_id, before_auth=True):
                     sandbox.oauth.expire_access(mall_id)  # the token runs out just as this call arrives
                 if scope is None:
                     if request.headers.get("x-cafe24-client-id") != sandbox.config.client_id:
@@ -225,6 +224,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
                 if not VERSION_PATTERN.match(version):
                     raise ApiError(400, "X-Cafe24-Api-Version must look like 2025-12-01.", headers=headers)
                 headers["X-Cafe24-Api-Version"] = version
+                fault = sandbox.faults.pick(request.url.path, mall_id)
                 now = sandbox.clock.now()
                 base_url = f"{request.url.scheme}://{request.url.netloc}/{mall_id}"
 
@@ -235,7 +235,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
                         return orjson.dumps(handler(req, **request.path_params))
 
                 body = await run_in_threadpool(run)
-                response = (await apply_fault(fault, body, headers) if fault and fault.kind != "expire_token"
+                response = (await apply_fault(fault, body, headers) if fault
                             else Response(body, media_type="application/json", headers=headers))
             except ApiError as exc:
                 exc.headers = {**headers, **exc.headers}

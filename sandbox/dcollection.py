@@ -8,6 +8,7 @@ and the sandbox refuses a time part. Shops and products are edited as the sandbo
 from __future__ import annotations
 
 import random
+from email.utils import formatdate
 import secrets
 import threading
 from collections.abc import Callable
@@ -384,7 +385,7 @@ def routes(sandbox: "Sandbox") -> list[Route]:
         async def endpoint(request: Request) -> Response:
             client_id = _client(request, sandbox)
             verdict = sandbox.limiter.dcollection(client_id or "anonymous")
-            headers = dict(verdict.headers)
+            headers = {**verdict.headers, "Date": formatdate(sandbox.clock.now(), usegmt=True)}
             try:
                 if not verdict.allowed:
                     raise ApiError(429, "API calls from the client exceeded the limit (40 times per minute).",

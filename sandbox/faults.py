@@ -63,9 +63,13 @@ class Faults:
         with self.lock:
             self.rules.clear()
 
-    def pick(self, path: str, mall: str | None) -> Fault | None:
+    def pick(self, path: str, mall: str | None, *, before_auth: bool = False) -> Fault | None:
+        """`expire_token` faults act before the token check (the token runs out as the call arrives); every other
+        kind after it, so a refused call never sees them."""
         with self.lock:
             for fault in self.rules:
+                if (fault.kind == "expire_token") != before_auth:
+                    continue
                 if fault.times is not None and fault.fired >= fault.times:
                     continue
                 if fault.mall and fault.mall != mall or not fault._pattern.search(path):

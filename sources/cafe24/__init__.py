@@ -1,4 +1,4 @@
-"""dlt sources for Cafe24: the Admin API (`cafe24_source`).
+"""dlt sources for Cafe24: the Admin API (`cafe24_source`) and the D.Collection feed (`dcollection_source`).
 
 One resource per (mall, table), all built from the endpoint table in `endpoints.py`; resources of different
 malls run in parallel threads, each mall paced by its own bucket, while dlt keeps DuckDB's single writer.
@@ -21,15 +21,17 @@ from dlt.common.typing import TSecretStrValue
 from dlt.sources import DltResource
 
 from .auth import AppCredentials, TokenManager, TokenStore
-from .client import AdminClient, RetryPolicy, check_base_url, make_http
+from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .columns import coerce
+from .dcollection import dcollection_source
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
 from .paging import WALKERS, Plan
 from .ratelimit import BucketPacer
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, KST, ORDER_DATE_TYPES
 
-__all__ = ["cafe24_source", "Cafe24Credentials", "MallSession", "collect_sessions", "resource_name"]
+__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "collect_sessions",
+           "resource_name"]
 
 
 @configspec
@@ -44,7 +46,7 @@ class MallSession:
     """Everything one mall's resources share during a run: HTTP client, pacer, tokens, shops and the clock."""
 
     mall_id: str
-    client: AdminClient
+    client: ApiClient
     shops: list[int] = field(default_factory=list)
     shop_rows: tuple[dict[str, Any], ...] = ()
     now: int = 0
@@ -84,7 +86,7 @@ def resource_name(table: str, mall_id: str, single_mall: bool) -> str:
 
 @dlt.source(name="cafe24", max_table_nesting=2)
 def cafe24_source(
-    mall_id: str | list[str] = dlt.config.value,
+    mall_id: Any = dlt.config.value,  # one mall id or a list (Any: dlt resolves neither a union nor str-or-list)
     credentials: Cafe24Credentials = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     shop_no: list[int] | None = None,
@@ -100,7 +102,7 @@ def cafe24_source(
 ) -> Iterator[DltResource]:
     """Products, categories, shops, orders and customers of one or more malls, incremental and merged on
     (mall_id, shop_no, key) so many malls can share one dataset."""
-    malls = [mall_id] if isinstance(mall_id, str) else list(mall_id)
+    malls = [m.strip() for m in mall_id.split(",")] if isinstance(mall_id, str) else [str(m) for m in mall_id]
     check_base_url(base_url.format(mall_id=malls[0]))
     register_secret(credentials.client_secret)
     register_secret(credentials.refresh_token)
@@ -126,7 +128,7 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
     check_base_url(root)
     http = make_http()
     tokens = TokenManager(mall_id, f"{root}/api/v2/oauth", app, store, http, refresh_token)
-    client = AdminClient(mall_id, f"{root}/api/v2/admin", http, BucketPacer(drain_per_second=drain), tokens,
+    client = ApiClient(mall_id, f"{root}/api/v2/admin", http, BucketPacer(drain_per_second=drain), tokens,
                          api_version, retry=retry)
     return MallSession(mall_id, client)
 

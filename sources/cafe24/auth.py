@@ -75,27 +75,27 @@ class TokenStore:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory).expanduser()
 
-    def _path(self, mall_id: str) -> Path:
+    def path_for(self, mall_id: str) -> Path:
         return self.directory / f"{mall_id}.json"
 
     def lock(self, mall_id: str, timeout: float = 120) -> FileLock:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return FileLock(str(self._path(mall_id)) + ".lock", timeout=timeout)
+        return FileLock(str(self.path_for(mall_id)) + ".lock", timeout=timeout)
 
     def read(self, mall_id: str) -> Grant | None:
         try:
-            data = json.loads(self._path(mall_id).read_text())
+            data = json.loads(self.path_for(mall_id).read_text())
         except FileNotFoundError:
             return None
         except ValueError as exc:
-            raise Cafe24AuthError(mall_id, f"The token store file {self._path(mall_id)} is not valid JSON "
+            raise Cafe24AuthError(mall_id, f"The token store file {self.path_for(mall_id)} is not valid JSON "
                                            f"({exc.__class__.__name__}); run the auth command again.") from None
         data["scopes"] = tuple(data.get("scopes") or ())
         return Grant(**data)
 
     def write(self, grant: Grant) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target = self._path(grant.mall_id)
+        target = self.path_for(grant.mall_id)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{grant.mall_id}.", suffix=".tmp")
         try:
             os.fchmod(fd, 0o600)
@@ -163,13 +163,8 @@ class TokenManager:
         except httpx.TransportError as exc:
             raise transport_error(self.mall_id, self.oauth_url, exc, "/oauth/token") from None
         if response.status_code in (400, 401):
-            message = _message(response)
-            raise Cafe24AuthError(
-                self.mall_id,
-                f"Cafe24 refused the {form['grant_type']} grant ({response.status_code}: {message}). The refresh "
-                f"token has expired, was revoked or was already used; run "
-                f"`python -m pipelines.cafe24_pipeline auth --mall {self.mall_id}` to authorize again.",
-                status=response.status_code)
+            raise Cafe24AuthError(self.mall_id, _refusal(form["grant_type"], response, self.mall_id),
+                                  status=response.status_code)
         if response.status_code != 200:
             raise Cafe24Error(self.mall_id, f"The token endpoint answered {response.status_code}: "
                                             f"{_message(response)}", status=response.status_code)
@@ -177,6 +172,17 @@ class TokenManager:
         # Persist first: from this moment the old refresh token is dead on the platform.
         self.store.write(grant)
         return grant
+
+
+def _refusal(grant_type: str, response: httpx.Response, mall_id: str) -> str:
+    """Say what the user can do: fix the app credentials, or authorize the mall again."""
+    said = f"Cafe24 refused the {grant_type} grant ({response.status_code}: {_message(response)})."
+    again = f"run `python -m pipelines.cafe24_pipeline auth --mall {mall_id}` to authorize again."
+    if response.status_code == 401:
+        return f"{said} The app's client id or client secret is wrong; check them in .dlt/secrets.toml."
+    if grant_type == "authorization_code":
+        return f"{said} The code is single-use and expires after one minute; {again}"
+    return f"{said} The refresh token has expired, was revoked or was already used; {again}"
 
 
 def _message(response: httpx.Response) -> str:

@@ -12,7 +12,8 @@ import threading
 from email.utils import parsedate_to_datetime
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import httpx
@@ -30,7 +31,6 @@ from .errors import (
     redact,
     transport_error,
 )
-from .ratelimit import BucketPacer
 
 log = logging.getLogger("cafe24")
 
@@ -82,19 +82,28 @@ def make_http(timeout: float = 60.0) -> httpx.Client:
                         limits=httpx.Limits(max_keepalive_connections=8, max_connections=16))
 
 
-class AdminClient:
-    """GET calls to one mall's Admin API (or, with `tokens=None` and a client id, its Front API)."""
+class Pacer(Protocol):
+    def acquire(self) -> None: ...
 
-    def __init__(self, mall_id: str, api_url: str, http: httpx.Client, pacer: BucketPacer,
+    def observe(self, headers: Mapping[str, str]) -> None: ...
+
+    def back_off(self) -> None: ...
+
+
+class ApiClient:
+    """GET calls to one Cafe24 API: a mall's Admin API (OAuth `tokens`), its Front API or D.Collection (fixed
+    `headers`: the client id, or Basic auth). `name` is the mall id, or the D.Collection client, in messages."""
+
+    def __init__(self, name: str, api_url: str, http: httpx.Client, pacer: Pacer,
                  tokens: TokenManager | None = None, api_version: str | None = None,
-                 front_client_id: str | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
-        self.mall_id = mall_id
+                 headers: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
+        self.mall_id = name
         self.api_url = api_url.rstrip("/")
         self.http = http
         self.pacer = pacer
         self.tokens = tokens
         self.api_version = api_version
-        self.front_client_id = front_client_id
+        self.fixed_headers = dict(headers or {})
         self.retry = retry
         self.stats = CallStats()
         self.server_time: int | None = None  # epoch seconds from the last response's Date header
@@ -116,13 +125,11 @@ class AdminClient:
         log.warning("%s: retrying after %s (attempt %d)", self.mall_id, exc, state.attempt_number)
 
     def _headers(self, token: str | None) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **self.fixed_headers}
         if self.api_version:
             headers["X-Cafe24-Api-Version"] = self.api_version
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        if self.front_client_id:
-            headers["X-Cafe24-Client-Id"] = self.front_client_id
         return headers
 
     def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +167,7 @@ class AdminClient:
             return body
         code, message = _error(response)
         if status == 429:
-            self.pacer.back_off(1.0 / max(self.pacer.drain, 0.1))
+            self.pacer.back_off()
             raise Cafe24RateLimited(self.mall_id, f"429 {message}", status=status, code=code, endpoint=path)
         if status >= 500:
             raise Cafe24ServerError(self.mall_id, f"{status} {message}", status=status, code=code, endpoint=path)

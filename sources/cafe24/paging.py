@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .client import AdminClient
+from .client import ApiClient
 from .columns import parse_timestamp
 from .endpoints import Endpoint
 from .errors import Cafe24Error
@@ -32,12 +32,12 @@ class Plan:
     shop_rows: tuple[dict[str, Any], ...] = ()  # the shops list, fetched once per run to plan it
 
 
-def shops(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def shops(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
     """The shops list the run was planned with: loading it costs no second call."""
     yield list(plan.shop_rows)
 
 
-def offset(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
     params = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
     at = 0
     while True:
@@ -51,7 +51,7 @@ def offset(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: P
                               "this endpoint has no filter to split by.", endpoint=ep.path)
 
 
-def updated_keyset(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
     """First run: the whole catalogue by since_product_no. Later: the updated_date window since the cursor."""
     params: dict[str, Any] = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
     cursor = state.get("updated_cursor")
@@ -69,7 +69,7 @@ def updated_keyset(client: AdminClient, ep: Endpoint, shop_no: int, state: dict,
     state["updated_cursor"] = plan.now
 
 
-def _with_all_variants(client: AdminClient, ep: Endpoint, shop_no: int, row: dict) -> dict:
+def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict) -> dict:
     """The embed stops at 100 variants per product; fetch the whole list for products that reach it."""
     if len(row.get("variants") or ()) >= EMBED_VARIANTS_MAX:
         path = f"{ep.path}/{row['product_no']}/variants"
@@ -77,7 +77,7 @@ def _with_all_variants(client: AdminClient, ep: Endpoint, shop_no: int, row: dic
     return row
 
 
-def order_sweep(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
     """Sweep each date_type from its cursor to now. A first run needs only order_date: it sees every order in
     its current state; later runs sweep every date_type, so each status change is seen by the event it made."""
     cursors: dict[str, int] = state.setdefault("cursors", {})
@@ -90,7 +90,7 @@ def order_sweep(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, pl
         cursors[date_type] = plan.now
 
 
-def _orders_window(client: AdminClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
+def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
                    hi: int) -> Iterator[Page]:
     def params(a: int, b: int) -> dict[str, Any]:
         return {"shop_no": shop_no, "date_type": date_type, "start_date": kst_iso(a), "end_date": kst_iso(b)}
@@ -114,7 +114,7 @@ def _orders_window(client: AdminClient, ep: Endpoint, shop_no: int, date_type: s
             yield client.get(ep.path, {**ep.params, **params(a, b), "limit": ep.limit, "offset": at})[ep.data_key]
 
 
-def created_cursor(client: AdminClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
     """Members by join time. Each page starts one second before the last join time seen, so it does not matter
     whether the platform's bound is inclusive; rows already seen are dropped. Every few days the walk starts
     from the beginning instead, since no endpoint says which profiles changed."""

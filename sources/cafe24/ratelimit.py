@@ -74,12 +74,12 @@ class BucketPacer:
             if seconds:
                 self.blocked_until = max(self.blocked_until, now + max(seconds))
 
-    def back_off(self, seconds: float) -> None:
+    def back_off(self) -> None:
         """After a 429: treat the bucket as full so the next calls wait for it to drain."""
         with self.lock:
             now = self.clock()
             self.level, self.stamp = float(self.size), now
-            self.blocked_until = max(self.blocked_until, now + seconds)
+            self.blocked_until = max(self.blocked_until, now + 1.0 / self.drain)
 
 
 class MinutePacer:
@@ -115,6 +115,9 @@ class MinutePacer:
             with self.lock:
                 self.blocked_until = max(self.blocked_until, self.clock() + int(reset))
 
-    def back_off(self, seconds: float) -> None:
+    def back_off(self) -> None:
+        """After a 429: wait until the oldest call of the window leaves it."""
         with self.lock:
-            self.blocked_until = max(self.blocked_until, self.clock() + seconds)
+            now = self.clock()
+            wait = 60.0 - (now - self.calls[0]) if self.calls else 1.0
+            self.blocked_until = max(self.blocked_until, now + max(1.0, wait))
