@@ -36,10 +36,11 @@ from dlt.common.configuration.exceptions import (
 )
 from dlt.common.runtime.collector_base import Collector
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources import DltSource
 
-from sources.cafe24 import Cafe24Credentials, cafe24_source, collect_sessions
+from sources.cafe24 import Cafe24Credentials, cafe24_source, dcollection_source
 from sources.cafe24.auth import AppCredentials, Grant, TokenManager, TokenStore
-from sources.cafe24.client import check_base_url, make_http
+from sources.cafe24.client import ApiClient, check_base_url, collect_clients, make_http
 from sources.cafe24.errors import Cafe24AuthError, Cafe24Error, redact, register_secret
 from sources.cafe24.settings import DEFAULT_BASE_URL, KST, SCOPES
 
@@ -152,27 +153,46 @@ class Progress(Collector):
             print(self._line("failed" if self.failed else "done"), file=self.out, flush=True)
 
 
+def build_sources(source_args: dict[str, Any], which: str,
+                  dcollection_args: dict[str, Any] | None = None) -> list[DltSource]:
+    """admin: the Admin tables; front: front_products; dcollection: the partner feed; all: everything.
+    D.Collection takes the same app credentials as the Admin API (sources.cafe24.credentials)."""
+    built: list[DltSource] = []
+    if which in ("admin", "front", "all"):
+        cafe24 = cafe24_source(**source_args)
+        if which != "all":
+            keep = [n for n, r in cafe24.resources.items() if (r.table_name == "front_products") == (which == "front")]
+            cafe24.resources.select(*keep)
+        built.append(cafe24)
+    if which in ("dcollection", "all"):
+        built.append(dcollection_source(**(dcollection_args or {})))
+    return built
+
+
 def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
          dataset: str = DEFAULT_DATASET, full_refresh: bool = False, pipelines_dir: str | None = None,
-         out: TextIO = sys.stdout) -> RunResult:
-    """One run of the Cafe24 source into `destination`. `source_args` go to `cafe24_source` as they are, so
-    what is left out comes from dlt config; `tables` picks tables by name (default: all)."""
+         out: TextIO = sys.stdout, which: str = "admin",
+         dcollection_args: dict[str, Any] | None = None) -> RunResult:
+    """One run into `destination`. `source_args` go to `cafe24_source` as they are, so what is left out comes
+    from dlt config; `which` picks the APIs and `tables` picks tables by name (default: all of them)."""
     try:
-        with collect_sessions() as sessions:
-            source = cafe24_source(**source_args)
+        with collect_clients() as clients:
+            sources = build_sources(source_args, which, dcollection_args)
     except ValueError as exc:  # a refused base URL, an unreadable start date
         raise UsageError(redact(str(exc))) from None
-    by_table: dict[str, list[str]] = defaultdict(list)
-    for name, resource in source.resources.items():
-        by_table[resource.table_name].append(name)
+    by_table: dict[str, list[tuple[DltSource, str]]] = defaultdict(list)
+    for source in sources:
+        for name, resource in source.selected_resources.items():
+            by_table[resource.table_name].append((source, name))
     wanted = list(tables) if tables else list(by_table)
     unknown = [t for t in wanted if t not in by_table]
     if unknown:
         raise UsageError(f"unknown table {unknown[0]!r}; choose from {', '.join(sorted(by_table))}")
-    source.resources.select(*(name for t in wanted for name in by_table[t]))
+    for source in sources:
+        source.resources.select(*(name for t in wanted for s, name in by_table[t] if s is source))
 
     def calls() -> int:
-        return sum(s.client.stats.calls for s in sessions.values())
+        return sum(c.stats.calls for c in clients)
 
     target = dlt.destinations.duckdb(DUCKDB_FILE) if destination == "duckdb" else destination
     pipeline = dlt.pipeline(pipeline_name=PIPELINE_NAME, destination=target, dataset_name=dataset,
@@ -180,7 +200,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     # Dropping the whole source also drops tables that were not picked; with --resources drop only those.
     refresh = ("drop_resources" if tables else "drop_sources") if full_refresh else None
     started = time.monotonic()
-    info = pipeline.run(source, loader_file_format="jsonl", refresh=refresh)
+    info = pipeline.run(sources, loader_file_format="jsonl", refresh=refresh)
     elapsed = time.monotonic() - started
     if info.has_failed_jobs:
         failed = [job.job_file_info.table_name for package in info.load_packages for job in
@@ -203,9 +223,19 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     extract_seconds = (extract.finished_at - extract.started_at).total_seconds() if extract else elapsed
     return RunResult(
         tables=wanted, rows=dict(rows), nested={k: (v[0], v[1]) for k, v in nested.items()},
-        malls={m: MallCalls(s.client.stats.calls, s.client.stats.throttled, s.client.stats.retries)
-               for m, s in sessions.items()},
+        malls=_calls_by_api(clients),
         elapsed=elapsed, extract_seconds=extract_seconds, destination=destination, dataset=dataset)
+
+
+def _calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:
+    """Calls per mall (Admin and Front together) or per D.Collection client."""
+    out: dict[str, MallCalls] = {}
+    for client in clients:
+        seen = out.setdefault(client.mall_id, MallCalls(0, 0, 0))
+        seen.calls += client.stats.calls
+        seen.throttled += client.stats.throttled
+        seen.retries += client.stats.retries
+    return out
 
 
 def summary(result: RunResult) -> str:
@@ -226,12 +256,12 @@ def summary(result: RunResult) -> str:
 
 def run_command(args: argparse.Namespace) -> int:
     source_args: dict[str, Any] = {}
-    malls = _mall_ids(args.mall) or _mall_ids(_configured()[0])
-    if not malls:
-        raise UsageError("no mall to load: pass --mall MALL_ID or set mall_id under [sources.cafe24] in "
-                         ".dlt/config.toml (or SOURCES__CAFE24__MALL_ID)")
-    # Passed even when it comes from config: cafe24_source's `str | list[str]` argument is not injected by dlt.
-    source_args["mall_id"] = malls[0] if len(malls) == 1 else malls
+    if args.source != "dcollection":
+        malls = _mall_ids(args.mall) or _mall_ids(_configured()[0])
+        if not malls:
+            raise UsageError("no mall to load: pass --mall MALL_ID or set mall_id under [sources.cafe24] in "
+                             ".dlt/config.toml (or SOURCES__CAFE24__MALL_ID)")
+        source_args["mall_id"] = malls[0] if len(malls) == 1 else malls
     if args.base_url:
         source_args["base_url"] = args.base_url
     if args.start_date:
@@ -242,7 +272,7 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"Cafe24 -> {args.destination} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}",
           flush=True)
     result = load(source_args, tables=tables or None, destination=args.destination, dataset=args.dataset,
-                  full_refresh=args.full_refresh, pipelines_dir=args.pipelines_dir)
+                  full_refresh=args.full_refresh, pipelines_dir=args.pipelines_dir, which=args.source)
     print("\n" + summary(result), flush=True)
     return 0
 
@@ -448,6 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--destination", default="duckdb",
                      help=f"a dlt destination name (default: duckdb, into ./{DUCKDB_FILE})")
     run.add_argument("--dataset", default=DEFAULT_DATASET, help=f"dataset / schema name (default {DEFAULT_DATASET})")
+    run.add_argument("--source", choices=("admin", "dcollection", "front", "all"), default="admin",
+                     help="which API to load: the Admin tables (default), the D.Collection feed, the Front API's "
+                          "front_products, or all of them")
     run.add_argument("--resources", metavar="TABLES", help="comma-separated tables, e.g. products,orders")
     run.add_argument("--mall", action="extend", nargs="+", metavar="MALL_ID",
                      help="mall id(s) (default: sources.cafe24.mall_id)")

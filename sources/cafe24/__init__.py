@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
 import pendulum
-from dlt.common.configuration import configspec
-from dlt.common.configuration.specs import CredentialsConfiguration
-from dlt.common.typing import TSecretStrValue
 from dlt.sources import DltResource
 
-from .auth import AppCredentials, TokenManager, TokenStore
+from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .columns import coerce
 from .dcollection import dcollection_source
@@ -30,15 +25,7 @@ from .paging import WALKERS, Plan
 from .ratelimit import BucketPacer
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, KST, ORDER_DATE_TYPES
 
-__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "collect_sessions",
-           "resource_name"]
-
-
-@configspec
-class Cafe24Credentials(CredentialsConfiguration):
-    client_id: str = None
-    client_secret: TSecretStrValue = None
-    refresh_token: TSecretStrValue | None = None  # first use only; afterwards the token store keeps the grant
+__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "resource_name"]
 
 
 @dataclass
@@ -47,6 +34,7 @@ class MallSession:
 
     mall_id: str
     client: ApiClient
+    front: ApiClient
     shops: list[int] = field(default_factory=list)
     shop_rows: tuple[dict[str, Any], ...] = ()
     now: int = 0
@@ -64,20 +52,12 @@ class MallSession:
             self.shops = [s for s in active if wanted_shops is None or s in wanted_shops]
             self.ready = True
 
-
-_COLLECTING: ContextVar[dict[str, MallSession] | None] = ContextVar("cafe24_sessions", default=None)
-
-
-@contextmanager
-def collect_sessions() -> Iterator[dict[str, MallSession]]:
-    """Yields a dict that collects, by mall id, the `MallSession` of each mall that `cafe24_source` calls made
-    inside the block build; their `client.stats` count the API calls, 429s and retries of the runs."""
-    found: dict[str, MallSession] = {}
-    token = _COLLECTING.set(found)
-    try:
-        yield found
-    finally:
-        _COLLECTING.reset(token)
+    def prepare_front(self, wanted_shops: Sequence[int] | None) -> tuple[list[int], int]:
+        """The Front API needs no grant, so it cannot list shops: it loads the shops asked for (default: 1), and
+        learns the server's clock from one count call."""
+        shops = list(wanted_shops or [1])
+        self.front.get("/products/count", {"shop_no": shops[0]})
+        return shops, self.front.server_time or int(pendulum.now().timestamp())
 
 
 def resource_name(table: str, mall_id: str, single_mall: bool) -> str:
@@ -106,15 +86,12 @@ def cafe24_source(
     check_base_url(base_url.format(mall_id=malls[0]))
     register_secret(credentials.client_secret)
     register_secret(credentials.refresh_token)
-    app = AppCredentials(credentials.client_id, credentials.client_secret)
+    app = AppCredentials(credentials.client_id, credentials.client_secret or "")
     store = TokenStore(token_store)
     start = int(pendulum.parse(start_date, tz=KST).timestamp())
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
                             bucket_drain_per_second, retry) for m in malls}
-    collecting = _COLLECTING.get()
-    if collecting is not None:
-        collecting.update(sessions)
     types = tuple(order_date_types or ORDER_DATE_TYPES)
     for m, session in sessions.items():
         for ep in ENDPOINTS:
@@ -129,20 +106,28 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
     http = make_http()
     tokens = TokenManager(mall_id, f"{root}/api/v2/oauth", app, store, http, refresh_token)
     client = ApiClient(mall_id, f"{root}/api/v2/admin", http, BucketPacer(drain_per_second=drain), tokens,
-                         api_version, retry=retry)
-    return MallSession(mall_id, client)
+                       api_version, retry=retry)
+    front = ApiClient(mall_id, f"{root}/api/v2", http, BucketPacer(drain_per_second=drain), None, api_version,
+                      headers={"X-Cafe24-Client-Id": app.client_id}, retry=retry)
+    return MallSession(mall_id, client, front)
 
 
 def _resource(ep: Endpoint, session: MallSession, single_mall: bool, wanted_shops: Sequence[int] | None,
               start: int, lookback: int, date_types: tuple[str, ...], full_refresh_days: float) -> DltResource:
     def rows() -> Iterator[list[dict[str, Any]]]:
-        session.prepare(wanted_shops)
-        plan = Plan(session.now, start, lookback, date_types, full_refresh_days, session.shop_rows)
+        if ep.api == "front":
+            client = session.front
+            shops, now = session.prepare_front(wanted_shops)
+        else:
+            client = session.client
+            session.prepare(wanted_shops)
+            shops, now = session.shops, session.now
+        plan = Plan(now, start, lookback, date_types, full_refresh_days, session.shop_rows)
         state = dlt.current.resource_state()
         walk = WALKERS[ep.slicing]
-        for shop in session.shops if ep.per_shop else [None]:
+        for shop in shops if ep.per_shop else [None]:
             shop_state = state.setdefault(f"shop_{shop}", {}) if shop is not None else state
-            for page in walk(session.client, ep, shop or 1, shop_state, plan):
+            for page in walk(client, ep, shop or 1, shop_state, plan):
                 yield [_row(row, session.mall_id, shop) for row in page]
 
     return dlt.resource(

@@ -18,10 +18,20 @@ from typing import Any
 
 import httpx
 import pendulum
+from dlt.common.configuration import configspec
+from dlt.common.configuration.specs import CredentialsConfiguration
+from dlt.common.typing import TSecretStrValue
 from filelock import FileLock
 
 from .errors import Cafe24AuthError, Cafe24Error, redact, transport_error
 from .settings import KST, REFRESH_AHEAD_SECONDS
+
+
+@configspec
+class Cafe24Credentials(CredentialsConfiguration):
+    client_id: str = None
+    client_secret: TSecretStrValue | None = None  # the Admin API needs it; front_products needs only client_id
+    refresh_token: TSecretStrValue | None = None  # first use only; afterwards the token store keeps the grant
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,9 @@ class TokenManager:
             if stored is not None and stored.fresh() and stored.access_token != rejected:
                 self._grant = stored
                 return stored
+            if not self.app.client_secret:
+                raise Cafe24AuthError(self.mall_id, "The Admin API needs the app's client_secret "
+                                      "(sources.cafe24.credentials.client_secret); only front_products runs without it.")
             refresh_token = stored.refresh_token if stored else self.bootstrap_refresh_token
             if not refresh_token:
                 raise Cafe24AuthError(self.mall_id, "No grant is stored for this mall; run "

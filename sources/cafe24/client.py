@@ -12,7 +12,9 @@ import threading
 from email.utils import parsedate_to_datetime
 from collections import Counter
 from dataclasses import dataclass, field
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -62,6 +64,20 @@ class CallStats:
                     self.throttled += 1
 
 
+_COLLECTING: ContextVar[list["ApiClient"] | None] = ContextVar("cafe24_clients", default=None)
+
+
+@contextmanager
+def collect_clients() -> Iterator[list["ApiClient"]]:
+    """Every client the sources build inside the block, so a run can report calls, 429s and retries per mall."""
+    found: list[ApiClient] = []
+    token = _COLLECTING.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTING.reset(token)
+
+
 def check_base_url(url: str) -> None:
     """Plain http:// only to loopback (the sandbox); anything else must be https://."""
     parsed = urlparse(url)
@@ -106,6 +122,9 @@ class ApiClient:
         self.fixed_headers = dict(headers or {})
         self.retry = retry
         self.stats = CallStats()
+        collecting = _COLLECTING.get()
+        if collecting is not None:
+            collecting.append(self)
         self.server_time: int | None = None  # epoch seconds from the last response's Date header
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from .auth import AppCredentials
+from .auth import AppCredentials, Cafe24Credentials
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .columns import KST, coerce
 from .errors import Cafe24Error, register_secret
@@ -86,10 +86,10 @@ def walk(client: ApiClient, path: str, data_key: str, params: dict[str, str], to
         created_from = last
 
 
-@dlt.source(name="dcollection", max_table_nesting=1)
+@dlt.source(name="dcollection", section="cafe24", max_table_nesting=1)  # shares sources.cafe24.credentials
 def dcollection_source(
-    credentials: dict[str, str] = dlt.secrets.value,
-    base_url: str = DEFAULT_DCOLLECTION_URL,
+    credentials: Cafe24Credentials = dlt.secrets.value,
+    dcollection_url: str = DEFAULT_DCOLLECTION_URL,  # not base_url: that is the Admin API's, in the same section
     start_date: str = "2010-01-01",
     store_categories: list[str] | None = None,
     shop_languages: list[str] | None = None,
@@ -99,10 +99,10 @@ def dcollection_source(
     max_attempts: int = 8,
 ) -> Iterator[DltResource]:
     """Shops, products and standard tags of the D.Collection feed, merged on their keys."""
-    check_base_url(base_url)
-    app = AppCredentials(credentials["client_id"], credentials["client_secret"])
+    check_base_url(dcollection_url)
+    app = AppCredentials(credentials.client_id, credentials.client_secret or "")  # Basic base64(id:secret)
     register_secret(app.client_secret)
-    client = ApiClient(f"dcollection:{app.client_id}", base_url, make_http(), MinutePacer(calls_per_minute),
+    client = ApiClient(f"dcollection:{app.client_id}", dcollection_url, make_http(), MinutePacer(calls_per_minute),
                        headers={"Authorization": app.basic_header()}, retry=RetryPolicy(attempts=max_attempts))
     filters = {name: ",".join(values) for name, values in
                zip(SHOP_FILTERS, (store_categories, shop_languages, shop_currencies)) if values}

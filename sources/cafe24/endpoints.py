@@ -22,6 +22,7 @@ class Endpoint:
     offset_max: int = 0
     per_shop: bool = True
     params: dict[str, str] = field(default_factory=dict)
+    api: Literal["admin", "front"] = "admin"  # front: the public storefront API, client id only, no grant
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -38,6 +39,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
     Endpoint("customers", "/customersprivacy", "customersprivacy", ("mall_id", "shop_no", "member_id"),
              "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT),
+    # What shoppers see: displayed products only, with the Admin products' parameters except display.
+    Endpoint("front_products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
+             "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, api="front"),
 )
 
 BY_TABLE = {e.table: e for e in ENDPOINTS}

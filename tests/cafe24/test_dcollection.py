@@ -22,7 +22,7 @@ def _pipeline(workdir: Path) -> dlt.Pipeline:
 
 
 def _source(server: SandboxServer, **options: object):
-    return dcollection_source(credentials=APP, base_url=server.url + "/dcollection", **options)
+    return dcollection_source(credentials=APP, dcollection_url=server.url + "/dcollection", **options)
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_a_run_at_the_default_limit_is_never_throttled(tmp_path: Path) -> None:
 def test_wrong_credentials_fail_at_once_without_showing_the_secret(server, tmp_path: Path) -> None:
     """FACTS.md D.Collection status codes: 401 is reported, not retried; the secret never shows."""
     source = dcollection_source(credentials={"client_id": APP["client_id"], "client_secret": "wrong-secret-123"},
-                                base_url=server.url + "/dcollection")
+                                dcollection_url=server.url + "/dcollection")
     with pytest.raises(Exception) as failure:
         _pipeline(tmp_path).run(source)
     assert "401" in str(failure.value) and "wrong-secret-123" not in str(failure.value)

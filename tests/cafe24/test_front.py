@@ -1,0 +1,47 @@
+"""front_products: the storefront's product listing, loaded with a client id and no OAuth grant (issue #4,
+FACTS.md "Front API products")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.server import SandboxServer
+from sources.cafe24 import cafe24_source
+from tests.cafe24.helpers import make_pipeline, query, run, stats
+
+MALL = "storefront"
+
+
+def test_front_products_load_with_only_a_client_id(tmp_path: Path) -> None:
+    """X-Cafe24-Client-Id is the whole of the Front API's auth; only displayed products are public."""
+    config = SandboxConfig(volumes=Volumes(products=6200), clock_runs=False,
+                           limits=Limits(drain_rate=200, max_per_second=0))
+    with SandboxServer(config) as server:
+        src = cafe24_source(mall_id=MALL, credentials={"client_id": "sandbox-client-id"},
+                            base_url=server.url + "/{mall_id}", token_store=str(tmp_path / "tokens"),
+                            bucket_drain_per_second=200).with_resources("front_products")
+        pipeline = make_pipeline(tmp_path)
+        run(pipeline, src)
+        store = server.sandbox.mall(MALL)
+        displayed = sorted(p.product_no for p in store.products.values() if p.display)
+        assert len(displayed) > 5000 + 100  # past the offset cap, walked by since_product_no
+        landed = [r[0] for r in query(pipeline, "select product_no from front_products order by 1")]
+        assert landed == displayed
+        endpoints = stats(server)["malls"][MALL]
+        assert not [e for e in endpoints if "oauth" in e or "/admin/" in e]
+
+        edited = store.products[displayed[0]]
+        httpx.post(f"{server.url}/__sandbox__/malls/{MALL}/live", json={"product_edits_per_hour": 30}).raise_for_status()
+        httpx.post(f"{server.url}/__sandbox__/clock/advance", json={"seconds": 3 * 3600}).raise_for_status()
+        before = endpoints["GET /api/v2/products"]["requests"]
+        run(pipeline, cafe24_source(mall_id=MALL, credentials={"client_id": "sandbox-client-id"},
+                                    base_url=server.url + "/{mall_id}", token_store=str(tmp_path / "tokens"),
+                                    bucket_drain_per_second=200).with_resources("front_products"))
+        after = stats(server)["malls"][MALL]["GET /api/v2/products"]["requests"]
+        assert after - before <= 2  # only the few products edited in three hours
+        landed = dict(query(pipeline, "select product_no, epoch(updated_date) from front_products"))
+        assert landed == {p.product_no: p.updated for p in store.products.values() if p.display}
+        assert edited.product_no in landed
