@@ -6,8 +6,8 @@ import argparse
 import sys
 from dataclasses import fields
 
-from .server import SandboxServer
 from .config import Limits, SandboxConfig, Volumes
+from .server import SandboxServer
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -7,12 +7,12 @@ the token and its scopes (401/403), the version header, injected faults, then th
 from __future__ import annotations
 
 import asyncio
-from email.utils import formatdate
 import re
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 

@@ -8,11 +8,11 @@ and the sandbox refuses a time part. Shops and products are edited as the sandbo
 from __future__ import annotations
 
 import random
-from email.utils import formatdate
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool

@@ -17,7 +17,6 @@ from datetime import datetime
 from .clock import KST
 from .config import Volumes
 from .models import (
-    DATE_TYPES,
     Category,
     Customer,
     MallContext,

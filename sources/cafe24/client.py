@@ -9,12 +9,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
-from email.utils import parsedate_to_datetime
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlparse
 

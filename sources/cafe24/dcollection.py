@@ -8,7 +8,7 @@ first, then dates) rather than cut short. All calls of a run share one 40-calls-
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 

@@ -323,7 +323,7 @@ def test_live_mall_grows_as_the_clock_moves(server: SandboxServer, mall: str) ->
 
 def test_quiet_mall_does_not_grow(server: SandboxServer, mall: str) -> None:
     """Issue #2, control API: without live rates the store only changes by its planned order lifecycles."""
-    with admin_client(server, mall) as client:
+    with admin_client(server, mall):
         truth_before = control(server, "GET", f"/malls/{mall}/truth").json()
         advance(server, 2 * HOUR)
         truth_after = control(server, "GET", f"/malls/{mall}/truth").json()
