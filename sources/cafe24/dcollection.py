@@ -94,6 +94,7 @@ def dcollection_source(
     store_categories: list[str] | None = None,
     shop_languages: list[str] | None = None,
     shop_currencies: list[str] | None = None,
+    product_categories: list[str] | None = None,
     calls_per_minute: int = 40,
     lookback_days: int = 1,
     max_attempts: int = 8,
@@ -122,9 +123,14 @@ def dcollection_source(
         lo = date.fromisoformat(cursor) - timedelta(days=lookback_days) if cursor else feed.start
         stores = feed.store_ids
         window = {"updated_start_date": lo.isoformat(), "updated_end_date": feed.today.isoformat()}
-        for i in range(0, len(stores), STORE_BATCH):
-            batch = {**window, "store_id": ",".join(stores[i:i + STORE_BATCH])}
-            for page in walk(client, "/api/storeproducts", "store_products", batch, feed.today, EARLIEST):
+        if product_categories:  # only these D.Collection categories, across every store
+            queries = [("/api/products", "products", {**window, "dcollection_product_category": code})
+                       for code in product_categories]
+        else:
+            queries = [("/api/storeproducts", "store_products", {**window, "store_id": ",".join(stores[i:i + STORE_BATCH])})
+                       for i in range(0, len(stores), STORE_BATCH)]
+        for path, key, params in queries:
+            for page in walk(client, path, key, params, feed.today, EARLIEST):
                 yield [coerce(row) for row in page]
         state["updated_day"] = feed.today.isoformat()
 

@@ -97,3 +97,15 @@ def test_wrong_credentials_fail_at_once_without_showing_the_secret(server, tmp_p
         _pipeline(tmp_path).run(source)
     assert "401" in str(failure.value) and "wrong-secret-123" not in str(failure.value)
     assert stats(server)["totals"]["401"] == 1
+
+
+def test_configured_product_categories_load_only_those_categories(server, tmp_path: Path) -> None:
+    """FACTS.md D.Collection products: dcollection_product_category (a middle category) filters the feed."""
+    catalog_codes = server.sandbox.dcollection.categories()
+    middle = catalog_codes[0][1]
+    pipeline = _pipeline(tmp_path)
+    pipeline.run(_source(server, calls_per_minute=100000, product_categories=[middle]), loader_file_format="jsonl")
+    server.sandbox.dcollection.ensure(server.sandbox.clock.now())
+    expected = {p.ukey for p in server.sandbox.dcollection.products if p.category[1] == middle}
+    landed = {row[0] for row in query(pipeline, "select product_ukey from dcollection_products")}
+    assert landed == expected and len(expected) > 0
