@@ -127,8 +127,8 @@ def dcollection_source(
             queries = [("/api/products", "products", {**window, "dcollection_product_category": code})
                        for code in product_categories]
         else:
-            queries = [("/api/storeproducts", "store_products", {**window, "store_id": ",".join(stores[i:i + STORE_BATCH])})
-                       for i in range(0, len(stores), STORE_BATCH)]
+            batches = [",".join(stores[i:i + STORE_BATCH]) for i in range(0, len(stores), STORE_BATCH)]
+            queries = [("/api/storeproducts", "store_products", {**window, "store_id": batch}) for batch in batches]
         for path, key, params in queries:
             for page in walk(client, path, key, params, feed.today, EARLIEST):
                 yield [coerce(row) for row in page]
