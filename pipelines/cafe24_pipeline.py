@@ -160,9 +160,9 @@ def build_sources(source_args: dict[str, Any], which: str,
     built: list[DltSource] = []
     if which in ("admin", "front", "all"):
         cafe24 = cafe24_source(**source_args)
-        if which != "all":
-            keep = [n for n, r in cafe24.resources.items() if (r.table_name == "front_products") == (which == "front")]
-            cafe24.resources.select(*keep)
+        keep = [n for n, r in cafe24.resources.items()
+                if which == "all" or (r.table_name == "front_products") == (which == "front")]
+        cafe24.resources.select(*keep)
         built.append(cafe24)
     if which in ("dcollection", "all"):
         built.append(dcollection_source(**(dcollection_args or {})))

@@ -137,6 +137,7 @@ def _resource(ep: Endpoint, session: MallSession, single_mall: bool, wanted_shop
         write_disposition="merge",
         primary_key=list(ep.primary_key),
         parallelized=True,
+        selected=ep.api == "admin",  # front_products is opt-in: with_resources(...) or the CLI's --source front/all
     )
 
 
