@@ -106,8 +106,9 @@ def compare(first: RunResult, second: RunResult, requests: tuple[int, int], thro
     print(f"  {'extraction time (s)':<26}{first.extract_seconds:>12.1f}{second.extract_seconds:>14.1f}")
     print(f"  {'calls/s while extracting':<26}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
           f"   (the bucket drains {drain:.1f}/s)")
-    print(f"\n  A run starts with up to 37 calls at once (the bucket holds 40, 3 kept free), then the pacer keeps to "
-          f"the\n  drain rate, so calls/s sits a little above {drain:.1f} and no call is answered 429.")
+    print(f"\n  Admin calls start with a burst of up to 37 (the bucket holds 40, 3 kept free), then keep to the\n"
+          f"  {drain:.1f}/s drain. D.Collection calls stay under 40 in any minute, so a run soon after another waits\n"
+          "  for the earlier run's calls to leave that minute: that wait is most of the second run's time.")
 
 
 def main(argv: list[str] | None = None) -> int:
