@@ -131,3 +131,15 @@ def _grant(body: dict):
     from sources.cafe24.auth import Grant
 
     return Grant.from_response(body)
+
+
+def test_the_usage_quota_headers_pause_the_run_instead_of_drawing_429s(tmp_path: Path) -> None:
+    """FACTS.md usage limit: at 100% the -Remain headers say how long to stop; obeying them avoids 429s."""
+    quota = Limits(drain_rate=200, bucket_size=40, max_per_second=0, quota_calls=15, quota_window=3)
+    with SandboxServer(SandboxConfig(volumes=SMALL, limits=quota, clock_runs=False)) as server:
+        pipeline = make_pipeline(tmp_path)
+        run(pipeline, source(server, tmp_path, MALL, bootstrap(server, MALL)["refresh_token"], start_date="2025-06-01"))
+        totals = stats(server)["totals"]
+        assert totals["requests"] > 2 * 15  # the run needed the quota to refill at least twice
+        assert totals.get("429", 0) == 0
+        assert keys(pipeline, "orders", "order_id", MALL, 1) == truth(server, MALL)["orders"]["1"]
