@@ -27,5 +27,12 @@ sandbox: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .pytest_cache *.duckdb
 
-bench: $(INSTALLED)
-	$(BIN)/python -m benchmarks.sandbox_speed
+# Not part of `make test`: minutes of real-time rate limits. Writes BENCHMARKS.md and benchmarks/results/.
+BENCH_INSTALLED := $(VENV)/.installed-bench
+
+$(BENCH_INSTALLED): $(INSTALLED) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	touch $@
+
+bench: $(BENCH_INSTALLED)
+	$(BIN)/python -m benchmarks.run

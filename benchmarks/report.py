@@ -1,0 +1,375 @@
+"""BENCHMARKS.md, the console table and the pacing chart, from the results of one `make bench`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .common import BURST, DCOLLECTION_PER_MINUTE, DRAIN, PAGE_MAX, RESULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "BENCHMARKS.md"
+CHART = RESULTS / "ceiling_pacing.png"
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    """(target, what is measured, measured value, met?) for every target of the issue that was measured."""
+    rows: list[tuple[str, str, str, bool | None]] = []
+    c = r.get("ceiling")
+    if c:
+        rows.append(("calls/s ≥ 0.95 × drain rate (2.0)", "part 1: calls/s ÷ 2.0 (one mall, three tables)",
+                     f"{c['calls_ratio']:.2f} ({c['calls_per_s']:.2f} calls/s)", c["calls_ratio"] >= 0.95))
+        rows.append(("", "part 1: wall ÷ ideal (calls − 40) / 2 s", f"{c['wall_over_ideal']:.2f}", None))
+    nominal = []
+    if c:
+        nominal.append(("part 1", c["throttled"]))
+    if "incremental" in r:
+        nominal += [("part 3", r["incremental"]["after_burst"]["throttled"] + r["incremental"]["no_change"]["throttled"])]
+    if "many_malls" in r:
+        nominal += [(f"part 5 ({n})", run["throttled"]) for n, run in r["many_malls"]["runs"].items()]
+    if "dcollection" in r:
+        nominal.append(("part 6", r["dcollection"]["throttled"]))
+    if nominal:
+        total = sum(n for _, n in nominal)
+        rows.append(("0 × 429 in nominal runs", "429s our runs received, by part",
+                     ", ".join(f"{p}: {n}" for p, n in nominal), total == 0))
+    p = r.get("completeness")
+    if p:
+        ours = p["ours"]
+        ok = all(t["loaded"] == t["truth"] for t in ours.values())
+        rows.append(("rows = 100% of ground truth", "part 2: our source, keys loaded ÷ truth (all shops)",
+                     ", ".join(f"{k} {pct(v['loaded'] / v['truth'])}" for k, v in ours.items()), ok))
+        rows.append(("(the peer falls short past the caps)", "part 2: rest_api, keys ÷ truth of shop 1",
+                     ", ".join(f"{k} {pct(v['loaded'] / v['truth'])}" for k, v in p["peer"].items()), None))
+    i = r.get("incremental")
+    if i:
+        q = i["no_change"]
+        rows.append(("no-change run ≤ 1 call per (resource, date_type)", "part 3: calls ÷ (table, shop, date_type) "
+                     "slices", f"{q['calls']} calls / {q['slices']} slices = {q['calls_per_slice']:.2f}",
+                     q["calls_per_slice"] <= 1.0))
+    loc = r.get("local")
+    if loc:
+        big = loc["runs"]["100000"]
+        rows.append(("local throughput ≥ 20,000 rows/s", "part 4: rows (orders + nested) ÷ run time, 100k orders",
+                     f"{big['rows_per_s']:,.0f} rows/s", big["rows_per_s"] >= 20000))
+        rows.append(("peak RSS at 100k within 1.2× of 10k", "part 4: peak RSS 100k ÷ 10k (own process each)",
+                     f"{loc['rss_ratio']:.2f} ({big['peak_rss_mb']:.0f} / {loc['runs']['10000']['peak_rss_mb']:.0f} MiB)",
+                     loc["rss_ratio"] <= 1.2))
+    m = r.get("many_malls")
+    if m and "16" in m["runs"]:
+        sixteen = m["runs"]["16"]
+        rows.append(("16 malls ≥ 12× one mall", "part 5: rows/s of 16 malls ÷ rows/s of one",
+                     f"{sixteen['speedup']:.1f}×", sixteen["speedup"] >= 12))
+    return rows
+
+
+def verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("pass" if ok else "**miss**")
+
+
+def console_table(r: dict[str, Any]) -> str:
+    lines = [f"{'target':<50} {'measured':<62} result", "-" * 122]
+    for target, _, value, ok in targets(r):
+        lines.append(f"{target:<50} {value:<62} {'' if ok is None else ('pass' if ok else 'MISS')}")
+    return "\n".join(lines)
+
+
+def chart(r: dict[str, Any]) -> Path | None:
+    timeline = r.get("timeline")
+    if not timeline:
+        return None
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    events = [e for e in timeline if "/oauth/" not in e["path"]]
+    t = [e["t"] for e in events]
+    used = [e["used"] if e["used"] is not None else float("nan") for e in events]
+    end = int(max(t)) + 1
+    per_second = Counter(int(x) for x in t)
+    seconds = list(range(end))
+    counts = [per_second.get(s, 0) for s in seconds]
+    window = 10
+    moving = [sum(counts[max(0, s - window + 1):s + 1]) / min(window, s + 1) for s in seconds]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
+    top.step(t, used, where="post", color="#1f77b4", linewidth=1)
+    top.axhline(BURST, color="#d62728", linestyle="--", linewidth=1, label=f"bucket size {BURST}")
+    top.axhline(BURST - 3, color="#ff7f0e", linestyle=":", linewidth=1, label="pacer target (size − 3)")
+    throttled = [(e["t"], e["used"] or BURST) for e in events if e["status"] == 429]
+    if throttled:
+        top.scatter(*zip(*throttled), color="#d62728", marker="x", label="429", zorder=3)
+    top.set_ylabel("bucket level (X-Api-Call-Limit)")
+    top.set_ylim(0, BURST + 5)
+    top.legend(loc="lower right", fontsize=8)
+    top.set_title("Part 1: one mall's products, orders and customers in one run (real-time limits)")
+    bottom.bar(seconds, counts, width=1.0, color="#aec7e8", label="calls in each second")
+    bottom.plot(seconds, moving, color="#1f77b4", linewidth=1.5, label=f"{window} s moving average")
+    bottom.axhline(DRAIN, color="#d62728", linestyle="--", linewidth=1, label=f"drain rate {DRAIN:g}/s")
+    bottom.set_ylabel("calls/s")
+    bottom.set_xlabel("seconds since the run started")
+    bottom.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    CHART.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(CHART, dpi=110)
+    plt.close(fig)
+    return CHART
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    out += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+    return out
+
+
+def _steps(run: dict[str, Any]) -> str:
+    s = run.get("steps", {})
+    return f"extract {s.get('extract', 0):.0f} s, normalize {s.get('normalize', 0):.0f} s, load {s.get('load', 0):.0f} s"
+
+
+def _cores(run: dict[str, Any]) -> str:
+    pipe, box = run.get("extract_pipeline_cores"), run.get("extract_sandbox_cores")
+    return f"{pipe:.2f} + {box:.2f}" if pipe is not None and box is not None else ""
+
+
+def findings(r: dict[str, Any]) -> list[str]:
+    """One line per result worth a sentence; a miss says what limits it, from the numbers of this run."""
+    out: list[str] = []
+    c = r.get("ceiling")
+    p = r.get("completeness")
+    if c:
+        out.append(f"Pacing (part 1): {c['calls']} calls in {c['extract_seconds']:.0f} s of extraction, "
+                   f"{c['calls_per_s']:.2f} calls/s with the opening burst; wall time is {c['wall_over_ideal']:.2f}× "
+                   f"the ideal (calls − 40) / 2 s — the pacer keeps 3 of the 40 slots free (1.5 s at the drain rate). "
+                   f"The bucket peaked at {c['max_bucket']}/40 and {c['throttled']} calls were refused.")
+        t = c["tables"]
+        extra = ""
+        if p:
+            dup = c["rows"].get("orders", 0) - p["ours"]["orders"]["loaded"]
+            if dup > 0:
+                extra = (f"; {c['rows']['orders']:,} order rows were extracted for {p['ours']['orders']['loaded']:,} "
+                         f"orders: when a window is split with /orders/count its first page (already read) is read "
+                         f"again, one call and {dup:,} rows here (merge keeps them once)")
+        out.append(f"Page fill (rows per call ÷ page max): products {t['products']['page_fill']:.2f} (the 120-variant "
+                   f"product needs its own variants call per shop), orders {t['orders']['page_fill']:.2f} "
+                   f"({c['calls_by_path'].get('/orders/count', 0)} count calls; windows under 3 months end in partial "
+                   f"pages), customers {t['customers']['page_fill']:.2f}{extra}.")
+    if p:
+        peer = p["peer"]
+        short = [f"{k} {v['loaded']:,} of {v['truth']:,} ({pct(v['loaded'] / v['truth'])})" for k, v in peer.items()]
+        out.append("Completeness (part 2): our source loaded every key of every shop; the rest_api peer (shop 1, as "
+                   f"configured) loaded {'; '.join(short)} — it stops at maximum_offset (the caps) and sees one "
+                   "3-month orders window. Against the whole mall (3 shops) that is "
+                   + ", ".join(f"{k} {pct(v['loaded'] / v['mall_truth'])}" for k, v in peer.items()) + ".")
+        out.append(f"The peer got {p['peer_throttled']} × 429 in {p['peer_calls']} calls (no pacing; dlt's default "
+                   f"retry backs off exponentially) and finished in {p['peer_seconds']:.0f} s against our "
+                   f"{p['ours_seconds']:.0f} s: it reads {sum(p['peer_rows'].values()):,} rows where we read "
+                   f"{sum(c['rows'].values()) if c else 0:,}; stopping early is what makes it fast."
+                   + (f" It failed: {p['peer_error'][:200]}" if p["peer_error"] else ""))
+    i = r.get("incremental")
+    if i:
+        a, q = i["after_burst"], i["no_change"]
+        count_calls = a["calls_by_path"].get("/orders/count", 0)
+        out.append(f"Incremental (part 3): after a live hour the run made {a['calls']} calls where {a['minimum']} read "
+                   f"the same rows ({a['ratio']:.2f}×; the difference is {count_calls} /orders/count calls made when a "
+                   f"window's first page is full). With no change: {q['calls']} calls for {q['slices']} slices, "
+                   f"{q['slices_by_table'].get('orders', 0)} of them the 16 order date types × 3 shops (orders have no "
+                   "updated-date filter, so each date type is swept).")
+    loc = r.get("local")
+    if loc:
+        big, small = loc["runs"]["100000"], loc["runs"]["10000"]
+        s = big["steps"]
+        rate = {k: (big["rows"] + big["nested_rows"]) / v for k, v in s.items() if v and k != "run"}
+        ok = big["rows_per_s"] >= 20000
+        out.append(f"Local throughput (part 4) {'meets' if ok else 'misses'} 20,000 rows/s: "
+                   f"{big['rows_per_s']:,.0f} rows/s end to end ({big['orders_per_s']:,.0f} orders/s; each order is "
+                   f"{1 + big['nested_rows'] / max(1, big['rows']):.0f} rows once items, options, receivers and payment "
+                   f"lists are unnested). dlt runs the steps one after another: extract {rate.get('extract', 0):,.0f} "
+                   f"rows/s (HTTP, JSON, the source's coercion and dlt's writer, with the sandbox rendering on the same "
+                   f"2 cores), normalize {rate.get('normalize', 0):,.0f} rows/s (dlt's relational normalizer: "
+                   f"{big.get('step_cpu_seconds', {}).get('normalize', 0):.0f} s of CPU in {s.get('normalize', 0):.0f} s, "
+                   f"one core busy), load {rate.get('load', 0):,.0f} rows/s.")
+        sp, bp = small.get("step_peak_rss_mb", {}), big.get("step_peak_rss_mb", {})
+        if sp and bp:
+            growth = ", ".join(f"{k} {sp[k]:.0f} → {bp[k]:.0f} MiB ({bp[k] / sp[k]:.2f}×)" for k in sp if k in bp)
+            worst = max(bp, key=lambda k: bp[k] / sp[k] if sp.get(k) else 0)
+            out.append(f"Peak RSS (part 4) 10k → 100k orders by step: {growth}. The step that grows most is "
+                       f"{worst}" + (" (DuckDB ingesting the package's files, not the source)" if worst == "load"
+                                      else "") + ".")
+    m = r.get("many_malls")
+    if m and "16" in m["runs"]:
+        x = m["runs"]["16"]
+        pipe = x.get("extract_pipeline_cores")
+        out.append(f"Many malls (part 5): 16 malls extract at {x['calls_per_s']:.1f} calls/s, {x['extract_speedup']:.1f}× "
+                   f"one mall (ideal 16×: {x['ideal_extract_seconds']:.0f} s, took {x['steps'].get('extract', 0):.0f} s)"
+                   + (f"; during extraction the pipeline process used {pipe:.2f} of a core — one Python interpreter "
+                      "(HTTP, JSON, coercion and dlt's writer share its GIL), so more threads cannot help"
+                      if pipe is not None else "")
+                   + f". End to end it is {x['speedup']:.1f}× in rows/s, because normalize and load of "
+                   f"{x['rows'] + x['nested_rows']:,} rows then take "
+                   f"{x['steps'].get('normalize', 0) + x['steps'].get('load', 0):.0f} s in one process. The buckets are "
+                   "not the limit (0 × 429); one core of this machine is.")
+    d = r.get("dcollection")
+    if d and d.get("calls_per_complete_minute"):
+        out.append(f"D.Collection (part 6): {d['calls_per_complete_minute']:.1f} calls per complete minute "
+                   f"(÷ 40 = {d['calls_per_complete_minute'] / DCOLLECTION_PER_MINUTE:.2f}), busiest 60 s "
+                   f"{d['busiest_60s']}, {d['throttled']} × 429; the pacer keeps 2 of the 40 in reserve.")
+    return out
+
+
+def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> None:
+    m = r["machine"]
+    chart_path = chart(r)
+    lines = [
+        "# Benchmarks",
+        "",
+        "What `make bench` measured on this machine: the connector against the ceiling the platform sets (a bucket "
+        "of 40 draining 2 calls/s per mall, 40 calls/min for D.Collection, pages of 100 products or 1,000 "
+        "orders/customers), and against dlt's generic `rest_api` source configured for Cafe24, side by side against "
+        "the same sandbox (real-time rate limits, seed "
+        f"{r['seed']}). Regenerated by every `make bench`; the raw numbers are in "
+        "[benchmarks/results/](benchmarks/results/).",
+        "",
+        f"- date: {m['date']}; the benchmark run took {r.get('total_seconds', 0) / 60:.1f} min",
+        f"- machine: {m['nproc']} cores, {m['ram_gib']} GiB RAM, {m['cpu']} ({m['os']})",
+        f"- versions: Python {m['python']}, dlt {m['dlt']}, duckdb {m['duckdb']}, httpx {m['httpx']}"
+        + (f", matplotlib {m['matplotlib']}" if m.get("matplotlib") else ""),
+        "",
+        "## Targets",
+        "",
+    ]
+    lines += _table(["target", "measured as", "measured", "result"],
+                    [[t, what, v, verdict(ok)] for t, what, v, ok in targets(r)])
+    lines += ["", "## Findings", ""]
+    lines += [f"- {f}" for f in (extra_findings or []) + findings(r)]
+    c = r.get("ceiling")
+    if c:
+        store = c.get("store") or {"products": c["rows"].get("products", 0) // 3,
+                                   "orders": c["rows"].get("orders", 0), "customers": c["rows"].get("customers", 0)}
+        lines += ["", "## 1. Ceiling ratio (one mall, products + orders + customers in one run)", "",
+                  f"Store: {store.get('products', 0):,} products (in each of 3 shops), {store.get('orders', 0):,} orders, "
+                  f"{store.get('customers', 0):,} members, over 400 days. The three tables share the mall's bucket, so "
+                  "the run's calls/s is what compares with 2.0; a table's rows/s is its rows over its share of the run "
+                  "(its calls ÷ the run's calls/s).", ""]
+        rows = [["the run", c["calls"], f"{c['calls_per_s']:.2f}", f"{c['calls_ratio']:.2f}", "", "", c["throttled"],
+                 f"{c['extract_seconds']:.0f} s ÷ {c['ideal_seconds']:.0f} s = {c['wall_over_ideal']:.2f}"]]
+        for table, t in c["tables"].items():
+            rows.append([table, t["calls"], "", "", f"{t['rows_per_s_in_share']:,.0f} ÷ {DRAIN * PAGE_MAX[table]:,.0f} = "
+                         f"{t['rows_ratio']:.2f}", f"{t['page_fill']:.2f}", t["throttled"], ""])
+        lines += _table(["", "calls", "calls/s", "÷ 2.0", "rows/s ÷ (2 × page max)", "page fill", "429",
+                         "wall ÷ ideal"], rows)
+        lines += ["", "calls/s and rows/s include the opening burst of 40, so they can pass 2.0 and 2 × page max. "
+                  "rows/s ÷ (2 × page max) = page fill (rows per call ÷ page max) × calls/s ÷ 2.0."]
+        lines += ["", f"Calls by path: {', '.join(f'`{k}` {v}' for k, v in c['calls_by_path'].items())}.",
+                  f"Run: extract {c['steps'].get('extract', 0):.0f} s, normalize {c['steps'].get('normalize', 0):.0f} s, "
+                  f"load {c['steps'].get('load', 0):.0f} s; peak RSS {c['peak_rss_mb']:.0f} MiB.", ""]
+        if chart_path:
+            lines += [f"![bucket level and calls/s over time](benchmarks/results/{chart_path.name})", ""]
+    p = r.get("completeness")
+    if p:
+        win = p.get("peer_window", ["?", "?"])
+        lines += ["## 2. Completeness against dlt's rest_api source", "",
+                  "The peer is `rest_api_source` with a bearer token, `OffsetPaginator` (limit 100 / 1,000 / 1,000, "
+                  "`total_path: None`, `maximum_offset` at the documented caps 5,000 / 15,000 / 8,000, past which the "
+                  "API answers 422), the same embeds, and one orders window "
+                  f"({win[0]} – {win[1]}, the longest the API accepts), on its own mall with the same volumes, "
+                  "run at the same time as part 1. It has no pacing: dlt's default retry handles its 429s.", ""]
+        rows = []
+        for table in p["ours"]:
+            o, q = p["ours"][table], p["peer"][table]
+            rows.append([table, f"{o['loaded']:,} / {o['truth']:,} = {pct(o['loaded'] / o['truth'])}",
+                         f"{q['loaded']:,} / {q['truth']:,} = {pct(q['loaded'] / q['truth'])}",
+                         f"{pct(q['loaded'] / q['mall_truth'])}"])
+        lines += _table(["table", "ours: keys ÷ truth (3 shops)", "rest_api: keys ÷ truth (shop 1)",
+                         "rest_api ÷ whole mall"], rows)
+        lines += ["", *_table(["", "ours", "rest_api"], [
+            ["calls", p["ours_calls"], p["peer_calls"]], ["429", p["ours_throttled"], p["peer_throttled"]],
+            ["rows extracted (root tables)", f"{sum(c['rows'].values()):,}" if c else "",
+             f"{sum(p['peer_rows'].values()):,}"],
+            ["wall time", f"{p['ours_seconds']:.0f} s", f"{p['peer_seconds']:.0f} s"],
+            ["wall time ratio (rest_api ÷ ours)", "", f"{p['peer_seconds'] / p['ours_seconds']:.2f}"]]), ""]
+        if p["peer_error"]:
+            lines += [f"The peer's run failed: `{p['peer_error'][:300]}`", ""]
+    i = r.get("incremental")
+    if i:
+        a, q = i["after_burst"], i["no_change"]
+        lines += ["## 3. Incremental cost", "",
+                  f"Mall `bench` after part 1, made live ({', '.join(f'{k} {v:g}' for k, v in i['live_rates'].items())}) "
+                  "and its clock moved one hour; then a run with every table, then the same with the mall quiet. The "
+                  "minimum is, per (table, shop, date_type) query, max(1, ⌈rows it returned ÷ page max⌉), plus the "
+                  "variant lists of products past the 100-variant embed.", ""]
+        lines += _table(["run", "calls", "minimum", "ratio", "slices", "rows", "429"], [
+            ["after the live hour", a["calls"], a["minimum"], f"{a['ratio']:.2f}", a["slices"],
+             sum(a["rows"].values()), a["throttled"]],
+            ["no change", q["calls"], q["minimum"], f"{q['calls'] / q['minimum']:.2f}", q["slices"],
+             sum(q["rows"].values()), q["throttled"]]])
+        lines += ["", f"Calls after the live hour by path: {', '.join(f'`{k}` {v}' for k, v in a['calls_by_path'].items())}.",
+                  ""]
+    loc = r.get("local")
+    if loc:
+        lines += ["## 4. Local overhead (rate limits off)", "",
+                  "Orders with items, receivers and buyer embedded, into DuckDB; each size in its own process (peak RSS "
+                  "is that process's VmHWM, reset before each step to read each step's own peak); the source's pacer set to 10,000 calls/s so only its per-second ceiling "
+                  "(6 calls/s) remains; the sandbox runs on the same 2 cores.", ""]
+        rows = []
+        for size, run in loc["runs"].items():
+            s = run["steps"]
+            cpu = run.get("step_cpu_seconds", {})
+            peaks = run.get("step_peak_rss_mb", {})
+            rows.append([f"{int(size):,}", f"{run['rows'] + run['nested_rows']:,}", run["calls"], f"{run['seconds']:.1f} s",
+                         f"{s.get('extract', 0):.1f} / {s.get('normalize', 0):.1f} / {s.get('load', 0):.1f} s",
+                         f"{cpu.get('extract', 0):.0f} / {cpu.get('normalize', 0):.0f} / {cpu.get('load', 0):.0f} s "
+                         f"(sandbox {run.get('sandbox_cpu_seconds', 0):.0f} s)",
+                         f"{run['rows_per_s']:,.0f}", f"{run['orders_per_s']:,.0f}", f"{run['peak_rss_mb']:.0f} MiB",
+                         " / ".join(f"{peaks[k]:.0f}" for k in ("extract", "normalize", "load") if k in peaks)])
+        lines += _table(["orders", "rows (with nested)", "calls", "run", "extract / normalize / load",
+                         "CPU of each step", "rows/s", "orders/s", "peak RSS", "peak RSS by step (MiB)"], rows)
+        lines += ["", f"Peak RSS 100k ÷ 10k: {loc['rss_ratio']:.2f}.", ""]
+    mm = r.get("many_malls")
+    if mm:
+        s = mm["store"]
+        lines += ["## 5. Many malls in one run (real-time limits)", "",
+                  f"Each mall: {s['products']:,} products, {s['orders']:,} orders, {s['customers']:,} members over "
+                  f"{s['history_days']} days, every Admin table; dlt's default extract settings.", ""]
+        rows = []
+        for n, run in mm["runs"].items():
+            st = run["steps"]
+            rows.append([n, run["calls"], f"{run['rows']:,} (+{run['nested_rows']:,})", f"{run['seconds']:.0f} s",
+                         f"{st.get('extract', 0):.0f} s (ideal {run['ideal_extract_seconds']:.0f} s)",
+                         f"{run['rows_per_s']:,.0f}", f"{run['speedup']:.1f}×", f"{run['calls_per_s']:.1f}",
+                         f"{run['extract_speedup']:.1f}×",
+                         _cores(run), f"{run['steps'].get('normalize', 0) + run['steps'].get('load', 0):.0f} s",
+                         run["throttled"]])
+        lines += _table(["malls", "calls", "rows (+nested)", "run", "extract", "rows/s", "÷ one mall",
+                         "calls/s (extract)", "÷ one mall", "cores busy in extract: pipeline + sandbox",
+                         "normalize + load", "429"], rows)
+        lines += ["", "rows/s counts root rows (products per shop, orders, members, categories, shops) over the whole "
+                  "run; cores busy are CPU seconds ÷ extract seconds, for the pipeline process (all its threads) and "
+                  "for the sandbox."]
+        lines += [""]
+    d = r.get("dcollection")
+    if d:
+        lines += ["## 6. D.Collection", "",
+                  f"The whole feed ({', '.join(f'{k} {v:,}' for k, v in d['rows'].items())}) through "
+                  "`dcollection_source`, run beside part 1.", ""]
+        lines += _table(["calls", "span", "calls in each complete minute", "per complete minute ÷ 40",
+                         "busiest 60 s", "429"], [[
+            d["calls"], f"{d['span_seconds']:.0f} s", ", ".join(map(str, d["complete_minutes"])),
+            f"{d['calls_per_complete_minute'] / DCOLLECTION_PER_MINUTE:.2f}" if d["calls_per_complete_minute"] else "",
+            d["busiest_60s"], d["throttled"]]])
+        lines += [""]
+    if r.get("sandbox_speed"):
+        lines += ["## The sandbox is not the bottleneck", "",
+                  "`benchmarks/sandbox_speed.py`, run first: how long the sandbox takes to answer at full volume, "
+                  "against the 0.5 s a call may take at 2 calls/s.", "", "```", r["sandbox_speed"].strip(), "```", ""]
+    lines += ["## Raw results", ""]
+    lines += [f"- [{f.name}](benchmarks/results/{f.name})" for f in sorted(RESULTS.glob("*")) if f.is_file()]
+    lines += ["", "`make bench` is not part of `make test`; nothing asserts on wall-clock seconds.", ""]
+    DOC.write_text("\n".join(lines))
