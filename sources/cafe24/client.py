@@ -101,7 +101,8 @@ def make_http(timeout: float = 60.0) -> httpx.Client:
 class Pacer(Protocol):
     def acquire(self) -> None: ...
 
-    def observe(self, headers: Mapping[str, str]) -> None: ...
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Called once per `acquire`, when that call has ended."""
 
     def back_off(self) -> None: ...
 
@@ -165,8 +166,12 @@ class ApiClient:
         try:
             response = self.http.get(f"{self.api_url}{path}", params=params, headers=self._headers(token))
         except httpx.TransportError as exc:
+            self.pacer.observe({})
             self.stats.count(None)
             raise transport_error(self.mall_id, self.api_url, exc, path) from None
+        except BaseException:
+            self.pacer.observe({})
+            raise
         self.stats.count(response.status_code)
         self.pacer.observe(response.headers)
         self.server_time = _date_header(response.headers.get("date")) or self.server_time

@@ -4,6 +4,9 @@ One `BucketPacer` per mall, shared by every thread that calls that mall. It trac
 `X-Api-Call-Limit`, drains it at the documented rate between calls, waits when the next call would pass the
 target level, keeps under the per-second ceiling, and stops for as long as the usage headers say when the
 usage quota is exhausted (FACTS.md "Rate limits").
+
+Every `acquire` is closed by one `observe` once the call has ended (with empty headers when no answer came),
+which is how the pacer knows how many calls are in flight.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from .settings import BUCKET_DRAIN_PER_SECOND, BUCKET_SIZE, MAX_CALLS_PER_SECOND
 
@@ -19,21 +22,23 @@ from .settings import BUCKET_DRAIN_PER_SECOND, BUCKET_SIZE, MAX_CALLS_PER_SECOND
 class BucketPacer:
     def __init__(self, drain_per_second: float = BUCKET_DRAIN_PER_SECOND, bucket_size: int = BUCKET_SIZE,
                  headroom: int = 3, max_per_second: float = MAX_CALLS_PER_SECOND - 4,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+                 single_file_usage: float = 50.0) -> None:
         self.drain = drain_per_second
         self.size = bucket_size
         self.headroom = headroom  # slots kept free for other apps of the mall and for clock skew
         # Calls leave the pacer evenly but can reach the server bunched (threads, GIL, network), so the
         # per-second ceiling keeps well below the 10 the reference warns about.
         self.max_per_second = max_per_second
-        self.clock = clock
-        self.sleep = sleep
         self.level = 0.0
-        self.stamp = clock()
+        self.stamp = time.monotonic()
         self.blocked_until = 0.0
         self.recent: deque[float] = deque()
-        self.lock = threading.Lock()
-        self.waited = 0.0
+        # Usage headers describe the calls already answered, not those in flight. Past this share of the quota
+        # calls go one at a time, so the answer that reaches 100% is read before another call leaves.
+        self.single_file_usage = single_file_usage
+        self.usage = 0.0
+        self.in_flight = 0
+        self.lock = threading.Condition()
 
     def _drained(self, now: float) -> float:
         return max(0.0, self.level - (now - self.stamp) * self.drain)
@@ -42,7 +47,10 @@ class BucketPacer:
         """Block until one more call fits, then count it in."""
         with self.lock:
             while True:
-                now = self.clock()
+                if self.usage >= self.single_file_usage and self.in_flight:
+                    self.lock.wait()
+                    continue
+                now = time.monotonic()
                 level = self._drained(now)
                 while self.recent and now - self.recent[0] >= 1.0:
                     self.recent.popleft()
@@ -55,15 +63,17 @@ class BucketPacer:
                 wait = max(waits)
                 if wait <= 0:
                     break
-                self.waited += wait
-                self.sleep(wait)
+                self.lock.wait(wait)
             self.level, self.stamp = level + 1, now
             self.recent.append(now)
+            self.in_flight += 1
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Correct the estimate from what the platform says about the bucket and the usage quota."""
+        """End a call: correct the estimate from what the platform says about the bucket and the usage quota."""
         with self.lock:
-            now = self.clock()
+            self.in_flight = max(0, self.in_flight - 1)
+            self.lock.notify_all()
+            now = time.monotonic()
             limit = headers.get("x-api-call-limit")
             if limit and "/" in limit:
                 used, _, size = limit.partition("/")
@@ -71,35 +81,42 @@ class BucketPacer:
                     self.level, self.stamp, self.size = float(used), now, int(size)
                 except ValueError:
                     pass
-            remain = [headers.get("x-cafe24-call-remain"), headers.get("x-cafe24-time-remain")]
-            seconds = [float(r) for r in remain if r and r.replace(".", "", 1).isdigit()]
+            usage = [_seconds_or_percent(headers.get(f"x-cafe24-{kind}-usage")) for kind in ("call", "time")]
+            if any(u is not None for u in usage):
+                self.usage = max(u or 0.0 for u in usage)
+            remain = [_seconds_or_percent(headers.get(f"x-cafe24-{kind}-remain")) for kind in ("call", "time")]
+            seconds = [r for r in remain if r is not None]
             if seconds:
                 self.blocked_until = max(self.blocked_until, now + max(seconds))
 
     def back_off(self) -> None:
         """After a 429: treat the bucket as full so the next calls wait for it to drain."""
         with self.lock:
-            now = self.clock()
+            now = time.monotonic()
             self.level, self.stamp = float(self.size), now
             self.blocked_until = max(self.blocked_until, now + 1.0 / self.drain)
+
+
+def _seconds_or_percent(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 class MinutePacer:
     """D.Collection: at most `per_minute` calls per client in any 60 seconds, shared by every resource of a run."""
 
-    def __init__(self, per_minute: int = 40, headroom: int = 2, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, per_minute: int = 40, headroom: int = 2) -> None:
         self.per_minute = per_minute - headroom
         self.calls: deque[float] = deque()
-        self.clock = clock
-        self.sleep = sleep
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.blocked_until = 0.0
 
     def acquire(self) -> None:
         with self.lock:
             while True:
-                now = self.clock()
+                now = time.monotonic()
                 while self.calls and now - self.calls[0] >= 60.0:
                     self.calls.popleft()
                 waits = [self.blocked_until - now]
@@ -108,18 +125,18 @@ class MinutePacer:
                 wait = max(waits)
                 if wait <= 0:
                     break
-                self.sleep(wait)
+                self.lock.wait(wait)
             self.calls.append(now)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
         if remaining == "0" and reset and reset.isdigit():
             with self.lock:
-                self.blocked_until = max(self.blocked_until, self.clock() + int(reset))
+                self.blocked_until = max(self.blocked_until, time.monotonic() + int(reset))
 
     def back_off(self) -> None:
         """After a 429: wait until the oldest call of the window leaves it."""
         with self.lock:
-            now = self.clock()
+            now = time.monotonic()
             wait = 60.0 - (now - self.calls[0]) if self.calls else 1.0
             self.blocked_until = max(self.blocked_until, now + max(1.0, wait))
