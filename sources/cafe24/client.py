@@ -7,6 +7,7 @@ bounded in attempts and in time; a 401 refreshes the token once; other 4xx fail 
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import threading
 from collections import Counter
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import httpx
+import orjson
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
 from .auth import TokenManager
@@ -96,6 +98,15 @@ def check_base_url(url: str) -> None:
 def make_http(timeout: float = 60.0) -> httpx.Client:
     return httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0),
                         limits=httpx.Limits(max_keepalive_connections=8, max_connections=16))
+
+
+def _json(content: bytes) -> Any:
+    """orjson is several times faster on 1,000-order pages; the standard parser takes what it refuses
+    (integers past 64 bits)."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 class Pacer(Protocol):
@@ -181,7 +192,7 @@ class ApiClient:
         status = response.status_code
         if status == 200:
             try:
-                body = response.json()
+                body = _json(response.content)
             except ValueError:
                 raise Cafe24MalformedResponse(self.mall_id, f"the 200 answer is not JSON "
                                               f"({len(response.content)} bytes)", status=200, endpoint=path) from None

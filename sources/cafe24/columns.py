@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 KST = timezone(timedelta(hours=9))
@@ -36,17 +38,52 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _is_date_key(key: str) -> bool:
-    return key.endswith("_date") or key in ("expiration_date",)
-
-
-def _is_numeric_key(key: str) -> bool:
-    return key.endswith(NUMERIC_SUFFIXES) and not key.endswith(("_type", "_code", "_text"))
-
-
 def parse_timestamp(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace(" ", "T", 1).replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=KST)
+
+
+def _flag(value: Any) -> Any:
+    return value == "T" if value in ("T", "F") else value
+
+
+def _integer(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.lstrip("-").isdigit() else value
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, (int, float)) or isinstance(value, str) and _NUMBER.match(value):
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return value
+    return value
+
+
+def _date(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if value == "":
+        return None
+    if _DATETIME.match(value):
+        return parse_timestamp(value)
+    if _DATE.match(value):
+        return parse_timestamp(value + "T00:00:00")
+    return value
+
+
+@cache
+def _rule(key: str) -> Callable[[Any], Any] | None:
+    """How a key's scalar values are coerced; looked up once per key name, since a page repeats the same keys."""
+    if key in FLAGS:
+        return _flag
+    if key in INTEGER_KEYS:
+        return _integer
+    if key.endswith(NUMERIC_SUFFIXES) and not key.endswith(("_type", "_code", "_text")):
+        return _number
+    if key.endswith("_date"):
+        return _date
+    return None
 
 
 def coerce_value(key: str, value: Any) -> Any:
@@ -54,25 +91,10 @@ def coerce_value(key: str, value: Any) -> Any:
         return coerce(value)
     if isinstance(value, list):
         return [coerce_value(key, v) for v in value]
-    if value is None or isinstance(value, bool):
+    if value is None or value is True or value is False:
         return value
-    if key in FLAGS and value in ("T", "F"):
-        return value == "T"
-    if key in INTEGER_KEYS and isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    if _is_numeric_key(key) and (isinstance(value, (int, float)) or isinstance(value, str) and _NUMBER.match(value)):
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            return value
-    if _is_date_key(key) and isinstance(value, str):
-        if value == "":
-            return None
-        if _DATETIME.match(value):
-            return parse_timestamp(value)
-        if _DATE.match(value):
-            return parse_timestamp(value + "T00:00:00")
-    return value
+    rule = _rule(key)
+    return value if rule is None else rule(value)
 
 
 def coerce(row: dict[str, Any]) -> dict[str, Any]:
