@@ -200,9 +200,14 @@ def findings(r: dict[str, Any]) -> list[str]:
         if sp and bp:
             growth = ", ".join(f"{k} {sp[k]:.0f} → {bp[k]:.0f} MiB ({bp[k] / sp[k]:.2f}×)" for k in sp if k in bp)
             worst = max(bp, key=lambda k: bp[k] / sp[k] if sp.get(k) else 0)
+            why = ""
+            if worst == "load":
+                others_flat = all(bp[k] / sp[k] <= 1.2 for k in sp if k in bp and k != "load")
+                why = (" (DuckDB reading the package's files into staging tables and merging them into the dataset: "
+                       "its working memory grows with the rows of one package"
+                       + ("; extract and normalize stay within 1.2×" if others_flat else "") + ")")
             out.append(f"Peak RSS (part 4) 10k → 100k orders by step: {growth}. The step that grows most is "
-                       f"{worst}" + (" (DuckDB ingesting the package's files, not the source)" if worst == "load"
-                                      else "") + ".")
+                       f"{worst}{why}.")
     m = r.get("many_malls")
     if m and "16" in m["runs"]:
         x = m["runs"]["16"]
