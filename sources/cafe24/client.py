@@ -166,8 +166,11 @@ class ApiClient:
     def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         token = self.tokens.access_token() if self.tokens else None
         response = self._send(path, params, token)
-        if response.status_code == 401 and self.tokens is not None:
-            # The token may have been rotated by another run, or expired early: refresh once and resend.
+        # A 401 means the token was rotated by another thread or run, or expired early: refresh and resend. Up to
+        # three times, since a call in flight can see the grant rotated again before its resend arrives.
+        for _ in range(3):
+            if response.status_code != 401 or self.tokens is None:
+                break
             token = self.tokens.refresh(rejected=token).access_token
             response = self._send(path, params, token)
         return self._decode(path, response)

@@ -51,6 +51,17 @@ def test_a_token_that_expires_mid_run_is_refreshed_and_the_run_completes(server,
     assert stored is not None and stored.refresh_token != grant["refresh_token"]
 
 
+def test_a_token_rotated_again_while_its_resend_is_in_flight_is_refreshed_again(server, tmp_path: Path) -> None:
+    """FACTS.md OAuth rotation: each refresh kills the previous access token, so a parallel resource's resend can
+    meet a token that has just been replaced; the call refreshes again instead of failing the run."""
+    grant = bootstrap(server, MALL)
+    _fault(server, kind="expire_token", path="/shops", nth=1, times=2)
+    pipeline = make_pipeline(tmp_path)
+    run(pipeline, source(server, tmp_path, MALL, grant["refresh_token"], start_date="2025-06-01"))
+    assert keys(pipeline, "orders", "order_id", MALL, 1) == truth(server, MALL)["orders"]["1"]
+    assert stats(server)["malls"][MALL]["POST /api/v2/oauth/token"]["200"] == 3
+
+
 def test_a_process_killed_right_after_a_refresh_leaves_a_usable_grant(server, tmp_path: Path) -> None:
     """FACTS.md OAuth rotation: the new refresh token is on disk before anything else happens."""
     grant = bootstrap(server, MALL)
