@@ -1,7 +1,8 @@
 """One HTTP client per mall: paced sends, JSON decoding, typed errors, bounded retries.
 
 429, 5xx, timeouts, dropped connections and malformed bodies are retried with exponential backoff and jitter,
-bounded in attempts and in time; a 401 refreshes the token once; other 4xx fail at once with Cafe24's message.
+bounded in attempts and in time; a 401 refreshes the token and resends (at most three rounds); other 4xx fail at
+once with Cafe24's message.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ as strings become integers, and empty strings in date fields become nulls.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
