@@ -25,6 +25,7 @@ from sandbox.config import SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sandbox.store import SHOPS
 from tests.conftest import UNLIMITED, admin_client
+from tests.sandbox.shapes import json_type
 
 MALL = "endpoints"
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "cafe24_examples"
@@ -150,6 +151,16 @@ TOP_LEVEL = [
 ]
 
 
+def _get(api: str, path: str, query: dict, sandbox: SandboxServer, client: httpx.Client,
+         dc: httpx.Client) -> httpx.Response:
+    """A GET to the Admin API (bearer token), the Front API (client id) or D.Collection (Basic auth)."""
+    if api == "admin":
+        return client.get(path, params=query)
+    if api == "front":
+        return httpx.get(sandbox.mall_url(MALL) + path, params=query, headers=FRONT_HEADERS)
+    return dc.get(path, params=query)
+
+
 @pytest.mark.parametrize(("api", "path", "params", "key", "kind"), [row[1:] for row in TOP_LEVEL],
                          ids=[row[0] for row in TOP_LEVEL])
 def test_every_endpoint_answers_with_its_documented_top_level_key(
@@ -160,13 +171,7 @@ def test_every_endpoint_answers_with_its_documented_top_level_key(
     customers, categories, shops, D.Collection) and "Front API products"."""
     query = window(sandbox) if params == "window" else {k: v.format(**ids) for k, v in params.items()}
     url = path.format(**ids)
-    if api == "admin":
-        response = client.get(url, params=query)
-    elif api == "front":
-        response = httpx.get(sandbox.mall_url(MALL) + url, params=query, headers=FRONT_HEADERS)
-    else:
-        response = dc.get(url, params=query)
-    body = ok(response)
+    body = ok(_get(api, url, query, sandbox, client, dc))
     assert key in body, sorted(body)
     assert set(body) <= {key, "links"}
     assert isinstance(body[key], kind) and not isinstance(body[key], bool)
@@ -244,16 +249,6 @@ def test_dcollection_required_parameters_are_enforced(dc: httpx.Client, path: st
 MONEY = re.compile(r"(price|amount|fee|points|credits|commission)")
 # The error example prints placeholders ("error code"): the sandbox puts the HTTP status there, a number.
 PLACEHOLDERS = {"error_response.json": {".code"}}
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
 
 
 def shape_differences(example: Any, got: Any, path: str = "", skip: frozenset[str] = frozenset()) -> list[str]:
@@ -458,12 +453,7 @@ def test_limit_and_offset_bounds(sandbox: SandboxServer, client: httpx.Client, d
     query = dict(window(sandbox)) if params == "window" else dict(params)
     if "/orders" in path:
         query = {**window(sandbox), **query}
-    if api == "admin":
-        response = client.get(path, params=query)
-    elif api == "front":
-        response = httpx.get(sandbox.mall_url(MALL) + path, params=query, headers=FRONT_HEADERS)
-    else:
-        response = dc.get(path, params=query)
+    response = _get(api, path, query, sandbox, client, dc)
     if status == 200:
         rows = next(iter(ok(response).values()))
         if expect is not None:

@@ -13,6 +13,7 @@ import sandbox
 from sandbox.clock import kst, kst_plain
 from sandbox.models import Customer, MallContext, Order, OrderLine, Product, Shop
 from sandbox.render import catalog, customers, orders
+from tests.sandbox.shapes import json_type
 
 EXAMPLES = Path(__file__).parents[1] / "fixtures" / "cafe24_examples"
 PROPERTIES = json.loads(
@@ -71,16 +72,6 @@ def make_customer(member_id: str = "sampleid") -> Customer:
                     "010-1234-5678", f"{member_id}@example.com")  # fmt: skip
 
 
-def jtype(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
-
-
 def assert_shape(rendered: dict, reference: dict, nullable: Collection[str] = frozenset()) -> None:
     """Every key of the example is rendered (nested objects and lists of objects too) with the same JSON type.
 
@@ -94,7 +85,7 @@ def assert_shape(rendered: dict, reference: dict, nullable: Collection[str] = fr
         got = rendered[key]
         if got is None and key in nullable:
             continue
-        types = {jtype(ref), jtype(got)}
+        types = {json_type(ref), json_type(got)}
         text = ref if isinstance(ref, str) else got
         money = types == {"string", "number"} and re.fullmatch(r"-?\d+(\.\d+)?", str(text))
         assert len(types) == 1 or money, f"{key}: example {ref!r}, rendered {got!r}"
