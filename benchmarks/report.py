@@ -129,11 +129,6 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return out
 
 
-def _steps(run: dict[str, Any]) -> str:
-    s = run.get("steps", {})
-    return f"extract {s.get('extract', 0):.0f} s, normalize {s.get('normalize', 0):.0f} s, load {s.get('load', 0):.0f} s"
-
-
 def _cores(run: dict[str, Any]) -> str:
     pipe, box = run.get("extract_pipeline_cores"), run.get("extract_sandbox_cores")
     return f"{pipe:.2f} + {box:.2f}" if pipe is not None and box is not None else ""
