@@ -25,7 +25,7 @@ sandbox: $(INSTALLED)
 	$(BIN)/cafe24-sandbox --host 127.0.0.1 --port $(SANDBOX_PORT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache *.duckdb
+	rm -rf $(VENV) .pytest_cache cafe24_demo
 
 # Not part of `make test`: minutes of real-time rate limits. Writes BENCHMARKS.md and benchmarks/results/.
 BENCH_INSTALLED := $(VENV)/.installed-bench

@@ -196,7 +196,7 @@ def run_ours(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str
     """One run of cafe24_source into workdir/<name>.duckdb; returns timings, rows and the client's counts."""
     import dlt
 
-    from sources.cafe24 import cafe24_source
+    from sources.cafe24 import cafe24_source, select_tables
     from sources.cafe24.auth import Grant, TokenStore
     from sources.cafe24.client import collect_clients
 
@@ -207,7 +207,7 @@ def run_ours(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str
     with collect_clients() as clients:
         source = cafe24_source(mall_id=list(malls) if len(malls) > 1 else malls[0], credentials=dict(APP),
                                base_url=url + "/{mall_id}", token_store=str(store.directory), **options)
-    source.resources.select(*(n for n, r in source.resources.items() if r.table_name in tables))
+    select_tables(source, tables)
     if recorder is not None:
         recorder.attach(clients)
         recorder.start()

@@ -5,7 +5,14 @@
 
 Whatever is not given on the command line comes from dlt config: .dlt/config.toml, .dlt/secrets.toml or
 SOURCES__CAFE24__... environment variables (mall_id, base_url, credentials, token_store, ...).
-Exit codes: 0 everything loaded (or authorized), 1 it failed and the message says why, 2 usage or configuration.
+
+Everything a run keeps lives in the directory it runs in: the database (./cafe24.duckdb), dlt's run state
+(./.dlt_pipelines/cafe24: schemas, each mall's cursors per table and shop, pending loads) and the grants
+(./.cafe24_tokens). To start a project over, delete cafe24.duckdb and .dlt_pipelines/; to reload some tables,
+run --full-refresh with --resources/--mall.
+
+Exit codes: 0 everything loaded (or authorized), 1 it failed and the message says why, 2 usage or configuration,
+75 another run of this project is in progress (see --wait), 130 interrupted (Ctrl-C).
 Tokens and the client secret are never printed.
 """
 
@@ -42,12 +49,15 @@ from sources.cafe24 import Cafe24Credentials, cafe24_source, dcollection_source
 from sources.cafe24.auth import AppCredentials, Grant, TokenManager, TokenStore
 from sources.cafe24.client import ApiClient, check_base_url, collect_clients, make_http
 from sources.cafe24.errors import Cafe24AuthError, Cafe24Error, redact, register_secret
-from sources.cafe24.settings import DEFAULT_BASE_URL, KST, SCOPES
+from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, SCOPES
 
-PIPELINE_NAME = "cafe24"
+from .cursors import carry_over, forget
+from .project import DUCKDB_FILE, STATE_DIR, Project
+from .runlock import RunInProgress, one_run_at_a_time
+
 DEFAULT_DATASET = "cafe24_data"
-DUCKDB_FILE = "cafe24.duckdb"
-DEFAULT_TOKEN_STORE = ".cafe24_tokens"  # the source's default too
+DUCKDB_CONFIG_KEY = "destination.duckdb.credentials"
+EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 CALLBACK_PATH = "/callback"
 
 
@@ -57,6 +67,10 @@ class UsageError(Exception):
 
 class LoadFailed(Exception):
     """The destination refused some of the load: exit code 1."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C (SIGINT) stopped the run: exit code 130, after saying what was kept."""
 
 
 # ---------------------------------------------------------------------------------------------------- run
@@ -170,11 +184,13 @@ def build_sources(source_args: dict[str, Any], which: str,
 
 
 def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
-         dataset: str = DEFAULT_DATASET, full_refresh: bool = False, pipelines_dir: str | None = None,
-         out: TextIO = sys.stdout, which: str = "admin",
+         dataset: str = DEFAULT_DATASET, full_refresh: bool = False, project: Project | None = None,
+         wait: float = 0.0, out: TextIO = sys.stdout, which: str = "admin",
          dcollection_args: dict[str, Any] | None = None) -> RunResult:
-    """One run into `destination`. `source_args` go to `cafe24_source` as they are, so what is left out comes
-    from dlt config; `which` picks the APIs and `tables` picks tables by name (default: all of them)."""
+    """One run into `destination`, with the state and database of `project` (default: the current directory).
+    `source_args` go to `cafe24_source` as they are, so what is left out comes from dlt config; `which` picks
+    the APIs and `tables` picks tables by name (default: all of them)."""
+    project = project or Project.at()
     try:
         with collect_clients() as clients:
             sources = build_sources(source_args, which, dcollection_args)
@@ -194,13 +210,22 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     def calls() -> int:
         return sum(c.stats.calls for c in clients)
 
-    target = dlt.destinations.duckdb(DUCKDB_FILE) if destination == "duckdb" else destination
-    pipeline = dlt.pipeline(pipeline_name=PIPELINE_NAME, destination=target, dataset_name=dataset,
-                            pipelines_dir=pipelines_dir, progress=Progress(out, calls))
-    # Dropping the whole source also drops tables that were not picked; with --resources drop only those.
-    refresh = ("drop_resources" if tables else "drop_sources") if full_refresh else None
-    started = time.monotonic()
-    info = pipeline.run(sources, loader_file_format="jsonl", refresh=refresh)
+    if destination == "duckdb":
+        project.duckdb.parent.mkdir(parents=True, exist_ok=True)
+        target: Any = dlt.destinations.duckdb(str(project.duckdb))
+    else:
+        target = destination
+    with one_run_at_a_time(project.lock_file, wait):
+        pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
+                                pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls))
+        started = time.monotonic()
+        try:
+            _prepare(pipeline, sources, full_refresh, out)
+            info = pipeline.run(sources, loader_file_format="jsonl")
+        except PipelineStepFailed as exc:
+            if isinstance(exc.exception, KeyboardInterrupt):
+                raise Interrupted(_kept_after_interrupt(pipeline, exc.step)) from None
+            raise
     elapsed = time.monotonic() - started
     if info.has_failed_jobs:
         failed = [job.job_file_info.table_name for package in info.load_packages for job in
@@ -225,6 +250,31 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         tables=wanted, rows=dict(rows), nested={k: (v[0], v[1]) for k, v in nested.items()},
         malls=_calls_by_api(clients),
         elapsed=elapsed, extract_seconds=extract_seconds, destination=destination, dataset=dataset)
+
+
+def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh: bool, out: TextIO) -> None:
+    """The run state before extraction: restored from the destination, an interrupted run's packages loaded
+    (dlt would otherwise load them and stop, costing a cron cycle), then the cursors edited."""
+    pipeline.sync_destination()
+    if pipeline.has_pending_data:
+        print("  finishing the load an earlier run left pending", file=out, flush=True)
+        pipeline.run()
+    for note in carry_over(pipeline):
+        print(f"  state: {note}", file=out, flush=True)
+    if full_refresh:
+        forgotten = forget(pipeline, sources)
+        print(f"  full refresh: forgot the cursors of {', '.join(forgotten)}; they reload from the start, merged by "
+              "key. Other tables, malls and sources keep theirs.", file=out, flush=True)
+
+
+def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str) -> str:
+    """What an interrupted run leaves: dlt commits rows and cursors together, per load package."""
+    pending = len(pipeline.list_extracted_load_packages()) + len(pipeline.list_normalized_load_packages())
+    if pending:
+        return (f"interrupted during the {step} step: {pending} load package(s) of this run are kept, not yet fully "
+                "loaded; the next run loads them first, rows and cursors together, then extracts what is new")
+    return (f"interrupted during the {step} step: nothing of this run was committed; tables and cursors are as "
+            "the last completed run left them, and the next run starts from there")
 
 
 def _calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:
@@ -269,10 +319,12 @@ def run_command(args: argparse.Namespace) -> int:
     if args.token_store:
         source_args["token_store"] = args.token_store
     tables = _split(args.resources)
-    print(f"Cafe24 -> {args.destination} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}",
-          flush=True)
+    project = Project.at(duckdb=args.duckdb or _configured_duckdb(), pipelines_dir=args.pipelines_dir)
+    into = f"{project.duckdb}" if args.destination == "duckdb" else args.destination
+    print(f"Cafe24 -> {into} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}; "
+          f"state in {project.working_dir}", flush=True)
     result = load(source_args, tables=tables or None, destination=args.destination, dataset=args.dataset,
-                  full_refresh=args.full_refresh, pipelines_dir=args.pipelines_dir, which=args.source)
+                  full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source)
     print("\n" + summary(result), flush=True)
     return 0
 
@@ -410,6 +462,14 @@ def _configured(mall_id: Any = None, base_url: str = DEFAULT_BASE_URL,
     return mall_id, base_url, token_store
 
 
+def _configured_duckdb() -> str | None:
+    """dlt's own key for the database file, [destination.duckdb] credentials; relative to the project."""
+    value = dlt.config.get(DUCKDB_CONFIG_KEY) or dlt.secrets.get(DUCKDB_CONFIG_KEY)
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"{DUCKDB_CONFIG_KEY} must be the path of a DuckDB file, e.g. \"cafe24.duckdb\"")
+    return value
+
+
 @with_config(sections=("sources", "cafe24", "cafe24"))
 def _configured_credentials(credentials: Cafe24Credentials = dlt.secrets.value) -> Cafe24Credentials:
     return credentials
@@ -469,14 +529,28 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipelines.cafe24_pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command")
 
-    run = commands.add_parser("run", help="load the mall(s) (the default command)")
+    run = commands.add_parser("run", help="load the mall(s) (the default command)", description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--destination", default="duckdb",
-                     help=f"a dlt destination name (default: duckdb, into ./{DUCKDB_FILE})")
+                     help=f"a dlt destination name (default: duckdb, into ./{DUCKDB_FILE} of the current directory)")
+    run.add_argument("--duckdb", metavar="PATH",
+                     help=f"the DuckDB file (default: {DUCKDB_CONFIG_KEY} from config, else ./{DUCKDB_FILE}); "
+                          "relative paths are the current directory's")
     run.add_argument("--dataset", default=DEFAULT_DATASET, help=f"dataset / schema name (default {DEFAULT_DATASET})")
     run.add_argument("--source", choices=("admin", "dcollection", "front", "all"), default="admin",
                      help="which API to load: the Admin tables (default), the D.Collection feed, the Front API's "
@@ -485,11 +559,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mall", action="extend", nargs="+", metavar="MALL_ID",
                      help="mall id(s) (default: sources.cafe24.mall_id)")
     run.add_argument("--full-refresh", action="store_true",
-                     help="forget the incremental cursors and reload the tables from the start")
+                     help="forget the cursors of this run's tables and malls only (with --resources/--mall, just "
+                          "those) and reload them from the start, merged by key; it says which")
     run.add_argument("--start-date", help="where a first backfill of orders starts (YYYY-MM-DD, KST)")
     run.add_argument("--base-url", metavar="TEMPLATE", help="e.g. https://{mall_id}.cafe24api.com")
     run.add_argument("--token-store", metavar="DIR", help=f"where grants live (default {DEFAULT_TOKEN_STORE})")
-    run.add_argument("--pipelines-dir", metavar="DIR", help="dlt's pipeline working dir (default ~/.dlt/pipelines)")
+    run.add_argument("--pipelines-dir", metavar="DIR",
+                     help=f"where dlt keeps this project's run state: schemas, cursors, pending loads and the run "
+                          f"lock (default ./{STATE_DIR}, not dlt's ~/.dlt, so checkouts never share state)")
+    run.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
+                     help="if another run of this project is in progress, wait this long for it (default: exit "
+                          f"{RunInProgress.exit_code} at once)")
     run.set_defaults(handler=run_command)
 
     auth = commands.add_parser("auth", help="authorize the app on a mall (OAuth authorization code)")
@@ -565,6 +645,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationException as exc:
         print(f"error: configuration: {redact(str(exc))}", file=sys.stderr)
         return 2
+    except RunInProgress as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Interrupted as exc:
+        print(exc, file=sys.stderr)
+        return EX_INTERRUPTED
     except (Cafe24Error, LoadFailed) as exc:
         _report(exc)
         return 1
@@ -577,8 +663,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: the {exc.step} step failed: {type(inner).__name__}: {redact(str(inner))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("interrupted before the run started: nothing was changed", file=sys.stderr)
+        return EX_INTERRUPTED
 
 
 if __name__ == "__main__":

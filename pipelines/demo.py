@@ -2,11 +2,12 @@
 
 It starts the Cafe24 sandbox with Cafe24's own limits (a bucket of 40 calls draining 2 per second), authorizes
 the app on mall `demomall` the way a merchant would (authorize URL -> redirect to a local callback -> code
-exchange), loads everything into ./cafe24.duckdb (dataset cafe24_data), lets the store live for an hour of
+exchange), loads everything into ./cafe24_demo/cafe24.duckdb (dataset cafe24_data), lets the store live for an hour of
 sandbox time, loads again incrementally and asks DuckDB an analyst's question.
 
-It works in the current directory: cafe24.duckdb, .cafe24_tokens/ (the grant) and .dlt_pipelines/ (dlt state);
-the previous ones are removed first so the demo can be repeated.
+Everything it writes is its own, in ./cafe24_demo/: the database, the grant and dlt's run state, laid out as
+the pipeline lays out any project. An earlier demo's files there are replaced, once the sandbox's port is known
+to be free; the pipeline's own ./cafe24.duckdb and state are never touched.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import AppCredentials, TokenStore
 from sources.cafe24.errors import Cafe24Error
+from sources.cafe24.settings import DEFAULT_TOKEN_STORE
 
 from .cafe24_pipeline import (
     DEFAULT_DATASET,
-    DUCKDB_FILE,
     LoadFailed,
     RunResult,
     UsageError,
@@ -36,10 +37,11 @@ from .cafe24_pipeline import (
     load,
     summary,
 )
+from .project import Project
+from .runlock import RunInProgress
 
 MALL = "demomall"
-PIPELINES_DIR = ".dlt_pipelines"
-TOKENS = ".cafe24_tokens"
+DEMO_DIR = "cafe24_demo"  # the demo's own project directory
 LIVE = {"orders_per_hour": 120, "product_edits_per_hour": 60, "customers_per_hour": 20}
 KST = timezone(timedelta(hours=9))
 
@@ -56,11 +58,12 @@ GROUP BY ALL
 ORDER BY day_kst, currency"""
 
 
-def reset(workdir: Path) -> None:
-    """Forget earlier demos: the database, dlt's state of the pipeline and the demo mall's grant."""
-    for path in (DUCKDB_FILE, DUCKDB_FILE + ".wal", f"{TOKENS}/{MALL}.json", f"{TOKENS}/{MALL}.json.lock"):
-        (workdir / path).unlink(missing_ok=True)
-    shutil.rmtree(workdir / PIPELINES_DIR / "cafe24", ignore_errors=True)
+def reset(project: Project, tokens: Path) -> None:
+    """Forget an earlier demo: its database, its dlt state and the demo mall's grant, all in the demo's folder."""
+    for path in (project.duckdb, project.duckdb.with_name(project.duckdb.name + ".wal"), tokens / f"{MALL}.json",
+                 tokens / f"{MALL}.json.lock"):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(project.working_dir, ignore_errors=True)
 
 
 def merchant_approves(url: str) -> None:
@@ -118,8 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     # The demo's screen is the story; dlt's schema warnings and telemetry are not part of it.
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    workdir = Path.cwd()
-    reset(workdir)
     # A smaller D.Collection feed than the sandbox's default keeps the demo within a minute of its 40 calls/min.
     config = SandboxConfig(dcollection_stores=6, dcollection_big_shop_products=2000)
     try:
@@ -128,16 +129,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try "
               f"`make demo SANDBOX_PORT=8030`", file=sys.stderr)
         return 1
+    project = Project.at(DEMO_DIR)
+    tokens = project.root / DEFAULT_TOKEN_STORE
+    reset(project, tokens)  # only now that the port is ours
     try:
-        return _demo(server, config, workdir)
+        return _demo(server, config, project, tokens)
     except (Cafe24Error, LoadFailed, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except RunInProgress as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     finally:
         server.stop()
 
 
-def _demo(server: SandboxServer, config: SandboxConfig, workdir: Path) -> int:
+def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens: Path) -> int:
     control = httpx.Client(base_url=f"{server.url}/__sandbox__", timeout=30)
     limits = config.limits
     print(f"Cafe24 sandbox on {server.url}: mall '{MALL}' at {server.mall_url(MALL)}/api/v2/..., a bucket of "
@@ -145,24 +152,24 @@ def _demo(server: SandboxServer, config: SandboxConfig, workdir: Path) -> int:
 
     print("1. Authorize the app (OAuth authorization code; the demo plays the merchant's browser)\n")
     app = AppCredentials(config.client_id, config.client_secret)
-    store = TokenStore(workdir / TOKENS)
+    store = TokenStore(tokens)
     base_url = f"{server.url}/{{mall_id}}"
     grant = authorize(MALL, app, base_url, store, port=0, open_url=merchant_approves)
     print(describe_grant(grant, store) + "\n")
 
-    source_args = {"mall_id": MALL, "base_url": base_url, "token_store": str(workdir / TOKENS),
+    source_args = {"mall_id": MALL, "base_url": base_url, "token_store": str(tokens),
                    "credentials": {"client_id": config.client_id, "client_secret": config.client_secret}}
 
     def measured_load() -> tuple[RunResult, int, int]:
         before = control.get("/stats").json()["totals"]
-        result = load(source_args, dataset=DEFAULT_DATASET, pipelines_dir=str(workdir / PIPELINES_DIR), which="all",
+        result = load(source_args, dataset=DEFAULT_DATASET, project=project, which="all",
                       dcollection_args={"credentials": source_args["credentials"],
                                         "dcollection_url": f"{server.url}/dcollection"})
         after = control.get("/stats").json()["totals"]
         return (result, after.get("requests", 0) - before.get("requests", 0),
                 after.get("429", 0) - before.get("429", 0))
 
-    print(f"2. First run: everything into {DUCKDB_FILE} (dataset {DEFAULT_DATASET})\n")
+    print(f"2. First run: everything into {project.duckdb} (dataset {DEFAULT_DATASET})\n")
     first, first_requests, first_429 = measured_load()
     print("\n" + summary(first) + "\n")
 
@@ -180,9 +187,9 @@ def _demo(server: SandboxServer, config: SandboxConfig, workdir: Path) -> int:
     today = datetime.fromtimestamp(now, KST).date()
     print("\n5. An analyst's question: paid revenue per day for the last 7 days (KST), per shop currency\n")
     print("\n".join("     " + line for line in REVENUE_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
-    print_revenue(revenue_last_7_days(str(workdir / DUCKDB_FILE), DEFAULT_DATASET, today), today)
-    print(f"\nThe data stays in {workdir / DUCKDB_FILE}; run the pipeline yourself with "
-          "`python -m pipelines.cafe24_pipeline --help`.")
+    print_revenue(revenue_last_7_days(str(project.duckdb), DEFAULT_DATASET, today), today)
+    print(f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
+          "pipeline yourself with `python -m pipelines.cafe24_pipeline --help`.")
     return 0
 
 

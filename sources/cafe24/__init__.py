@@ -1,7 +1,8 @@
 """dlt sources for Cafe24: the Admin API (`cafe24_source`) and the D.Collection feed (`dcollection_source`).
 
-One resource per (mall, table), all built from the endpoint table in `endpoints.py`; resources of different
-malls run in parallel threads, each mall paced by its own bucket, while dlt keeps DuckDB's single writer.
+One resource per (mall, table), named `table__mall` so each mall keeps its own cursors, all built from the
+endpoint table in `endpoints.py`; resources of different malls run in parallel threads, each mall paced by its
+own bucket, while dlt keeps DuckDB's single writer.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import dlt
 import pendulum
-from dlt.sources import DltResource
+from dlt.sources import DltResource, DltSource
 
 from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
@@ -23,9 +24,10 @@ from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
 from .paging import WALKERS, Plan
 from .ratelimit import BucketPacer
-from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, KST, ORDER_DATE_TYPES
+from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
 
-__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "resource_name"]
+__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "resource_name",
+           "select_tables"]
 
 
 @dataclass
@@ -60,8 +62,16 @@ class MallSession:
         return shops, self.front.server_time or int(pendulum.now().timestamp())
 
 
-def resource_name(table: str, mall_id: str, single_mall: bool) -> str:
-    return table if single_mall else f"{table}__{mall_id}"
+def resource_name(table: str, mall_id: str) -> str:
+    """Resources are named per mall whatever the number of malls in a run, because dlt keys incremental state
+    by resource name: a mall's cursors must never be another mall's, nor change when malls are added."""
+    return f"{table}__{mall_id}"
+
+
+def select_tables(source: DltSource, tables: Sequence[str]) -> DltSource:
+    """Select the resources that load `tables` (every mall's), since resource names carry the mall."""
+    source.resources.select(*(name for name, r in source.resources.items() if r.table_name in tables))
+    return source
 
 
 @dlt.source(name="cafe24", max_table_nesting=2)
@@ -72,7 +82,7 @@ def cafe24_source(
     shop_no: list[int] | None = None,
     start_date: str = "2024-01-01",
     api_version: str = DEFAULT_API_VERSION,
-    token_store: str = ".cafe24_tokens",
+    token_store: str = DEFAULT_TOKEN_STORE,
     bucket_drain_per_second: float = 2.0,
     lookback_minutes: int = 10,
     order_date_types: list[str] | None = None,
@@ -95,8 +105,7 @@ def cafe24_source(
     types = tuple(order_date_types or ORDER_DATE_TYPES)
     for m, session in sessions.items():
         for ep in ENDPOINTS:
-            yield _resource(ep, session, len(malls) == 1, shop_no, start, lookback_minutes * 60, types,
-                            customers_full_refresh_days)
+            yield _resource(ep, session, shop_no, start, lookback_minutes * 60, types, customers_full_refresh_days)
 
 
 def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore, refresh_token: str | None,
@@ -112,7 +121,7 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
     return MallSession(mall_id, client, front)
 
 
-def _resource(ep: Endpoint, session: MallSession, single_mall: bool, wanted_shops: Sequence[int] | None,
+def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None,
               start: int, lookback: int, date_types: tuple[str, ...], full_refresh_days: float) -> DltResource:
     def rows() -> Iterator[list[dict[str, Any]]]:
         if ep.api == "front":
@@ -132,7 +141,7 @@ def _resource(ep: Endpoint, session: MallSession, single_mall: bool, wanted_shop
 
     return dlt.resource(
         rows,
-        name=resource_name(ep.table, session.mall_id, single_mall),
+        name=resource_name(ep.table, session.mall_id),
         table_name=ep.table,
         write_disposition="merge",
         primary_key=list(ep.primary_key),

@@ -6,6 +6,7 @@ DEFAULT_BASE_URL = "https://{mall_id}.cafe24api.com"
 DEFAULT_DCOLLECTION_URL = "https://dcollection-api.cafe24.com"
 DEFAULT_API_VERSION = "2025-12-01"
 KST = "Asia/Seoul"
+DEFAULT_TOKEN_STORE = ".cafe24_tokens"  # not the reference's: where the grants live, relative to the project
 
 # Rate limits ("API Limit"): a leaky bucket of 40 per mall draining 2 calls/s; over 10 calls/s may be abnormal.
 BUCKET_SIZE = 40

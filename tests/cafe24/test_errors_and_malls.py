@@ -35,7 +35,8 @@ def test_several_malls_load_in_one_run_into_one_dataset(server, tmp_path: Path) 
     tokens = {m: bootstrap(server, m)["refresh_token"] for m in malls}
     pipeline = make_pipeline(tmp_path)
     for mall in malls:  # each mall's first grant, as `auth` would have stored it
-        run(pipeline, source(server, tmp_path, mall, tokens[mall], start_date="2024-01-01").with_resources("shops"))
+        run(pipeline, source(server, tmp_path, mall, tokens[mall], start_date="2024-01-01")
+            .with_resources(f"shops__{mall}"))
     run(pipeline, source(server, tmp_path, malls, start_date="2024-01-01"))
     for mall in malls:
         expected = truth(server, mall)
@@ -48,7 +49,7 @@ def test_a_token_without_a_scope_names_the_missing_scope(server, tmp_path: Path)
     limited = grant_with(server, "narrowmall", ["mall.read_store", "mall.read_product"])
     with pytest.raises(Exception) as failure:
         run(make_pipeline(tmp_path), source(server, tmp_path, "narrowmall", limited["refresh_token"])
-            .with_resources("shops", "categories"))
+            .with_resources("shops__narrowmall", "categories__narrowmall"))
     cause = _root_cause(failure.value)
     assert isinstance(cause, Cafe24ScopeError) and "mall.read_category" in str(cause)
 
@@ -58,7 +59,7 @@ def test_a_mall_id_that_does_not_resolve_fails_at_once_with_the_mall_named(tmp_p
     src = cafe24_source(mall_id="no-such-mall-zz", credentials={**APP, "refresh_token": "x" * 22},
                         base_url="https://{mall_id}.invalid", token_store=str(tmp_path / "tokens"))
     with pytest.raises(Exception) as failure:
-        run(make_pipeline(tmp_path), src.with_resources("shops"))
+        run(make_pipeline(tmp_path), src.with_resources("shops__no-such-mall-zz"))
     cause = _root_cause(failure.value)
     assert isinstance(cause, Cafe24RequestError) and "check the mall id 'no-such-mall-zz'" in str(cause)
 

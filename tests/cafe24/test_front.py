@@ -22,7 +22,7 @@ def test_front_products_load_with_only_a_client_id(tmp_path: Path) -> None:
     with SandboxServer(config) as server:
         src = cafe24_source(mall_id=MALL, credentials={"client_id": "sandbox-client-id"},
                             base_url=server.url + "/{mall_id}", token_store=str(tmp_path / "tokens"),
-                            bucket_drain_per_second=200).with_resources("front_products")
+                            bucket_drain_per_second=200).with_resources(f"front_products__{MALL}")
         pipeline = make_pipeline(tmp_path)
         run(pipeline, src)
         store = server.sandbox.mall(MALL)
@@ -39,7 +39,7 @@ def test_front_products_load_with_only_a_client_id(tmp_path: Path) -> None:
         before = endpoints["GET /api/v2/products"]["requests"]
         run(pipeline, cafe24_source(mall_id=MALL, credentials={"client_id": "sandbox-client-id"},
                                     base_url=server.url + "/{mall_id}", token_store=str(tmp_path / "tokens"),
-                                    bucket_drain_per_second=200).with_resources("front_products"))
+                                    bucket_drain_per_second=200).with_resources(f"front_products__{MALL}"))
         after = stats(server)["malls"][MALL]["GET /api/v2/products"]["requests"]
         assert after - before <= 2  # only the few products edited in three hours
         landed = dict(query(pipeline, "select product_no, epoch(updated_date) from front_products"))

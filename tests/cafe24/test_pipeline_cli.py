@@ -11,7 +11,6 @@ import socket
 import stat
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import duckdb
@@ -20,56 +19,21 @@ import pytest
 
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
+from tests.cafe24.cli import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REPO,
+    TABLES,
+    cli,
+    cli_env,
+    free_port,
+    row_counts,
+    sandbox_requests,
+    summary_rows,
+)
 from tests.conftest import grant
 
-REPO = Path(__file__).resolve().parents[2]
 FAST = SandboxConfig(limits=Limits(drain_rate=50, max_per_second=0))
-CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
-TABLES = ("shops", "categories", "products", "orders", "customers")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli_env(server: SandboxServer, workdir: Path, mall: str, refresh_token: str | None = None,
-            client_secret: str = CLIENT_SECRET) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__", "RUNTIME__"))}
-    env.update({
-        "PYTHONPATH": str(REPO),
-        "DLT_DATA_DIR": str(workdir / ".dlt_data"),  # dlt's pipeline state stays in the test's directory
-        "RUNTIME__DLTHUB_TELEMETRY": "false",
-        "SOURCES__CAFE24__MALL_ID": mall,
-        "SOURCES__CAFE24__BASE_URL": server.url + "/{mall_id}",
-        "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": CLIENT_ID,
-        "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": client_secret,
-    })
-    if refresh_token:
-        env["SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN"] = refresh_token
-    return env
-
-
-def cli(workdir: Path, env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipelines.cafe24_pipeline", *args], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def sandbox_requests(server: SandboxServer) -> int:
-    return httpx.get(f"{server.url}/__sandbox__/stats").json()["totals"].get("requests", 0)
-
-
-def row_counts(database: Path) -> dict[str, int]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'cafe24_data'").fetchall()]
-        return {n: con.execute(f'SELECT count(*) FROM cafe24_data."{n}"').fetchone()[0] for n in names}
-
-
-def summary_rows(stdout: str) -> dict[str, int]:
-    """`table  rows` lines of the run summary."""
-    return {m[1]: int(m[2]) for m in re.finditer(r"^  (\w+)\s+(\d+)(?:\s|$)", stdout, re.M) if m[1] in TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -205,13 +169,22 @@ def test_auth_with_a_pasted_code_stores_the_grant(start_sandbox, tmp_path):
 
 
 def test_make_demo_loads_twice_incrementally_and_answers_the_revenue_query(tmp_path):
-    """`make demo` with Cafe24's real limits (2 calls/s): the one slow test, about a minute."""
+    """`make demo` with Cafe24's real limits (2 calls/s): the one slow test, about a minute. It works in its own
+    folder: the user's ./cafe24.duckdb is the CLI's default database and must come out as it went in."""
+    users = tmp_path / "cafe24.duckdb"
+    with duckdb.connect(str(users)) as con:
+        con.execute("CREATE TABLE mine AS SELECT 42 AS answer")
     result = subprocess.run([sys.executable, "-m", "pipelines.demo", "--port", str(free_port())], cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with duckdb.connect(str(users), read_only=True) as con:
+        assert con.execute("SELECT answer FROM mine").fetchall() == [(42,)]
+        assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (1,)
+    assert not (tmp_path / ".dlt_pipelines").exists() and not (tmp_path / ".cafe24_tokens").exists()
     out = result.stdout
+    demo = tmp_path / "cafe24_demo"
     demo_tables = (*TABLES, "front_products", "dcollection_shops", "dcollection_products", "dcollection_standard_tags")
-    counts = row_counts(tmp_path / "cafe24.duckdb")
+    counts = row_counts(demo / "cafe24.duckdb")
     assert all(counts[t] > 0 for t in demo_tables)
     both = {m[1]: (int(m[2]), int(m[3])) for m in re.finditer(r"^  (\w+) rows\s+(\d+)\s+(\d+)$", out, re.M)}
     assert set(both) == set(demo_tables)
@@ -225,4 +198,23 @@ def test_make_demo_loads_twice_incrementally_and_answers_the_revenue_query(tmp_p
     assert "paid revenue per day for the last 7 days" in out
     revenue_days = re.findall(r"^  \d{4}-\d{2}-\d{2}\s+\d", out, re.M)
     assert len(revenue_days) == 7
-    assert (tmp_path / ".cafe24_tokens" / "demomall.json").exists() and (tmp_path / ".dlt_pipelines").is_dir()
+    assert (demo / ".cafe24_tokens" / "demomall.json").exists() and (demo / ".dlt_pipelines" / "cafe24").is_dir()
+
+
+def test_make_demo_on_a_busy_port_fails_before_it_touches_any_file(tmp_path):
+    """The port is checked first: an earlier demo's database, and the user's own, stay as they were."""
+    earlier = tmp_path / "cafe24_demo" / "cafe24.duckdb"
+    earlier.parent.mkdir()
+    for database in (tmp_path / "cafe24.duckdb", earlier):
+        with duckdb.connect(str(database)) as con:
+            con.execute("CREATE TABLE mine AS SELECT 42 AS answer")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = subprocess.run([sys.executable, "-m", "pipelines.demo", "--port", str(busy.getsockname()[1])],
+                                cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                                text=True, timeout=60)
+    assert result.returncode == 1 and "cannot listen on port" in result.stderr
+    for database in (tmp_path / "cafe24.duckdb", earlier):
+        with duckdb.connect(str(database), read_only=True) as con:
+            assert con.execute("SELECT answer FROM mine").fetchall() == [(42,)]

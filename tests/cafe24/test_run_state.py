@@ -1,0 +1,173 @@
+"""Run state you can trust (issue #9): every mall its own cursors, whatever the number of malls in a run; a full
+refresh that touches only its own resources. Runs go through `pipelines.cafe24_pipeline.load`, the CLI's own path,
+over real HTTP into a real DuckDB file of a project directory."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import dlt
+import duckdb
+import pytest
+
+from pipelines.cafe24_pipeline import RunResult, load
+from pipelines.project import Project
+from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.server import SandboxServer
+from sources.cafe24.auth import Grant, TokenStore
+from sources.cafe24.settings import ORDER_DATE_TYPES
+from tests.cafe24.helpers import APP, bootstrap, truth
+
+SHOPS = 3  # the sandbox's active shops per mall
+# A run with nothing new: the shops list, then per shop categories, products, customers and each order date type.
+NO_CHANGE_CALLS = 1 + SHOPS * (3 + len(ORDER_DATE_TYPES))
+
+
+@pytest.fixture(scope="module")
+def server():
+    config = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
+                           limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
+    with SandboxServer(config) as server:
+        yield server
+
+
+def authorize(server: SandboxServer, project: Project, *malls: str) -> None:
+    """Each mall's first grant in the project's token store, as `auth` leaves it."""
+    store = TokenStore(project.root / "tokens")
+    for mall in malls:
+        store.write(Grant.from_response(bootstrap(server, mall)))
+
+
+def run(server: SandboxServer, project: Project, *malls: str, **options) -> tuple[RunResult, str]:
+    out = io.StringIO()
+    result = load({"mall_id": list(malls), "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
+                   "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200},
+                  project=project, out=out, **options)
+    return result, out.getvalue()
+
+
+def landed(project: Project, mall: str) -> dict:
+    """What the project's database holds for a mall, shaped like the sandbox's ground truth."""
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        def keys(sql: str, *args: object) -> list:
+            return [row[0] for row in con.execute(sql, [mall, *args]).fetchall()]
+
+        return {
+            "products": keys("SELECT product_no FROM cafe24_data.products WHERE mall_id = ? AND shop_no = 1 "
+                             "ORDER BY 1"),
+            "orders": {str(s): keys("SELECT order_id FROM cafe24_data.orders WHERE mall_id = ? AND shop_no = ? "
+                                    "ORDER BY 1", s) for s in range(1, SHOPS + 1)},
+            "customers": {str(s): keys("SELECT member_id FROM cafe24_data.customers WHERE mall_id = ? AND "
+                                       "shop_no = ? ORDER BY 1", s) for s in range(1, SHOPS + 1)},
+        }
+
+
+def orders(server: SandboxServer, mall: str) -> int:
+    return sum(len(ids) for ids in truth(server, mall)["orders"].values())
+
+
+def assert_complete(server: SandboxServer, project: Project, mall: str) -> None:
+    expected = truth(server, mall)
+    assert landed(project, mall) == {k: expected[k] for k in ("products", "orders", "customers")}
+
+
+def test_a_new_mall_loads_its_whole_history_after_another_mall_ran_in_the_project(server, tmp_path: Path) -> None:
+    """Mall A then mall B: B's first run is a full load, not A's cursors; A's next run is still incremental."""
+    project = Project.at(tmp_path)
+    authorize(server, project, "statea", "stateb")
+    run(server, project, "statea")
+    first_b, _ = run(server, project, "stateb")
+    assert first_b.rows["orders"] == orders(server, "stateb")
+    assert_complete(server, project, "stateb")
+    again_a, _ = run(server, project, "statea")
+    assert again_a.malls["statea"].calls == NO_CHANGE_CALLS
+    assert_complete(server, project, "statea")
+
+
+def test_adding_a_mall_does_not_reload_the_first(server, tmp_path: Path) -> None:
+    """A alone, then A+B: A makes one call per (resource, date_type, shop) and loads nothing new."""
+    project = Project.at(tmp_path)
+    authorize(server, project, "adda", "addb")
+    run(server, project, "adda")
+    both, _ = run(server, project, "adda", "addb")
+    assert both.malls["adda"].calls == NO_CHANGE_CALLS
+    assert both.rows["orders"] == orders(server, "addb")  # B's whole history, and nothing of A's again
+    assert_complete(server, project, "adda")
+    assert_complete(server, project, "addb")
+
+
+def test_removing_a_mall_leaves_the_others_cursors_alone(server, tmp_path: Path) -> None:
+    """A+B, then A alone, then B alone: each later run makes only the no-change calls."""
+    project = Project.at(tmp_path)
+    authorize(server, project, "rema", "remb")
+    run(server, project, "rema", "remb")
+    alone_a, _ = run(server, project, "rema")
+    alone_b, _ = run(server, project, "remb")
+    assert alone_a.malls["rema"].calls == NO_CHANGE_CALLS and alone_b.malls["remb"].calls == NO_CHANGE_CALLS
+    assert alone_a.rows.get("orders", 0) == alone_b.rows.get("orders", 0) == 0
+    assert_complete(server, project, "rema")
+    assert_complete(server, project, "remb")
+
+
+def as_an_earlier_version_left_it(project: Project, mall: str) -> None:
+    """Rename the mall's resource state to the bare table names that one-mall runs used before per-mall names,
+    load that state into the destination, and delete the local working dir, as an upgrade that also moves dlt's
+    state into the project finds it: only the destination still has the state."""
+    pipeline = dlt.pipeline(project.pipeline_name, pipelines_dir=str(project.pipelines_dir), dataset_name="cafe24_data",
+                            destination=dlt.destinations.duckdb(str(project.duckdb)))
+    with pipeline.managed_state(extract_state=True) as state:
+        resources = state["sources"]["cafe24"]["resources"]
+        for name in [n for n in resources if n.endswith(f"__{mall}")]:
+            resources[name.removesuffix(f"__{mall}")] = resources.pop(name)
+    pipeline.normalize()
+    pipeline.load()
+    pipeline.drop()  # the local working dir only; the dataset and its state stay
+
+
+def test_cursors_of_a_one_mall_run_from_an_earlier_version_are_carried_over(server, tmp_path: Path) -> None:
+    project = Project.at(tmp_path)
+    authorize(server, project, "oldmall", "newmall")
+    run(server, project, "oldmall")
+    as_an_earlier_version_left_it(project, "oldmall")
+    again, out = run(server, project, "oldmall")
+    assert "orders: the cursors of the earlier one-mall runs now belong to mall oldmall" in out
+    assert again.malls["oldmall"].calls == NO_CHANGE_CALLS
+    other, _ = run(server, project, "newmall")  # the carried cursors are oldmall's alone
+    assert other.rows["orders"] == orders(server, "newmall")
+    assert_complete(server, project, "newmall")
+
+
+def test_one_mall_cursors_over_a_table_of_several_malls_are_dropped_and_both_reload(server, tmp_path: Path) -> None:
+    """Whose they were cannot be told, so they belong to nobody: a reload merged by key loses nothing."""
+    project = Project.at(tmp_path)
+    authorize(server, project, "mixa", "mixb")
+    run(server, project, "mixa", "mixb")
+    as_an_earlier_version_left_it(project, "mixa")
+    again, out = run(server, project, "mixa")
+    assert "orders: the cursors of the earlier one-mall runs were dropped, since the table holds malls mixa, mixb" in out
+    assert again.rows["orders"] == orders(server, "mixa")
+    assert_complete(server, project, "mixa")
+    assert run(server, project, "mixb")[0].malls["mixb"].calls == NO_CHANGE_CALLS
+
+
+def test_full_refresh_forgets_only_the_cursors_of_this_runs_malls_and_tables(server, tmp_path: Path) -> None:
+    """--full-refresh --mall A --resources products: A's products reload; A's orders, B's products and the Front
+    API's front_products keep their rows and cursors."""
+    project = Project.at(tmp_path)
+    authorize(server, project, "refa", "refb")
+    run(server, project, "refa", "refb")
+    run(server, project, "refa", which="front")
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        front_rows = con.execute("SELECT count(*) FROM cafe24_data.front_products").fetchone()
+    refreshed, out = run(server, project, "refa", tables=["products"], full_refresh=True)
+    assert "full refresh: forgot the cursors of products__refa;" in out
+    assert refreshed.rows == {"products": len(truth(server, "refa")["products"]) * SHOPS}
+    after, _ = run(server, project, "refa", "refb")
+    assert after.malls["refa"].calls == after.malls["refb"].calls == NO_CHANGE_CALLS
+    front, _ = run(server, project, "refa", which="front")
+    assert front.malls["refa"].calls <= 2 and front.rows.get("front_products", 0) == 0
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM cafe24_data.front_products").fetchone() == front_rows
+    assert_complete(server, project, "refa")
+    assert_complete(server, project, "refb")
