@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -90,13 +91,21 @@ def test_a_second_run_of_a_project_exits_75_naming_the_run_in_progress_or_waits_
         assert orders_in(tmp_path / "cafe24.duckdb", "lockmall") == all_orders(server, "lockmall")
 
 
+def first_load_stopped_by(sig: signal.Signals, server: SandboxServer, workdir: Path,
+                          mall: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """A first load through the CLI, sent `sig` once it has made ten calls; what it said, and its environment."""
+    env = cli_env(server, workdir, mall, grant(server, mall)["refresh_token"])
+    process = cli_process(workdir, env)
+    wait_for_calls(server, mall, 10, process)
+    process.send_signal(sig)
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err), env
+
+
 def test_a_run_killed_with_sigkill_leaves_a_lock_the_next_run_takes_over(tmp_path: Path) -> None:
     with SandboxServer(PACED) as server:
-        env = cli_env(server, tmp_path, "killmall", grant(server, "killmall")["refresh_token"])
-        killed = cli_process(tmp_path, env)
-        wait_for_calls(server, "killmall", 10, killed)
-        killed.send_signal(signal.SIGKILL)
-        killed.communicate(timeout=30)
+        killed, env = first_load_stopped_by(signal.SIGKILL, server, tmp_path, "killmall")
+        assert killed.returncode == -signal.SIGKILL
         assert Project.at(tmp_path).lock_file.exists()
         after = cli(tmp_path, env)
         assert after.returncode == 0, after.stderr
@@ -105,14 +114,10 @@ def test_a_run_killed_with_sigkill_leaves_a_lock_the_next_run_takes_over(tmp_pat
 
 def test_ctrl_c_exits_130_saying_what_was_kept_and_the_next_run_recovers(tmp_path: Path) -> None:
     with SandboxServer(PACED) as server:
-        env = cli_env(server, tmp_path, "intmall", grant(server, "intmall")["refresh_token"])
-        interrupted = cli_process(tmp_path, env)
-        wait_for_calls(server, "intmall", 10, interrupted)
-        interrupted.send_signal(signal.SIGINT)
-        out, err = interrupted.communicate(timeout=60)
-        assert interrupted.returncode == 130, (out, err)
-        assert "interrupted during the extract step: nothing of this run was committed" in err
-        assert "Traceback" not in err
+        interrupted, env = first_load_stopped_by(signal.SIGINT, server, tmp_path, "intmall")
+        assert interrupted.returncode == 130, (interrupted.stdout, interrupted.stderr)
+        assert "interrupted during the extract step: nothing of this run was committed" in interrupted.stderr
+        assert "Traceback" not in interrupted.stderr
         after = cli(tmp_path, env)
         assert after.returncode == 0, after.stderr
         assert orders_in(tmp_path / "cafe24.duckdb", "intmall") == all_orders(server, "intmall")

@@ -145,7 +145,8 @@ def test_one_mall_cursors_over_a_table_of_several_malls_are_dropped_and_both_rel
     run(server, project, "mixa", "mixb")
     as_an_earlier_version_left_it(project, "mixa")
     again, out = run(server, project, "mixa")
-    assert "orders: the cursors of the earlier one-mall runs were dropped, since the table holds malls mixa, mixb" in out
+    assert ("orders: the cursors of the earlier one-mall runs were dropped, since the table holds malls mixa, "
+            "mixb") in out
     assert again.rows["orders"] == orders(server, "mixa")
     assert_complete(server, project, "mixa")
     assert run(server, project, "mixb")[0].malls["mixb"].calls == NO_CHANGE_CALLS
