@@ -19,289 +19,39 @@ Tokens and the client secret are never printed.
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
-import queue
 import secrets
 import sys
-import threading
-import time
 import webbrowser
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, TextIO
-from urllib.parse import parse_qs, urlencode, urlparse
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import dlt
-import pendulum
 from dlt.common.configuration import with_config
 from dlt.common.configuration.exceptions import (
     ConfigFieldMissingException,
     ConfigurationException,
     LookupTraces,
 )
-from dlt.common.runtime.collector_base import Collector
 from dlt.pipeline.exceptions import PipelineStepFailed
-from dlt.sources import DltSource
 
-from sources.cafe24 import Cafe24Credentials, cafe24_source, dcollection_source
-from sources.cafe24.auth import AppCredentials, Grant, TokenManager, TokenStore
-from sources.cafe24.client import ApiClient, check_base_url, collect_clients, make_http
-from sources.cafe24.errors import Cafe24AuthError, Cafe24Error, redact, register_secret
-from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, SCOPES
+from sources.cafe24 import Cafe24Credentials
+from sources.cafe24.auth import AppCredentials, TokenStore
+from sources.cafe24.endpoints import SCOPES
+from sources.cafe24.errors import Cafe24Error, redact, register_secret
+from sources.cafe24.mallid import check_mall_id
+from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE
 
-from .cursors import carry_over, forget
+from .authorize import CALLBACK_PATH, authorize, authorize_url, describe_grant, exchange, mall_root
+from .errors import Interrupted, LoadFailed, UsageError
 from .project import DUCKDB_FILE, STATE_DIR, Project
-from .runlock import RunInProgress, one_run_at_a_time
+from .report import summary
+from .run import DEFAULT_DATASET, load
+from .runlock import RunInProgress
 
-DEFAULT_DATASET = "cafe24_data"
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials"
 EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
-CALLBACK_PATH = "/callback"
-
-
-class UsageError(Exception):
-    """The command line or the configuration is wrong: exit code 2."""
-
-
-class LoadFailed(Exception):
-    """The destination refused some of the load: exit code 1."""
-
-
-class Interrupted(Exception):
-    """Ctrl-C (SIGINT) stopped the run: exit code 130, after saying what was kept."""
-
-
-# ---------------------------------------------------------------------------------------------------- run
-
-
-@dataclass
-class MallCalls:
-    calls: int
-    throttled: int
-    retries: int
-
-
-@dataclass
-class RunResult:
-    """What one load did: rows per table (nested tables folded into their root), calls per mall, timings."""
-
-    tables: list[str]  # the tables the run was asked to load
-    rows: dict[str, int]  # root table -> rows
-    nested: dict[str, tuple[int, int]]  # root table -> (nested rows, nested tables)
-    malls: dict[str, MallCalls]
-    elapsed: float
-    extract_seconds: float
-    destination: str
-    dataset: str
-
-    @property
-    def calls(self) -> int:
-        return sum(m.calls for m in self.malls.values())
-
-    @property
-    def throttled(self) -> int:
-        return sum(m.throttled for m in self.malls.values())
-
-    @property
-    def calls_per_second(self) -> float:
-        return self.calls / self.extract_seconds if self.extract_seconds > 0 else 0.0
-
-
-class Progress(Collector):
-    """dlt's progress as short lines: one every `period` seconds while a step runs and one when it ends."""
-
-    def __init__(self, out: TextIO, calls: Callable[[], int] = lambda: 0, period: float = 10.0) -> None:
-        self.out = out
-        self.calls = calls
-        self.period = period
-        self.step = ""
-        self.counts: dict[str, int] = defaultdict(int)
-        self.totals: dict[str, int] = {}
-        self.started = self.last = 0.0
-        self.failed = False
-        self.lock = threading.Lock()
-
-    def _line(self, status: str) -> str:
-        name = (self.step or "").split(" ")[0].lower()
-        elapsed = time.monotonic() - self.started
-        done = [f"{k} {self.counts[k]}/{t}" for k, t in self.totals.items() if t]
-        tables = [k for k in self.counts if k not in self.totals and not k.startswith("_dlt")]
-        roots = [f"{k} {self.counts[k]}" for k in tables if "__" not in k]
-        nested = len(tables) - len(roots)
-        parts = done + roots + ([f"{nested} nested tables"] if nested else [])
-        calls = f" | {self.calls()} API calls" if name == "extract" else ""
-        return f"  {name:<9} {status:<7} {elapsed:6.1f}s  {', '.join(parts)}{calls}".rstrip()
-
-    def update(self, name: str, inc: int = 1, total: int | None = None, inc_total: int | None = None,
-               message: str | None = None, label: str | None = None) -> None:
-        if label:
-            return
-        with self.lock:
-            self.counts[name] += inc
-            if total is not None:
-                self.totals[name] = total
-            elif inc_total:
-                self.totals[name] = self.totals.get(name, 0) + inc_total
-            now = time.monotonic()
-            if now - self.last >= self.period:
-                self.last = now
-                print(self._line("running"), file=self.out, flush=True)
-
-    def _start(self, step: str) -> None:
-        with self.lock:
-            self.counts, self.totals = defaultdict(int), {}
-            self.started = self.last = time.monotonic()
-            self.failed = False
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        self.failed = exc_type is not None
-        super().__exit__(exc_type, exc, tb)
-
-    def _stop(self) -> None:
-        with self.lock:
-            if "_dlt_pipeline_state" in self.counts and all(k.startswith("_dlt") for k in self.counts
-                                                             if k not in self.totals):
-                return  # dlt's own extract of the pipeline state: nothing to tell
-            print(self._line("failed" if self.failed else "done"), file=self.out, flush=True)
-
-
-def build_sources(source_args: dict[str, Any], which: str,
-                  dcollection_args: dict[str, Any] | None = None) -> list[DltSource]:
-    """admin: the Admin tables; front: front_products; dcollection: the partner feed; all: everything.
-    D.Collection takes the same app credentials as the Admin API (sources.cafe24.credentials)."""
-    built: list[DltSource] = []
-    if which in ("admin", "front", "all"):
-        cafe24 = cafe24_source(**source_args)
-        keep = [n for n, r in cafe24.resources.items()
-                if which == "all" or (r.table_name == "front_products") == (which == "front")]
-        cafe24.resources.select(*keep)
-        built.append(cafe24)
-    if which in ("dcollection", "all"):
-        built.append(dcollection_source(**(dcollection_args or {})))
-    return built
-
-
-def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
-         dataset: str = DEFAULT_DATASET, full_refresh: bool = False, project: Project | None = None,
-         wait: float = 0.0, out: TextIO = sys.stdout, which: str = "admin",
-         dcollection_args: dict[str, Any] | None = None) -> RunResult:
-    """One run into `destination`, with the state and database of `project` (default: the current directory).
-    `source_args` go to `cafe24_source` as they are, so what is left out comes from dlt config; `which` picks
-    the APIs and `tables` picks tables by name (default: all of them)."""
-    project = project or Project.at()
-    try:
-        with collect_clients() as clients:
-            sources = build_sources(source_args, which, dcollection_args)
-    except ValueError as exc:  # a refused base URL, an unreadable start date
-        raise UsageError(redact(str(exc))) from None
-    by_table: dict[str, list[tuple[DltSource, str]]] = defaultdict(list)
-    for source in sources:
-        for name, resource in source.selected_resources.items():
-            by_table[resource.table_name].append((source, name))
-    wanted = list(tables) if tables else list(by_table)
-    unknown = [t for t in wanted if t not in by_table]
-    if unknown:
-        raise UsageError(f"unknown table {unknown[0]!r}; choose from {', '.join(sorted(by_table))}")
-    for source in sources:
-        source.resources.select(*(name for t in wanted for s, name in by_table[t] if s is source))
-
-    def calls() -> int:
-        return sum(c.stats.calls for c in clients)
-
-    if destination == "duckdb":
-        project.duckdb.parent.mkdir(parents=True, exist_ok=True)
-        target: Any = dlt.destinations.duckdb(str(project.duckdb))
-    else:
-        target = destination
-    with one_run_at_a_time(project.lock_file, wait):
-        pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
-                                pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls))
-        started = time.monotonic()
-        try:
-            _prepare(pipeline, sources, full_refresh, out)
-            info = pipeline.run(sources, loader_file_format="jsonl")
-        except PipelineStepFailed as exc:
-            if isinstance(exc.exception, KeyboardInterrupt):
-                raise Interrupted(_kept_after_interrupt(pipeline, exc.step)) from None
-            raise
-    elapsed = time.monotonic() - started
-    if info.has_failed_jobs:
-        failed = [job.job_file_info.table_name for package in info.load_packages for job in
-                  package.jobs.get("failed_jobs", [])]
-        raise LoadFailed(f"the destination refused the load jobs of {', '.join(sorted(set(failed)))}")
-    trace = pipeline.last_trace
-    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
-    rows: dict[str, int] = defaultdict(int)
-    nested: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for table, n in counts.items():
-        if table.startswith("_dlt"):
-            continue
-        root = table.split("__")[0]
-        if root == table:
-            rows[table] += n
-        else:
-            nested[root][0] += n
-            nested[root][1] += 1
-    extract = next((s for s in trace.steps if s.step == "extract"), None) if trace else None
-    extract_seconds = (extract.finished_at - extract.started_at).total_seconds() if extract else elapsed
-    return RunResult(
-        tables=wanted, rows=dict(rows), nested={k: (v[0], v[1]) for k, v in nested.items()},
-        malls=_calls_by_api(clients),
-        elapsed=elapsed, extract_seconds=extract_seconds, destination=destination, dataset=dataset)
-
-
-def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh: bool, out: TextIO) -> None:
-    """The run state before extraction: restored from the destination, an interrupted run's packages loaded
-    (dlt would otherwise load them and stop, costing a cron cycle), then the cursors edited."""
-    pipeline.sync_destination()
-    if pipeline.has_pending_data:
-        print("  finishing the load an earlier run left pending", file=out, flush=True)
-        pipeline.run()
-    for note in carry_over(pipeline):
-        print(f"  state: {note}", file=out, flush=True)
-    if full_refresh:
-        forgotten = forget(pipeline, sources)
-        print(f"  full refresh: forgot the cursors of {', '.join(forgotten)}; they reload from the start, merged by "
-              "key. Other tables, malls and sources keep theirs.", file=out, flush=True)
-
-
-def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str) -> str:
-    """What an interrupted run leaves: dlt commits rows and cursors together, per load package."""
-    pending = len(pipeline.list_extracted_load_packages()) + len(pipeline.list_normalized_load_packages())
-    if pending:
-        return (f"interrupted during the {step} step: {pending} load package(s) of this run are kept, not yet fully "
-                "loaded; the next run loads them first, rows and cursors together, then extracts what is new")
-    return (f"interrupted during the {step} step: nothing of this run was committed; tables and cursors are as "
-            "the last completed run left them, and the next run starts from there")
-
-
-def _calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:
-    """Calls per mall (Admin and Front together) or per D.Collection client."""
-    out: dict[str, MallCalls] = {}
-    for client in clients:
-        seen = out.setdefault(client.mall_id, MallCalls(0, 0, 0))
-        seen.calls += client.stats.calls
-        seen.throttled += client.stats.throttled
-        seen.retries += client.stats.retries
-    return out
-
-
-def summary(result: RunResult) -> str:
-    """One screen: rows per table, calls per mall, time and pace."""
-    lines = [f"Loaded into {result.destination} dataset {result.dataset} in {result.elapsed:.1f} s:", "",
-             f"  {'table':<12} {'rows':>8}   nested rows (tables)"]
-    for table in result.tables:
-        deep, count = result.nested.get(table, (0, 0))
-        extra = f"   {deep:>8} ({count})" if count else ""
-        lines.append(f"  {table:<12} {result.rows.get(table, 0):>8}{extra}")
-    lines += ["", f"  {'mall':<12} {'API calls':>9} {'429s':>6} {'retries':>8}"]
-    for mall, c in result.malls.items():
-        lines.append(f"  {mall:<12} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
-    lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
-                  f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
-    return "\n".join(lines)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -327,132 +77,6 @@ def run_command(args: argparse.Namespace) -> int:
                   full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source)
     print("\n" + summary(result), flush=True)
     return 0
-
-
-# ---------------------------------------------------------------------------------------------------- auth
-
-
-def mall_root(base_url: str, mall_id: str) -> str:
-    root = base_url.format(mall_id=mall_id).rstrip("/")
-    try:
-        check_base_url(root)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return root
-
-
-def authorize_url(root: str, client_id: str, redirect_uri: str, state: str, scopes: Iterable[str]) -> str:
-    query = urlencode({"response_type": "code", "client_id": client_id, "state": state,
-                       "redirect_uri": redirect_uri, "scope": ",".join(scopes)}, safe=",")
-    return f"{root}/api/v2/oauth/authorize?{query}"
-
-
-def exchange(mall_id: str, app: AppCredentials, root: str, store: TokenStore, code: str,
-             redirect_uri: str) -> Grant:
-    """Trade an authorization code for the mall's grant; TokenManager writes it to the store (mode 0600)."""
-    register_secret(code)
-    with make_http() as http:
-        return TokenManager(mall_id, f"{root}/api/v2/oauth", app, store, http).exchange_code(code, redirect_uri)
-
-
-class _Callback(http.server.BaseHTTPRequestHandler):
-    server: "CallbackServer"
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        url = urlparse(self.path)
-        if url.path != CALLBACK_PATH:
-            self._answer(404, "Not the callback.")
-            return
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if not secrets.compare_digest(query.get("state", ""), self.server.state):
-            self._answer(400, "The state does not match this authorization request; it was ignored.")
-            return
-        if "error" in query:
-            self.server.results.put(("error", f"{query['error']}: {query.get('error_description', '')}"))
-            self._answer(400, "Cafe24 did not authorize the app; see the terminal.")
-        elif query.get("code"):
-            self.server.results.put(("code", query["code"]))
-            self._answer(200, "Authorized: the terminal is finishing up. You can close this tab.")
-        else:
-            self._answer(400, "The redirect carries no code.")
-
-    def _answer(self, status: int, text: str) -> None:
-        body = f"<!doctype html><title>cafe24-dlt</title><p>{text}</p>\n".encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass  # the request line carries the code: never log it
-
-
-class CallbackServer(http.server.ThreadingHTTPServer):
-    """127.0.0.1:port, receiving `/callback?code&state` once; port 0 picks a free port."""
-
-    daemon_threads = True
-
-    def __init__(self, port: int, state: str) -> None:
-        try:
-            super().__init__(("127.0.0.1", port), _Callback)
-        except OSError as exc:
-            raise UsageError(f"cannot listen on 127.0.0.1:{port} for the OAuth redirect ({exc.strerror}); "
-                             "pass another --port (and register its redirect URI with the app)") from None
-        self.state = state
-        self.results: queue.Queue[tuple[str, str]] = queue.Queue()
-        self._thread = threading.Thread(target=self.serve_forever, name="cafe24-oauth-callback", daemon=True)
-
-    @property
-    def redirect_uri(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{CALLBACK_PATH}"
-
-    def __enter__(self) -> "CallbackServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
-
-    def wait(self, mall_id: str, timeout: float) -> str:
-        try:
-            kind, value = self.results.get(timeout=timeout)
-        except queue.Empty:
-            raise Cafe24AuthError(mall_id, f"no authorization reached {self.redirect_uri} within {timeout:.0f} s; "
-                                            "run `auth` again (the code lives one minute)") from None
-        if kind == "error":
-            raise Cafe24AuthError(mall_id, f"the authorization was refused ({value})")
-        return value
-
-
-def authorize(mall_id: str, app: AppCredentials, base_url: str, store: TokenStore, *,
-              scopes: Sequence[str] = SCOPES, port: int = 8025, open_url: Callable[[str], object] | None = None,
-              timeout: float = 300.0, out: TextIO = sys.stdout) -> Grant:
-    """The authorization-code flow: print the authorize URL, receive the redirect on 127.0.0.1:port, check
-    `state`, exchange the code and store the grant. `open_url` plays the browser (None: the user opens it)."""
-    root = mall_root(base_url, mall_id)
-    state = secrets.token_urlsafe(16)
-    with CallbackServer(port, state) as server:
-        url = authorize_url(root, app.client_id, server.redirect_uri, state, scopes)
-        print(f"Open this URL, sign in as the mall's operator and approve the app:\n\n  {url}\n\n"
-              f"Waiting for the redirect to {server.redirect_uri} ...", file=out, flush=True)
-        if open_url is not None:
-            open_url(url)
-        code = server.wait(mall_id, timeout)
-        return exchange(mall_id, app, root, store, code, server.redirect_uri)
-
-
-def describe_grant(grant: Grant, store: TokenStore) -> str:
-    def kst(epoch: float) -> str:
-        return pendulum.from_timestamp(epoch, tz=KST).format("YYYY-MM-DD HH:mm:ss") + " KST"
-
-    where = store.path_for(grant.mall_id).resolve()
-    return (f"Authorized mall {grant.mall_id}. The grant is stored in {where} (mode 0600).\n"
-            f"  scopes:        {', '.join(grant.scopes) or '(none reported)'}\n"
-            f"  access token:  expires {kst(grant.expires_at)} (refreshed automatically)\n"
-            f"  refresh token: expires {kst(grant.refresh_token_expires_at)}; each refresh renews it, so a pipeline "
-            "that runs at least every two weeks never needs `auth` again.")
 
 
 # Looked up where cafe24_source looks: [sources.cafe24] in .dlt/*.toml, SOURCES__CAFE24__... variables.
@@ -486,7 +110,10 @@ def _mall_ids(value: Any) -> list[str]:
                 raise UsageError(f"mall_id {text!r} is not a JSON list") from None
         else:
             value = text.split(",")
-    return [str(m).strip() for m in value or () if str(m).strip()]
+    try:
+        return [check_mall_id(str(m).strip()) for m in value or () if str(m).strip()]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def auth_command(args: argparse.Namespace) -> int:

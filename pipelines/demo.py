@@ -27,17 +27,11 @@ from sources.cafe24.auth import AppCredentials, TokenStore
 from sources.cafe24.errors import Cafe24Error
 from sources.cafe24.settings import DEFAULT_TOKEN_STORE
 
-from .cafe24_pipeline import (
-    DEFAULT_DATASET,
-    LoadFailed,
-    RunResult,
-    UsageError,
-    authorize,
-    describe_grant,
-    load,
-    summary,
-)
+from .authorize import authorize, describe_grant
+from .errors import LoadFailed, UsageError
 from .project import Project
+from .report import RunResult, summary
+from .run import DEFAULT_DATASET, load
 from .runlock import RunInProgress
 
 MALL = "demomall"

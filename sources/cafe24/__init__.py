@@ -22,6 +22,7 @@ from .columns import coerce
 from .dcollection import dcollection_source
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
+from .mallid import check_mall_id
 from .paging import WALKERS, Plan
 from .ratelimit import BucketPacer
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
@@ -92,7 +93,8 @@ def cafe24_source(
 ) -> Iterator[DltResource]:
     """Products, categories, shops, orders and customers of one or more malls, incremental and merged on
     (mall_id, shop_no, key) so many malls can share one dataset."""
-    malls = [m.strip() for m in mall_id.split(",")] if isinstance(mall_id, str) else [str(m) for m in mall_id]
+    malls = [check_mall_id(m.strip() if isinstance(m, str) else m)
+             for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)]
     check_base_url(base_url.format(mall_id=malls[0]))
     register_secret(credentials.client_secret)
     register_secret(credentials.refresh_token)

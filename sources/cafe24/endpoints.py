@@ -45,3 +45,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 BY_TABLE = {e.table: e for e in ENDPOINTS}
+# What `auth` asks for: the Admin tables' scopes and no more (the Front API needs none).
+SCOPES = tuple(dict.fromkeys(e.scope for e in ENDPOINTS if e.api == "admin"))

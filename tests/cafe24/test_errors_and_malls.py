@@ -31,7 +31,7 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def test_several_malls_load_in_one_run_into_one_dataset(server, tmp_path: Path) -> None:
     """Issue #3 §6: keys are compound (mall_id, shop_no, key), so malls share tables without collisions."""
-    malls = ["mall_a", "mall_b", "mall_c"]
+    malls = ["malla", "mallb", "mallc"]
     tokens = {m: bootstrap(server, m)["refresh_token"] for m in malls}
     pipeline = make_pipeline(tmp_path)
     for mall in malls:  # each mall's first grant, as `auth` would have stored it
@@ -56,12 +56,12 @@ def test_a_token_without_a_scope_names_the_missing_scope(server, tmp_path: Path)
 
 def test_a_mall_id_that_does_not_resolve_fails_at_once_with_the_mall_named(tmp_path: Path) -> None:
     """A wrong mall id is a DNS failure on the real host: said plainly, not retried for minutes."""
-    src = cafe24_source(mall_id="no-such-mall-zz", credentials={**APP, "refresh_token": "x" * 22},
+    src = cafe24_source(mall_id="nosuchmallzz", credentials={**APP, "refresh_token": "x" * 22},
                         base_url="https://{mall_id}.invalid", token_store=str(tmp_path / "tokens"))
     with pytest.raises(Exception) as failure:
-        run(make_pipeline(tmp_path), src.with_resources("shops__no-such-mall-zz"))
+        run(make_pipeline(tmp_path), src.with_resources("shops__nosuchmallzz"))
     cause = _root_cause(failure.value)
-    assert isinstance(cause, Cafe24RequestError) and "check the mall id 'no-such-mall-zz'" in str(cause)
+    assert isinstance(cause, Cafe24RequestError) and "check the mall id 'nosuchmallzz'" in str(cause)
 
 
 def test_plain_http_is_refused_unless_the_host_is_loopback(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ import dlt
 import duckdb
 import pytest
 
-from pipelines.cafe24_pipeline import RunResult, load
 from pipelines.project import Project
+from pipelines.report import RunResult
+from pipelines.run import load
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import Grant, TokenStore

@@ -1,0 +1,132 @@
+"""What a run tells its user: progress lines while dlt works, and the summary at the end (text or JSON)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from dlt.common.runtime.collector_base import Collector
+
+from sources.cafe24.client import ApiClient
+
+
+@dataclass
+class MallCalls:
+    calls: int
+    throttled: int
+    retries: int
+
+
+@dataclass
+class RunResult:
+    """What one load did: rows per table (nested tables folded into their root), calls per mall, timings."""
+
+    tables: list[str]  # the tables the run was asked to load
+    rows: dict[str, int]  # root table -> rows
+    nested: dict[str, tuple[int, int]]  # root table -> (nested rows, nested tables)
+    malls: dict[str, MallCalls]
+    elapsed: float
+    extract_seconds: float
+    destination: str
+    dataset: str
+
+    @property
+    def calls(self) -> int:
+        return sum(m.calls for m in self.malls.values())
+
+    @property
+    def throttled(self) -> int:
+        return sum(m.throttled for m in self.malls.values())
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.calls / self.extract_seconds if self.extract_seconds > 0 else 0.0
+
+
+class Progress(Collector):
+    """dlt's progress as short lines: one every `period` seconds while a step runs and one when it ends."""
+
+    def __init__(self, out: TextIO, calls: Callable[[], int] = lambda: 0, period: float = 10.0) -> None:
+        self.out = out
+        self.calls = calls
+        self.period = period
+        self.step = ""
+        self.counts: dict[str, int] = defaultdict(int)
+        self.totals: dict[str, int] = {}
+        self.started = self.last = 0.0
+        self.failed = False
+        self.lock = threading.Lock()
+
+    def _line(self, status: str) -> str:
+        name = (self.step or "").split(" ")[0].lower()
+        elapsed = time.monotonic() - self.started
+        done = [f"{k} {self.counts[k]}/{t}" for k, t in self.totals.items() if t]
+        tables = [k for k in self.counts if k not in self.totals and not k.startswith("_dlt")]
+        roots = [f"{k} {self.counts[k]}" for k in tables if "__" not in k]
+        nested = len(tables) - len(roots)
+        parts = done + roots + ([f"{nested} nested tables"] if nested else [])
+        calls = f" | {self.calls()} API calls" if name == "extract" else ""
+        return f"  {name:<9} {status:<7} {elapsed:6.1f}s  {', '.join(parts)}{calls}".rstrip()
+
+    def update(self, name: str, inc: int = 1, total: int | None = None, inc_total: int | None = None,
+               message: str | None = None, label: str | None = None) -> None:
+        if label:
+            return
+        with self.lock:
+            self.counts[name] += inc
+            if total is not None:
+                self.totals[name] = total
+            elif inc_total:
+                self.totals[name] = self.totals.get(name, 0) + inc_total
+            now = time.monotonic()
+            if now - self.last >= self.period:
+                self.last = now
+                print(self._line("running"), file=self.out, flush=True)
+
+    def _start(self, step: str) -> None:
+        with self.lock:
+            self.counts, self.totals = defaultdict(int), {}
+            self.started = self.last = time.monotonic()
+            self.failed = False
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        self.failed = exc_type is not None
+        super().__exit__(exc_type, exc, tb)
+
+    def _stop(self) -> None:
+        with self.lock:
+            if "_dlt_pipeline_state" in self.counts and all(k.startswith("_dlt") for k in self.counts
+                                                             if k not in self.totals):
+                return  # dlt's own extract of the pipeline state: nothing to tell
+            print(self._line("failed" if self.failed else "done"), file=self.out, flush=True)
+
+
+def calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:
+    """Calls per mall (Admin and Front together) or per D.Collection client."""
+    out: dict[str, MallCalls] = {}
+    for client in clients:
+        seen = out.setdefault(client.mall_id, MallCalls(0, 0, 0))
+        seen.calls += client.stats.calls
+        seen.throttled += client.stats.throttled
+        seen.retries += client.stats.retries
+    return out
+
+
+def summary(result: RunResult) -> str:
+    """One screen: rows per table, calls per mall, time and pace."""
+    lines = [f"Loaded into {result.destination} dataset {result.dataset} in {result.elapsed:.1f} s:", "",
+             f"  {'table':<12} {'rows':>8}   nested rows (tables)"]
+    for table in result.tables:
+        deep, count = result.nested.get(table, (0, 0))
+        extra = f"   {deep:>8} ({count})" if count else ""
+        lines.append(f"  {table:<12} {result.rows.get(table, 0):>8}{extra}")
+    lines += ["", f"  {'mall':<12} {'API calls':>9} {'429s':>6} {'retries':>8}"]
+    for mall, c in result.malls.items():
+        lines.append(f"  {mall:<12} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
+    lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
+                  f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
+    return "\n".join(lines)

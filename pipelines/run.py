@@ -1,0 +1,135 @@
+"""One run of the sources into a destination, with a project's state and database: the CLI's and the demo's."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.sources import DltSource
+
+from sources.cafe24 import cafe24_source, dcollection_source
+from sources.cafe24.client import collect_clients
+from sources.cafe24.errors import redact
+
+from .cursors import carry_over, forget
+from .errors import Interrupted, LoadFailed, UsageError
+from .project import Project
+from .report import Progress, RunResult, calls_by_api
+from .runlock import one_run_at_a_time
+
+DEFAULT_DATASET = "cafe24_data"
+
+
+def build_sources(source_args: dict[str, Any], which: str,
+                  dcollection_args: dict[str, Any] | None = None) -> list[DltSource]:
+    """admin: the Admin tables; front: front_products; dcollection: the partner feed; all: everything.
+    D.Collection takes the same app credentials as the Admin API (sources.cafe24.credentials)."""
+    built: list[DltSource] = []
+    if which in ("admin", "front", "all"):
+        cafe24 = cafe24_source(**source_args)
+        keep = [n for n, r in cafe24.resources.items()
+                if which == "all" or (r.table_name == "front_products") == (which == "front")]
+        cafe24.resources.select(*keep)
+        built.append(cafe24)
+    if which in ("dcollection", "all"):
+        built.append(dcollection_source(**(dcollection_args or {})))
+    return built
+
+
+def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
+         dataset: str = DEFAULT_DATASET, full_refresh: bool = False, project: Project | None = None,
+         wait: float = 0.0, out: TextIO = sys.stdout, which: str = "admin",
+         dcollection_args: dict[str, Any] | None = None) -> RunResult:
+    """One run into `destination`, with the state and database of `project` (default: the current directory).
+    `source_args` go to `cafe24_source` as they are, so what is left out comes from dlt config; `which` picks
+    the APIs and `tables` picks tables by name (default: all of them)."""
+    project = project or Project.at()
+    try:
+        with collect_clients() as clients:
+            sources = build_sources(source_args, which, dcollection_args)
+    except ValueError as exc:  # a refused base URL, an unreadable start date
+        raise UsageError(redact(str(exc))) from None
+    by_table: dict[str, list[tuple[DltSource, str]]] = defaultdict(list)
+    for source in sources:
+        for name, resource in source.selected_resources.items():
+            by_table[resource.table_name].append((source, name))
+    wanted = list(tables) if tables else list(by_table)
+    unknown = [t for t in wanted if t not in by_table]
+    if unknown:
+        raise UsageError(f"unknown table {unknown[0]!r}; choose from {', '.join(sorted(by_table))}")
+    for source in sources:
+        source.resources.select(*(name for t in wanted for s, name in by_table[t] if s is source))
+
+    def calls() -> int:
+        return sum(c.stats.calls for c in clients)
+
+    if destination == "duckdb":
+        project.duckdb.parent.mkdir(parents=True, exist_ok=True)
+        target: Any = dlt.destinations.duckdb(str(project.duckdb))
+    else:
+        target = destination
+    with one_run_at_a_time(project.lock_file, wait):
+        pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
+                                pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls))
+        started = time.monotonic()
+        try:
+            _prepare(pipeline, sources, full_refresh, out)
+            info = pipeline.run(sources, loader_file_format="jsonl")
+        except PipelineStepFailed as exc:
+            if isinstance(exc.exception, KeyboardInterrupt):
+                raise Interrupted(_kept_after_interrupt(pipeline, exc.step)) from None
+            raise
+    elapsed = time.monotonic() - started
+    if info.has_failed_jobs:
+        failed = [job.job_file_info.table_name for package in info.load_packages for job in
+                  package.jobs.get("failed_jobs", [])]
+        raise LoadFailed(f"the destination refused the load jobs of {', '.join(sorted(set(failed)))}")
+    trace = pipeline.last_trace
+    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
+    rows: dict[str, int] = defaultdict(int)
+    nested: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for table, n in counts.items():
+        if table.startswith("_dlt"):
+            continue
+        root = table.split("__")[0]
+        if root == table:
+            rows[table] += n
+        else:
+            nested[root][0] += n
+            nested[root][1] += 1
+    extract = next((s for s in trace.steps if s.step == "extract"), None) if trace else None
+    extract_seconds = (extract.finished_at - extract.started_at).total_seconds() if extract else elapsed
+    return RunResult(
+        tables=wanted, rows=dict(rows), nested={k: (v[0], v[1]) for k, v in nested.items()},
+        malls=calls_by_api(clients),
+        elapsed=elapsed, extract_seconds=extract_seconds, destination=destination, dataset=dataset)
+
+
+def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh: bool, out: TextIO) -> None:
+    """The run state before extraction: restored from the destination, an interrupted run's packages loaded
+    (dlt would otherwise load them and stop, costing a cron cycle), then the cursors edited."""
+    pipeline.sync_destination()
+    if pipeline.has_pending_data:
+        print("  finishing the load an earlier run left pending", file=out, flush=True)
+        pipeline.run()
+    for note in carry_over(pipeline):
+        print(f"  state: {note}", file=out, flush=True)
+    if full_refresh:
+        forgotten = forget(pipeline, sources)
+        print(f"  full refresh: forgot the cursors of {', '.join(forgotten)}; they reload from the start, merged by "
+              "key. Other tables, malls and sources keep theirs.", file=out, flush=True)
+
+
+def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str) -> str:
+    """What an interrupted run leaves: dlt commits rows and cursors together, per load package."""
+    pending = len(pipeline.list_extracted_load_packages()) + len(pipeline.list_normalized_load_packages())
+    if pending:
+        return (f"interrupted during the {step} step: {pending} load package(s) of this run are kept, not yet fully "
+                "loaded; the next run loads them first, rows and cursors together, then extracts what is new")
+    return (f"interrupted during the {step} step: nothing of this run was committed; tables and cursors are as "
+            "the last completed run left them, and the next run starts from there")
