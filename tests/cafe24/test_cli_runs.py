@@ -22,8 +22,9 @@ from tests.cafe24.helpers import calls, truth
 from tests.conftest import grant
 
 FAST = SandboxConfig(limits=Limits(drain_rate=50, max_per_second=0), clock_runs=False)
-# Slow enough that a first load takes several seconds: time for a second process, a kill or a Ctrl-C.
-PACED = SandboxConfig(limits=Limits(drain_rate=4, max_per_second=0), clock_runs=False)
+# A bucket of 10 draining 2/s: a first load's extraction lasts about 25 s, so a kill or a Ctrl-C sent after its
+# tenth call lands in the middle of it, and a second process finds it running, even on a loaded machine.
+SLOW = SandboxConfig(limits=Limits(bucket_size=10, drain_rate=2, max_per_second=0), clock_runs=False)
 
 
 def malls_in(database: Path) -> set[str]:
@@ -71,7 +72,7 @@ def test_each_project_directory_has_its_own_database_and_state(tmp_path: Path) -
 
 
 def test_a_second_run_of_a_project_exits_75_naming_the_run_in_progress_or_waits_for_it(tmp_path: Path) -> None:
-    with SandboxServer(PACED) as server:
+    with SandboxServer(SLOW) as server:
         env = cli_env(server, tmp_path, "lockmall", grant(server, "lockmall")["refresh_token"])
         first = cli_process(tmp_path, env)
         try:
@@ -103,22 +104,22 @@ def first_load_stopped_by(sig: signal.Signals, server: SandboxServer, workdir: P
 
 
 def test_a_run_killed_with_sigkill_leaves_a_lock_the_next_run_takes_over(tmp_path: Path) -> None:
-    with SandboxServer(PACED) as server:
+    with SandboxServer(SLOW) as server:
         killed, env = first_load_stopped_by(signal.SIGKILL, server, tmp_path, "killmall")
         assert killed.returncode == -signal.SIGKILL
         assert Project.at(tmp_path).lock_file.exists()
-        after = cli(tmp_path, env)
+        after = cli(tmp_path, env, "--resources", "orders")  # a few calls: orders need one per shop on a first run
         assert after.returncode == 0, after.stderr
         assert orders_in(tmp_path / "cafe24.duckdb", "killmall") == all_orders(server, "killmall")
 
 
 def test_ctrl_c_exits_130_saying_what_was_kept_and_the_next_run_recovers(tmp_path: Path) -> None:
-    with SandboxServer(PACED) as server:
+    with SandboxServer(SLOW) as server:
         interrupted, env = first_load_stopped_by(signal.SIGINT, server, tmp_path, "intmall")
         assert interrupted.returncode == 130, (interrupted.stdout, interrupted.stderr)
         assert "interrupted during the extract step: nothing of this run was committed" in interrupted.stderr
         assert "Traceback" not in interrupted.stderr
-        after = cli(tmp_path, env)
+        after = cli(tmp_path, env, "--resources", "orders")
         assert after.returncode == 0, after.stderr
         assert orders_in(tmp_path / "cafe24.duckdb", "intmall") == all_orders(server, "intmall")
         assert httpx.get(f"{server.url}/__sandbox__/stats").json()["totals"].get("429", 0) == 0
