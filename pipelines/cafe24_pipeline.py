@@ -1,7 +1,9 @@
 """Cron-ready entry point: load Cafe24 into DuckDB (or any dlt destination), and authorize a mall.
 
-    python -m pipelines.cafe24_pipeline [run] [--resources products,orders] [--mall M ...] [--full-refresh]
-    python -m pipelines.cafe24_pipeline auth --mall M [--port 8025] [--no-browser] [--code CODE]
+    cafe24-dlt [run] [--project DIR] [--resources products,orders] [--mall M ...] [--full-refresh] [--quiet|--json]
+    cafe24-dlt auth --mall M [--project DIR] [--port 8025] [--no-browser] [--code CODE]
+
+(`python -m pipelines.cafe24_pipeline` is the same command.)
 
 Whatever is not given on the command line comes from dlt config: .dlt/config.toml, .dlt/secrets.toml or
 SOURCES__CAFE24__... environment variables (mall_id, base_url, credentials, token_store, ...).
@@ -19,7 +21,9 @@ Tokens and the client secret are never printed.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import secrets
 import sys
 import webbrowser
@@ -34,6 +38,7 @@ from dlt.common.configuration.exceptions import (
     ConfigurationException,
     LookupTraces,
 )
+from dlt.common.exceptions import MissingDependencyException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from sources.cafe24 import Cafe24Credentials
@@ -46,7 +51,7 @@ from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE
 from .authorize import CALLBACK_PATH, authorize, authorize_url, describe_grant, exchange, mall_root
 from .errors import Interrupted, LoadFailed, UsageError
 from .project import DUCKDB_FILE, STATE_DIR, Project
-from .report import summary
+from .report import quiet_dlt, summary, summary_json
 from .run import DEFAULT_DATASET, load
 from .runlock import RunInProgress
 
@@ -71,11 +76,15 @@ def run_command(args: argparse.Namespace) -> int:
     tables = _split(args.resources)
     project = Project.at(duckdb=args.duckdb or _configured_duckdb(), pipelines_dir=args.pipelines_dir)
     into = f"{project.duckdb}" if args.destination == "duckdb" else args.destination
+    base_url = args.base_url or _configured()[1]
+    elsewhere = f"; API at {base_url}" if base_url != DEFAULT_BASE_URL and args.source != "dcollection" else ""
+    chatty = not (args.quiet or args.json)
+    out = sys.stdout if chatty else io.StringIO()
     print(f"Cafe24 -> {into} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}; "
-          f"state in {project.working_dir}", flush=True)
+          f"state in {project.working_dir}{elsewhere}", file=out, flush=True)
     result = load(source_args, tables=tables or None, destination=args.destination, dataset=args.dataset,
-                  full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source)
-    print("\n" + summary(result), flush=True)
+                  full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source, out=out)
+    print(json.dumps(summary_json(result)) if args.json else ("\n" if chatty else "") + summary(result), flush=True)
     return 0
 
 
@@ -109,9 +118,9 @@ def _mall_ids(value: Any) -> list[str]:
             except ValueError:
                 raise UsageError(f"mall_id {text!r} is not a JSON list") from None
         else:
-            value = text.split(",")
-    try:
-        return [check_mall_id(str(m).strip()) for m in value or () if str(m).strip()]
+            value = text.split(",") if text else []
+    try:  # an empty id in a list ("a,,b", --mall "") is a slip, not a default
+        return [check_mall_id(str(m).strip()) for m in value or ()]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -120,7 +129,7 @@ def auth_command(args: argparse.Namespace) -> int:
     given = {k: v for k, v in (("base_url", args.base_url), ("token_store", args.token_store)) if v}
     configured_mall, base_url, token_store = _configured(**given)
     credentials = _configured_credentials()
-    malls = _mall_ids(args.mall) or _mall_ids(configured_mall)
+    malls = _mall_ids([args.mall] if args.mall is not None else configured_mall)
     if len(malls) != 1:
         raise UsageError("say which mall to authorize: auth --mall MALL_ID")
     mall_id = malls[0]
@@ -167,7 +176,7 @@ def _seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.cafe24_pipeline", description=__doc__,
+    parser = argparse.ArgumentParser(prog="cafe24-dlt", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command")
 
@@ -209,6 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--base-url", metavar="TEMPLATE", help="e.g. https://{mall_id}.cafe24api.com")
     auth.add_argument("--token-store", metavar="DIR", help=f"where grants live (default {DEFAULT_TOKEN_STORE})")
     auth.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
+    for command in (run, auth):
+        command.add_argument("--project", metavar="DIR",
+                             help="the project directory, as if the command started there: its .dlt/ config, grants, "
+                                  "database and state (default: the current directory; for cron)")
+    run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    run.add_argument("--json", action="store_true",
+                     help="print only the summary, as one JSON object (rows per table, calls, 429s, retries, "
+                          "elapsed); errors too, as {\"ok\": false, \"exit_code\": N, \"error\": ...}")
     auth.set_defaults(handler=auth_command)
     return parser
 
@@ -249,8 +266,42 @@ def _missing_config(exc: ConfigFieldMissingException) -> str:
             f"(secrets in .dlt/secrets.toml, see .dlt/secrets.toml.example) or export {env}.")
 
 
-def _report(exc: Cafe24Error | LoadFailed) -> None:
-    print(f"error: {exc}", file=sys.stderr)
+def _destination_problem(pipeline: Any, exc: Exception) -> str:
+    """A destination that lacks its package or its settings: what to install or where to put what."""
+    name = getattr(getattr(pipeline, "destination", None), "destination_name", None) or "the destination"
+    if isinstance(exc, MissingDependencyException):
+        return f"destination {name} needs packages that are not installed: {redact(str(exc)).splitlines()[0]}"
+    fields = _missing_fields(exc.traces) or list(exc.fields)
+    env = ", ".join(f"DESTINATION__{name.upper()}__" + f.upper().replace(".", "__") for f in fields)
+    return (f"destination {name} is missing {', '.join(fields)}. Put them under [destination.{name}] in "
+            f".dlt/secrets.toml (or .dlt/config.toml), or export {env}.")
+
+
+def _failure(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the message for what ended a command; anything unforeseen is raised again."""
+    if isinstance(exc, PipelineStepFailed):
+        cause = _cafe24_cause(exc)
+        inner = exc.exception
+        if cause is not None:
+            return 1, f"error: {cause}"
+        if isinstance(inner, (ConfigFieldMissingException, MissingDependencyException)):
+            return 2, f"error: {_destination_problem(exc.pipeline, inner)}"
+        return 1, f"error: the {exc.step} step failed: {type(inner).__name__}: {redact(str(inner))}"
+    if isinstance(exc, UsageError):
+        return 2, f"error: {exc}"
+    if isinstance(exc, ConfigFieldMissingException):
+        return 2, f"error: {_missing_config(exc)}"
+    if isinstance(exc, (ConfigurationException, MissingDependencyException)):
+        return 2, f"error: configuration: {redact(str(exc))}"
+    if isinstance(exc, RunInProgress):
+        return exc.exit_code, f"error: {exc}"
+    if isinstance(exc, Interrupted):
+        return EX_INTERRUPTED, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return EX_INTERRUPTED, "interrupted before the run started: nothing was changed"
+    if isinstance(exc, (Cafe24Error, LoadFailed)):
+        return 1, f"error: {exc}"
+    raise exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -261,37 +312,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage
         return exc.code if isinstance(exc.code, int) else 2
+    as_json = getattr(args, "json", False)
     try:
+        if args.project:
+            _enter_project(args.project)
+        quiet_dlt(warnings=not (getattr(args, "quiet", False) or as_json))
         return args.handler(args)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ConfigFieldMissingException as exc:
-        print(f"error: {_missing_config(exc)}", file=sys.stderr)
-        return 2
-    except ConfigurationException as exc:
-        print(f"error: configuration: {redact(str(exc))}", file=sys.stderr)
-        return 2
-    except RunInProgress as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except Interrupted as exc:
-        print(exc, file=sys.stderr)
-        return EX_INTERRUPTED
-    except (Cafe24Error, LoadFailed) as exc:
-        _report(exc)
-        return 1
-    except PipelineStepFailed as exc:
-        cause = _cafe24_cause(exc)
-        if cause is not None:
-            _report(cause)
-        else:
-            inner = exc.exception
-            print(f"error: the {exc.step} step failed: {type(inner).__name__}: {redact(str(inner))}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted before the run started: nothing was changed", file=sys.stderr)
-        return EX_INTERRUPTED
+    except (Exception, KeyboardInterrupt) as exc:
+        code, message = _failure(exc)
+        print(message, file=sys.stderr, flush=True)
+        if as_json:
+            print(json.dumps({"ok": False, "exit_code": code, "error": message.removeprefix("error: ")}), flush=True)
+        return code
+
+
+def _enter_project(directory: str) -> None:
+    """--project: everything relative (.dlt/ config, grants, database, state) is the project's, as when cron
+    starts in it; dlt reads .dlt/ from the working directory, so the simplest truth is to go there."""
+    try:
+        os.chdir(directory)
+    except OSError as exc:
+        raise UsageError(f"--project {directory}: {exc.strerror}; give the project's directory (the one holding "
+                         ".dlt/config.toml)") from None
 
 
 if __name__ == "__main__":

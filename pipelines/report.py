@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -12,6 +13,9 @@ from typing import Any, TextIO
 from dlt.common.runtime.collector_base import Collector
 
 from sources.cafe24.client import ApiClient
+
+# dlt's notes to developers about columns that got no values in a load: cron would mail them on every run.
+NOISE = ("did not receive any data",)
 
 
 @dataclass
@@ -117,16 +121,47 @@ def calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:
 
 
 def summary(result: RunResult) -> str:
-    """One screen: rows per table, calls per mall, time and pace."""
+    """One screen: rows per table, calls per mall, time and pace; columns as wide as the longest name."""
+    width = max(12, *(len(t) for t in result.tables), *(len(m) for m in result.malls))
     lines = [f"Loaded into {result.destination} dataset {result.dataset} in {result.elapsed:.1f} s:", "",
-             f"  {'table':<12} {'rows':>8}   nested rows (tables)"]
+             f"  {'table':<{width}} {'rows':>8}   nested rows (tables)"]
     for table in result.tables:
         deep, count = result.nested.get(table, (0, 0))
         extra = f"   {deep:>8} ({count})" if count else ""
-        lines.append(f"  {table:<12} {result.rows.get(table, 0):>8}{extra}")
-    lines += ["", f"  {'mall':<12} {'API calls':>9} {'429s':>6} {'retries':>8}"]
+        lines.append(f"  {table:<{width}} {result.rows.get(table, 0):>8}{extra}")
+    lines += ["", f"  {'mall':<{width}} {'API calls':>9} {'429s':>6} {'retries':>8}"]
     for mall, c in result.malls.items():
-        lines.append(f"  {mall:<12} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
+        lines.append(f"  {mall:<{width}} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
     lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
                   f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
     return "\n".join(lines)
+
+
+def summary_json(result: RunResult) -> dict[str, Any]:
+    """--json: the summary for monitors and orchestrators."""
+    return {
+        "ok": True, "exit_code": 0, "destination": result.destination, "dataset": result.dataset,
+        "tables": {t: {"rows": result.rows.get(t, 0), "nested_rows": result.nested.get(t, (0, 0))[0]}
+                   for t in result.tables},
+        "malls": {m: {"calls": c.calls, "throttled": c.throttled, "retries": c.retries}
+                  for m, c in result.malls.items()},
+        "calls": result.calls, "throttled": result.throttled, "retries": sum(c.retries for c in result.malls.values()),
+        "elapsed_seconds": round(result.elapsed, 3), "extract_seconds": round(result.extract_seconds, 3),
+    }
+
+
+class _Drop(logging.Filter):
+    def __init__(self, below: int) -> None:
+        super().__init__()
+        self.below = below
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.below and not any(n in record.getMessage() for n in NOISE)
+
+
+def quiet_dlt(warnings: bool = True) -> None:
+    """Cron mails whatever reaches stderr, so only what a person must read gets there: never dlt's column notes,
+    and with warnings=False (--quiet, --json) no warning at all, ours (retries) or dlt's."""
+    drop = _Drop(logging.WARNING if warnings else logging.ERROR)
+    for name in ("dlt", "cafe24"):
+        logging.getLogger(name).addFilter(drop)

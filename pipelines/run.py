@@ -14,6 +14,7 @@ from dlt.sources import DltSource
 
 from sources.cafe24 import cafe24_source, dcollection_source
 from sources.cafe24.client import collect_clients
+from sources.cafe24.endpoints import BY_TABLE
 from sources.cafe24.errors import redact
 
 from .cursors import carry_over, forget
@@ -41,6 +42,15 @@ def build_sources(source_args: dict[str, Any], which: str,
     return built
 
 
+def _which_source(table: str) -> str:
+    """The --source that loads a table this run does not: the usual slip with --resources."""
+    if table in BY_TABLE:
+        return f": add --source {'front' if BY_TABLE[table].api == 'front' else 'admin'} (or --source all)"
+    if table.startswith("dcollection_"):
+        return ": add --source dcollection (or --source all)"
+    return ""
+
+
 def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
          dataset: str = DEFAULT_DATASET, full_refresh: bool = False, project: Project | None = None,
          wait: float = 0.0, out: TextIO = sys.stdout, which: str = "admin",
@@ -61,7 +71,8 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     wanted = list(tables) if tables else list(by_table)
     unknown = [t for t in wanted if t not in by_table]
     if unknown:
-        raise UsageError(f"unknown table {unknown[0]!r}; choose from {', '.join(sorted(by_table))}")
+        raise UsageError(f"unknown table {unknown[0]!r}{_which_source(unknown[0])}; this run loads "
+                         f"{', '.join(sorted(by_table))}")
     for source in sources:
         source.resources.select(*(name for t in wanted for s, name in by_table[t] if s is source))
 

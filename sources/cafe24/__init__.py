@@ -100,7 +100,7 @@ def cafe24_source(
     register_secret(credentials.refresh_token)
     app = AppCredentials(credentials.client_id, credentials.client_secret or "")
     store = TokenStore(token_store)
-    start = int(pendulum.parse(start_date, tz=KST).timestamp())
+    start = _start(start_date)
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
                             bucket_drain_per_second, retry) for m in malls}
@@ -108,6 +108,19 @@ def cafe24_source(
     for m, session in sessions.items():
         for ep in ENDPOINTS:
             yield _resource(ep, session, shop_no, start, lookback_minutes * 60, types, customers_full_refresh_days)
+
+
+def _start(start_date: str) -> int:
+    """Where a first backfill starts, as epoch seconds: a KST date, not after today (nothing would load)."""
+    try:
+        start = pendulum.from_format(str(start_date), "YYYY-MM-DD", tz=KST)
+    except ValueError:
+        raise ValueError(f"start_date {start_date!r} is not a date: write it as YYYY-MM-DD (KST), e.g. "
+                         "2024-01-01") from None
+    if start > pendulum.now(KST):
+        raise ValueError(f"start_date {start_date} is in the future, so there is nothing to load yet: give the first "
+                         "day of history to load (YYYY-MM-DD, KST)")
+    return int(start.timestamp())
 
 
 def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore, refresh_token: str | None,

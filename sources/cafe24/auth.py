@@ -3,16 +3,22 @@
 Cafe24 kills a refresh token the moment it is used, so the new one is written to disk (atomically, fsynced,
 mode 0600) before the new access token is used, under a lock that overlapping cron runs share. The grant is
 never kept only in dlt state: dlt rolls state back when a run fails, and the old token is dead by then.
+The store is this user's alone: folders 0700, files 0600, nothing read or written outside its folder, and a
+token reply is stored only if it is a whole grant for the mall that asked.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
+import stat
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +29,17 @@ from dlt.common.configuration.specs import CredentialsConfiguration
 from dlt.common.typing import TSecretStrValue
 from filelock import FileLock
 
-from .errors import Cafe24AuthError, Cafe24Error, redact, transport_error
+from .errors import Cafe24AuthError, Cafe24Error, redact, register_secret, transport_error
 from .settings import KST, REFRESH_AHEAD_SECONDS
+
+log = logging.getLogger("cafe24")
+
+AUTH_COMMAND = "python -m pipelines.cafe24_pipeline auth --mall {mall_id}"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+TOKEN_FIELDS = ("access_token", "refresh_token")
+# What a token reply must carry to become a grant (Grant.from_response reads them all).
+REPLY_FIELDS = ("mall_id", *TOKEN_FIELDS, "issued_at", "expires_at", "refresh_token_expires_at")
 
 
 @configspec
@@ -79,6 +94,13 @@ def _kst_epoch(text: str) -> float:
     return pendulum.parse(text, tz=KST).timestamp()
 
 
+def _register_tokens(body: Mapping[str, Any]) -> None:
+    """Tokens rotate, so the ones configured at start are not all: each one read or issued is redacted too."""
+    for name in TOKEN_FIELDS:
+        if isinstance(body.get(name), str):
+            register_secret(body[name])
+
+
 class TokenStore:
     """One JSON file per mall in a private directory; each write replaces the file atomically."""
 
@@ -86,29 +108,41 @@ class TokenStore:
         self.directory = Path(directory).expanduser()
 
     def path_for(self, mall_id: str) -> Path:
-        return self.directory / f"{mall_id}.json"
+        """The mall's file, which must be a file of the store's own folder whatever the mall id says."""
+        path = self.directory / f"{mall_id}.json"
+        if path.resolve().parent != self.directory.resolve():
+            raise ValueError(f"The mall id {mall_id!r} would put its grant outside the token store "
+                             f"{self.directory}; a mall id is lowercase letters and digits.")
+        return path
 
     def lock(self, mall_id: str, timeout: float = 120) -> FileLock:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return FileLock(str(self.path_for(mall_id)) + ".lock", timeout=timeout)
+        path = Path(f"{self.path_for(mall_id)}.lock")
+        self._make_directory(mall_id)
+        if path.exists():
+            _keep_private(path, FILE_MODE, mall_id)
+        return FileLock(str(path), timeout=timeout, mode=FILE_MODE)
 
     def read(self, mall_id: str) -> Grant | None:
+        path = self.path_for(mall_id)
         try:
-            data = json.loads(self.path_for(mall_id).read_text())
+            _keep_private(self.directory, DIR_MODE, mall_id)
+            _keep_private(path, FILE_MODE, mall_id)
+            data = json.loads(path.read_text())
         except FileNotFoundError:
             return None
         except ValueError as exc:
-            raise Cafe24AuthError(mall_id, f"The token store file {self.path_for(mall_id)} is not valid JSON "
-                                           f"({exc.__class__.__name__}); run the auth command again.") from None
+            raise Cafe24AuthError(mall_id, f"The token store file {path} is not valid JSON ({exc.__class__.__name__})"
+                                           f"; run `{AUTH_COMMAND.format(mall_id=mall_id)}` again.") from None
+        _register_tokens(data)
         data["scopes"] = tuple(data.get("scopes") or ())
         return Grant(**data)
 
     def write(self, grant: Grant) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = self.path_for(grant.mall_id)
+        self._make_directory(grant.mall_id)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{grant.mall_id}.", suffix=".tmp")
         try:
-            os.fchmod(fd, 0o600)
+            os.fchmod(fd, FILE_MODE)
             with os.fdopen(fd, "w") as handle:
                 json.dump({**asdict(grant), "scopes": list(grant.scopes)}, handle)
                 handle.flush()
@@ -123,6 +157,27 @@ class TokenStore:
         finally:
             os.close(dir_fd)
 
+    def _make_directory(self, mall_id: str) -> None:
+        """mkdir applies the umask (and gives parents 0777 under umask 000), so each folder it made is chmodded."""
+        missing = list(takewhile(lambda folder: not folder.exists(), (self.directory, *self.directory.parents)))
+        self.directory.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        for folder in missing:
+            os.chmod(folder, DIR_MODE)
+        _keep_private(self.directory, DIR_MODE, mall_id)
+
+
+def _keep_private(path: Path, mode: int, mall_id: str) -> None:
+    """Refuse a store path another user owns (they could swap the grant); close one others may open."""
+    info = os.stat(path)
+    if info.st_uid != os.geteuid():
+        raise Cafe24AuthError(mall_id, f"The token store path {path} belongs to uid {info.st_uid}, not to this user "
+                                       f"(uid {os.geteuid()}); give it to this user or choose another token_store.")
+    current = stat.S_IMODE(info.st_mode)
+    if current & 0o077:
+        log.warning("The token store path %s was open to other users (mode %04o); set it to %04o.", path, current,
+                    mode)
+        os.chmod(path, mode)
+
 
 class TokenManager:
     """Hands out a valid access token for one mall, refreshing it ahead of expiry and once on a 401."""
@@ -135,6 +190,7 @@ class TokenManager:
         self.store = store
         self.http = http
         self.bootstrap_refresh_token = bootstrap_refresh_token
+        register_secret(bootstrap_refresh_token)
         self._grant: Grant | None = None
 
     def access_token(self) -> str:
@@ -152,17 +208,18 @@ class TokenManager:
                 self._grant = stored
                 return stored
             if not self.app.client_secret:
-                raise Cafe24AuthError(self.mall_id, "The Admin API needs the app's client_secret "
-                                      "(sources.cafe24.credentials.client_secret); only front_products runs without it.")
+                raise Cafe24AuthError(self.mall_id, "The Admin API needs the app's client_secret (sources.cafe24"
+                                      ".credentials.client_secret); only front_products runs without it.")
             refresh_token = stored.refresh_token if stored else self.bootstrap_refresh_token
             if not refresh_token:
                 raise Cafe24AuthError(self.mall_id, "No grant is stored for this mall; run "
-                                      f"`python -m pipelines.cafe24_pipeline auth --mall {self.mall_id}` first.")
+                                      f"`{AUTH_COMMAND.format(mall_id=self.mall_id)}` first.")
             grant = self._token_call({"grant_type": "refresh_token", "refresh_token": refresh_token})
             self._grant = grant
             return grant
 
     def exchange_code(self, code: str, redirect_uri: str) -> Grant:
+        register_secret(code)
         with self.store.lock(self.mall_id):
             grant = self._token_call({"grant_type": "authorization_code", "code": code,
                                       "redirect_uri": redirect_uri})
@@ -181,16 +238,44 @@ class TokenManager:
         if response.status_code != 200:
             raise Cafe24Error(self.mall_id, f"The token endpoint answered {response.status_code}: "
                                             f"{_message(response)}", status=response.status_code)
-        grant = Grant.from_response(response.json())
+        grant = self._grant_from(response, form["grant_type"])
         # Persist first: from this moment the old refresh token is dead on the platform.
         self.store.write(grant)
         return grant
+
+    def _grant_from(self, response: httpx.Response, grant_type: str) -> Grant:
+        """A 200 that is not a whole grant for this mall is stored nowhere: a grant naming another mall would
+        overwrite that mall's (or, with a path for a mall id, a file anywhere). The refresh token (or code) is
+        spent all the same, so the error says the mall must be authorized again."""
+        spent = _spent(grant_type, self.mall_id)
+        try:
+            body = response.json()
+        except ValueError:
+            raise Cafe24AuthError(self.mall_id, f"The token endpoint answered 200 with a body that is not JSON "
+                                                f"({len(response.content)} bytes). {spent}", status=200) from None
+        if not isinstance(body, dict):
+            raise Cafe24AuthError(self.mall_id, f"The token endpoint answered 200 with JSON that is not an object. "
+                                                f"{spent}", status=200)
+        _register_tokens(body)
+        missing = [name for name in REPLY_FIELDS if not body.get(name) or not isinstance(body[name], str)]
+        if missing:
+            raise Cafe24AuthError(self.mall_id, f"The token endpoint's 200 answer lacks {', '.join(missing)}. "
+                                                f"{spent}", status=200)
+        if body["mall_id"] != self.mall_id:
+            raise Cafe24AuthError(self.mall_id, f"The token endpoint answered with a grant for mall "
+                                                f"{body['mall_id'][:80]!r}, not {self.mall_id!r}; it was not stored. "
+                                                f"{spent}", status=200)
+        try:
+            return Grant.from_response(body)
+        except ValueError as exc:  # an expiry pendulum cannot read
+            raise Cafe24AuthError(self.mall_id, f"The token endpoint's 200 answer has an unreadable time "
+                                                f"({exc.__class__.__name__}). {spent}", status=200) from None
 
 
 def _refusal(grant_type: str, response: httpx.Response, mall_id: str) -> str:
     """Say what the user can do: fix the app credentials, or authorize the mall again."""
     said = f"Cafe24 refused the {grant_type} grant ({response.status_code}: {_message(response)})."
-    again = f"run `python -m pipelines.cafe24_pipeline auth --mall {mall_id}` to authorize again."
+    again = f"run `{AUTH_COMMAND.format(mall_id=mall_id)}` to authorize again."
     if response.status_code == 401:
         return f"{said} The app's client id or client secret is wrong; check them in .dlt/secrets.toml."
     if grant_type == "authorization_code":
@@ -198,10 +283,17 @@ def _refusal(grant_type: str, response: httpx.Response, mall_id: str) -> str:
     return f"{said} The refresh token has expired, was revoked or was already used; {again}"
 
 
+def _spent(grant_type: str, mall_id: str) -> str:
+    again = f"run `{AUTH_COMMAND.format(mall_id=mall_id)}` again."
+    if grant_type == "authorization_code":
+        return f"The authorization code has been used up; {again}"
+    return f"The refresh token has been used up, so the grant is lost; {again}"
+
+
 def _message(response: httpx.Response) -> str:
     try:
         error = response.json().get("error")
-    except ValueError:
+    except (ValueError, AttributeError):  # not JSON, or JSON that is not an object
         return redact(response.text[:200])
     if isinstance(error, dict):
         return redact(str(error.get("message", error)))

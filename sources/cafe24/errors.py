@@ -10,6 +10,13 @@ from urllib.parse import urlparse
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
 _BEARER = re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9+/=._-]+")
+# OAuth fields whose values are secrets, in a form or query (`refresh_token=abc&x=1`) or a JSON/dict text
+# (`"refresh_token": "abc"`): a value can be a token nobody registered yet, or one cut off mid-value.
+_FIELDS = r"access_token|refresh_token|code|client_secret"
+_FORM_FIELD = re.compile(rf"(?<![\w-])({_FIELDS})=[^&\s\"'#]+")
+_QUOTED_FIELD = re.compile(rf"(\\?[\"']({_FIELDS})\\?[\"']\s*:\s*\\?[\"'])[^\"'\\]+")
+# C0 and C1 control characters and DEL: a server's message could otherwise move the cursor or clear the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def register_secret(value: str | None) -> None:
@@ -24,7 +31,14 @@ def redact(text: str) -> str:
         secrets = sorted(_SECRETS, key=len, reverse=True)
     for secret in secrets:
         text = text.replace(secret, "***")
+    text = _FORM_FIELD.sub(r"\1=***", text)
+    text = _QUOTED_FIELD.sub(r"\1***", text)
     return _BEARER.sub(r"\1 ***", text)
+
+
+def visible(text: str) -> str:
+    """Control characters as escapes (`\\x1b`, `\\n`), so text from a server cannot drive the terminal."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class Cafe24Error(Exception):
@@ -38,9 +52,9 @@ class Cafe24Error(Exception):
         self.status = status
         self.code = code
         self.endpoint = endpoint
-        self.message = redact(message)
+        self.message = visible(redact(message))
         where = f" {endpoint}" if endpoint else ""
-        super().__init__(f"[{mall_id}{where}] {self.message}")
+        super().__init__(visible(f"[{mall_id}{where}] ") + self.message)
 
 
 class Cafe24AuthError(Cafe24Error):
