@@ -3,6 +3,9 @@
 429, 5xx, timeouts, dropped connections and malformed bodies are retried with exponential backoff and jitter,
 bounded in attempts and in time; a 401 refreshes the token and resends (at most three rounds); other 4xx fail at
 once with Cafe24's message.
+
+Each call is bounded: its body is read as it arrives and stops past MAX_BODY_BYTES decoded (a gzip bomb is caught
+as it expands), failing without a retry; a call that passes CALL_DEADLINE_SECONDS fails as a retryable timeout.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import ipaddress
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -36,6 +40,7 @@ from .errors import (
     redact,
     transport_error,
 )
+from .settings import CALL_DEADLINE_SECONDS, MAX_BODY_BYTES
 
 log = logging.getLogger("cafe24")
 
@@ -114,18 +119,30 @@ class Pacer(Protocol):
     def acquire(self) -> None: ...
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Called once per `acquire`, when that call has ended."""
+        """Called once per `acquire`, when that call has ended. Raises ValueError, the call counted out, when a
+        header asks for a wait the pacer will not honour."""
 
     def back_off(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One response, its body read in full (and within the bounds)."""
+
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+
 class ApiClient:
     """GET calls to one Cafe24 API: a mall's Admin API (OAuth `tokens`), its Front API or D.Collection (fixed
-    `headers`: the client id, or Basic auth). `name` is the mall id, or the D.Collection client, in messages."""
+    `headers`: the client id, or Basic auth). `name` is the mall id, or the D.Collection client, in messages.
+    `deadline` bounds each call, in seconds."""
 
     def __init__(self, name: str, api_url: str, http: httpx.Client, pacer: Pacer,
                  tokens: TokenManager | None = None, api_version: str | None = None,
-                 headers: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
+                 headers: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy(),
+                 deadline: float = CALL_DEADLINE_SECONDS) -> None:
         self.mall_id = name
         self.api_url = api_url.rstrip("/")
         self.http = http
@@ -134,6 +151,7 @@ class ApiClient:
         self.api_version = api_version
         self.fixed_headers = dict(headers or {})
         self.retry = retry
+        self.deadline = deadline
         self.stats = CallStats()
         collecting = _COLLECTING.get()
         if collecting is not None:
@@ -166,45 +184,68 @@ class ApiClient:
 
     def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         token = self.tokens.access_token() if self.tokens else None
-        response = self._send(path, params, token)
+        answer = self._send(path, params, token)
         # A 401 means the token was rotated by another thread or run, or expired early: refresh and resend. Up to
         # three times, since a call in flight can see the grant rotated again before its resend arrives.
         for _ in range(3):
-            if response.status_code != 401 or self.tokens is None:
+            if answer.status != 401 or self.tokens is None:
                 break
             token = self.tokens.refresh(rejected=token).access_token
-            response = self._send(path, params, token)
-        return self._decode(path, response)
+            answer = self._send(path, params, token)
+        return self._decode(path, answer)
 
-    def _send(self, path: str, params: dict[str, Any], token: str | None) -> httpx.Response:
+    def _send(self, path: str, params: dict[str, Any], token: str | None) -> Answer:
         self.pacer.acquire()
         try:
-            response = self.http.get(f"{self.api_url}{path}", params=params, headers=self._headers(token))
+            answer = self._fetch(path, params, token)
         except httpx.TransportError as exc:
             self.pacer.observe({})
             self.stats.count(None)
             raise transport_error(self.mall_id, self.api_url, exc, path) from None
         except BaseException:
             self.pacer.observe({})
+            self.stats.count(None)
             raise
-        self.stats.count(response.status_code)
-        self.pacer.observe(response.headers)
-        self.server_time = _date_header(response.headers.get("date")) or self.server_time
-        return response
+        self.stats.count(answer.status)
+        try:
+            self.pacer.observe(answer.headers)
+        except ValueError as exc:
+            raise Cafe24RequestError(self.mall_id, str(exc), status=answer.status, endpoint=path) from None
+        self.server_time = _date_header(answer.headers.get("date")) or self.server_time
+        return answer
 
-    def _decode(self, path: str, response: httpx.Response) -> dict[str, Any]:
-        status = response.status_code
+    def _fetch(self, path: str, params: dict[str, Any], token: str | None) -> Answer:
+        """One GET, its decoded body counted as it arrives, so neither its size nor a drip feed is unbounded."""
+        deadline = time.monotonic() + self.deadline
+        with self.http.stream("GET", f"{self.api_url}{path}", params=params, headers=self._headers(token),
+                              timeout=_within(self.http.timeout, self.deadline)) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise Cafe24RequestError(self.mall_id, f"the answer passed the {MAX_BODY_BYTES:,}-byte cap "
+                                             "(decoded); no real page is this large, so it is not retried",
+                                             status=response.status_code, endpoint=path)
+                if time.monotonic() > deadline:
+                    raise Cafe24ServerError(self.mall_id, f"the call passed its {self.deadline:g} s deadline",
+                                            status=response.status_code, endpoint=path)
+                chunks.append(chunk)
+            return Answer(response.status_code, response.headers, b"".join(chunks))
+
+    def _decode(self, path: str, answer: Answer) -> dict[str, Any]:
+        status = answer.status
         if status == 200:
             try:
-                body = _json(response.content)
+                body = _json(answer.content)
             except ValueError:
                 raise Cafe24MalformedResponse(self.mall_id, f"the 200 answer is not JSON "
-                                              f"({len(response.content)} bytes)", status=200, endpoint=path) from None
+                                              f"({len(answer.content)} bytes)", status=200, endpoint=path) from None
             if not isinstance(body, dict):
                 raise Cafe24MalformedResponse(self.mall_id, "the 200 answer is not a JSON object", status=200,
                                               endpoint=path)
             return body
-        code, message = _error(response)
+        code, message = _error(answer)
         if status == 429:
             self.pacer.back_off()
             raise Cafe24RateLimited(self.mall_id, f"429 {message}", status=status, code=code, endpoint=path)
@@ -227,11 +268,20 @@ def _date_header(value: str | None) -> int | None:
         return None
 
 
-def _error(response: httpx.Response) -> tuple[object, str]:
+def _within(timeout: httpx.Timeout, seconds: float) -> httpx.Timeout:
+    """The client's timeouts, none longer than the call's deadline: httpx times each read, not the whole call."""
+    def cap(value: float | None) -> float:
+        return seconds if value is None else min(value, seconds)
+    return httpx.Timeout(connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write),
+                         pool=cap(timeout.pool))
+
+
+def _error(answer: Answer) -> tuple[object, str]:
     try:
-        error = response.json().get("error")
+        error = _json(answer.content).get("error")
     except (ValueError, AttributeError):
-        return None, redact(f"non-JSON error body: {response.text[:120]!r}")
+        text = answer.content[:120].decode("utf-8", "replace")
+        return None, redact(f"non-JSON error body: {text!r}")
     if isinstance(error, dict):
         return error.get("code"), redact(str(error.get("message", "")))
     return error, redact(str(error))

@@ -6,17 +6,20 @@ target level, keeps under the per-second ceiling, and stops for as long as the u
 usage quota is exhausted (FACTS.md "Rate limits").
 
 Every `acquire` is closed by one `observe` once the call has ended (with empty headers when no answer came),
-which is how the pacer knows how many calls are in flight.
+which is how the pacer knows how many calls are in flight. A header asking for a wait that would hang the run
+(not finite, negative, or past MAX_HEADER_WAIT_SECONDS) makes `observe` raise ValueError, naming the header, after
+the call is counted out; the client turns it into a non-retryable error.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
 
-from .settings import BUCKET_DRAIN_PER_SECOND, BUCKET_SIZE, MAX_CALLS_PER_SECOND
+from .settings import BUCKET_DRAIN_PER_SECOND, BUCKET_SIZE, MAX_CALLS_PER_SECOND, MAX_HEADER_WAIT_SECONDS
 
 
 class BucketPacer:
@@ -74,20 +77,28 @@ class BucketPacer:
             self.in_flight = max(0, self.in_flight - 1)
             self.lock.notify_all()
             now = time.monotonic()
-            limit = headers.get("x-api-call-limit")
-            if limit and "/" in limit:
-                used, _, size = limit.partition("/")
-                try:
-                    self.level, self.stamp, self.size = float(used), now, int(size)
-                except ValueError:
-                    pass
             usage = [_seconds_or_percent(headers.get(f"x-cafe24-{kind}-usage")) for kind in ("call", "time")]
             if any(u is not None for u in usage):
                 self.usage = max(u or 0.0 for u in usage)
-            remain = [_seconds_or_percent(headers.get(f"x-cafe24-{kind}-remain")) for kind in ("call", "time")]
-            seconds = [r for r in remain if r is not None]
+            limit = headers.get("x-api-call-limit")
+            bucket = _bucket(limit)
+            if limit and bucket:
+                _allowed_wait("X-Api-Call-Limit", limit, self._drain_wait(*bucket))
+                self.level, self.stamp, self.size = bucket[0], now, bucket[1]
+            seconds: list[float] = []
+            for kind in ("Call", "Time"):
+                remain = headers.get(f"x-cafe24-{kind.lower()}-remain")
+                wait = _seconds_or_percent(remain)
+                if remain and wait is not None:
+                    seconds.append(_allowed_wait(f"X-Cafe24-{kind}-Remain", remain, wait))
             if seconds:
                 self.blocked_until = max(self.blocked_until, now + max(seconds))
+
+    def _drain_wait(self, used: float, size: int) -> float:
+        """How long the next call would wait on a bucket reported as `used/size`; infinite if it could never leave."""
+        if not (math.isfinite(used) and used >= 0 and size > self.headroom):
+            return math.inf
+        return max(0.0, (used + 1 - (size - self.headroom)) / self.drain)
 
     def back_off(self) -> None:
         """After a 429: treat the bucket as full so the next calls wait for it to drain."""
@@ -102,6 +113,23 @@ def _seconds_or_percent(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+def _bucket(limit: str | None) -> tuple[float, int] | None:
+    """`X-Api-Call-Limit: used/size`, or None when missing or unreadable."""
+    used, _, size = (limit or "").partition("/")
+    try:
+        return (float(used), int(size)) if size else None
+    except ValueError:
+        return None
+
+
+def _allowed_wait(header: str, value: str, seconds: float) -> float:
+    """The wait a header asks for, unless sleeping on it would hang the run: `1e9`, `inf`, `nan`, `-5` are refused."""
+    if not 0 <= seconds <= MAX_HEADER_WAIT_SECONDS:
+        raise ValueError(f"the {header} header ({value[:40]!r}) means a wait of {seconds:g} s; refused, as a wait "
+                         f"from a header must be between 0 and {MAX_HEADER_WAIT_SECONDS} s")
+    return seconds
 
 
 class MinutePacer:
@@ -130,9 +158,11 @@ class MinutePacer:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
-        if remaining == "0" and reset and reset.isdigit():
+        wait = _seconds_or_percent(reset)
+        if remaining == "0" and reset and wait is not None:
+            wait = _allowed_wait("X-RateLimit-Reset", reset, wait)
             with self.lock:
-                self.blocked_until = max(self.blocked_until, time.monotonic() + int(reset))
+                self.blocked_until = max(self.blocked_until, time.monotonic() + wait)
 
     def back_off(self) -> None:
         """After a 429: wait until the oldest call of the window leaves it."""

@@ -12,6 +12,11 @@ DEFAULT_TOKEN_STORE = ".cafe24_tokens"  # not the reference's: where the grants 
 BUCKET_SIZE = 40
 BUCKET_DRAIN_PER_SECOND = 2.0
 MAX_CALLS_PER_SECOND = 10
+MAX_HEADER_WAIT_SECONDS = 600  # the usage quota's window: a header asking to wait longer is broken, not obeyed
+
+# Bounds on one call (not the reference's): what a broken or hostile server can cost before the call fails.
+MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; the largest real page (1,000 orders with items) is about 10 MB
+CALL_DEADLINE_SECONDS = 120.0  # a whole call, headers to last byte; httpx's own timeouts are per read
 
 # OAuth lifetimes.
 ACCESS_TOKEN_SECONDS = 2 * 3600
@@ -33,6 +38,3 @@ ORDER_DATE_TYPES = (
     "return_request_date", "return_accept_date", "return_complete_date",
     "exchange_request_date", "exchange_accept_date", "exchange_complete_date",
 )
-
-SCOPES = ("mall.read_product", "mall.read_order", "mall.read_privacy", "mall.read_customer", "mall.read_category",
-          "mall.read_store")
