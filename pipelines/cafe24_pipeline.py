@@ -44,7 +44,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from sources.cafe24 import Cafe24Credentials
 from sources.cafe24.auth import AppCredentials, TokenStore
 from sources.cafe24.endpoints import SCOPES
-from sources.cafe24.errors import Cafe24Error, redact, register_secret
+from sources.cafe24.errors import Cafe24Error, redact, register_secret, visible
 from sources.cafe24.mallid import check_mall_id
 from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE
 
@@ -286,13 +286,13 @@ def _failure(exc: BaseException) -> tuple[int, str]:
             return 1, f"error: {cause}"
         if isinstance(inner, (ConfigFieldMissingException, MissingDependencyException)):
             return 2, f"error: {_destination_problem(exc.pipeline, inner)}"
-        return 1, f"error: the {exc.step} step failed: {type(inner).__name__}: {redact(str(inner))}"
+        return 1, f"error: the {exc.step} step failed: {type(inner).__name__}: {visible(redact(str(inner)))}"
     if isinstance(exc, UsageError):
         return 2, f"error: {exc}"
     if isinstance(exc, ConfigFieldMissingException):
         return 2, f"error: {_missing_config(exc)}"
     if isinstance(exc, (ConfigurationException, MissingDependencyException)):
-        return 2, f"error: configuration: {redact(str(exc))}"
+        return 2, f"error: configuration: {visible(redact(str(exc)))}"
     if isinstance(exc, RunInProgress):
         return exc.exit_code, f"error: {exc}"
     if isinstance(exc, Interrupted):

@@ -29,7 +29,7 @@ class RunInProgress(Exception):
 @contextmanager
 def one_run_at_a_time(lock_file: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the lock for the run; wait up to `wait` seconds for a run in progress, then give up."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    lock_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # dlt's traces and state: the user's alone
     holder = lock_file.with_suffix(".holder.json")
     lock = FileLock(lock_file)
     try:
