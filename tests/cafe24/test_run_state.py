@@ -16,6 +16,7 @@ from pipelines.report import RunResult
 from pipelines.run import load
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
+from sources.cafe24 import cafe24_source
 from sources.cafe24.auth import Grant, TokenStore
 from sources.cafe24.settings import ORDER_DATE_TYPES
 from tests.cafe24.helpers import APP, bootstrap, truth
@@ -173,3 +174,22 @@ def test_full_refresh_forgets_only_the_cursors_of_this_runs_malls_and_tables(ser
         assert con.execute("SELECT count(*) FROM cafe24_data.front_products").fetchone() == front_rows
     assert_complete(server, project, "refa")
     assert_complete(server, project, "refb")
+
+
+def test_a_load_left_pending_is_finished_and_the_run_goes_on_to_extract(server, tmp_path: Path) -> None:
+    """A run stopped after extracting (Ctrl-C while normalizing or loading) leaves a load package. The next run
+    loads it first and then extracts as usual, where dlt's run() alone would stop after it and lose a cron cycle."""
+    project = Project.at(tmp_path)
+    authorize(server, project, "pendmall")
+    run(server, project, "pendmall")
+    pipeline = dlt.pipeline(project.pipeline_name, pipelines_dir=str(project.pipelines_dir), dataset_name="cafe24_data",
+                            destination=dlt.destinations.duckdb(str(project.duckdb)))
+    pipeline.extract(cafe24_source(mall_id="pendmall", base_url=server.url + "/{mall_id}", credentials=dict(APP),
+                                   token_store=str(project.root / "tokens"), bucket_drain_per_second=200))
+    pipeline.normalize()  # and stopped before loading
+    assert pipeline.has_pending_data
+    result, out = run(server, project, "pendmall")
+    assert "finishing the load an earlier run left pending" in out
+    assert result.malls["pendmall"].calls == NO_CHANGE_CALLS  # extracted anew, from the pending package's cursors
+    assert not pipeline.has_pending_data
+    assert_complete(server, project, "pendmall")
