@@ -49,10 +49,17 @@ def cli(workdir: Path, env: dict[str, str], *args: str, timeout: float = 180) ->
     return subprocess.run([*CLI, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+# The CLI as a terminal starts it: Ctrl-C's signal at its default. A child inherits an ignored SIGINT from its
+# parent, and a test worker was seen with SIGINT (and SIGQUIT) ignored, which hid Ctrl-C from the run.
+AT_A_TERMINAL = [sys.executable, "-c", "import runpy, signal; "
+                 "signal.signal(signal.SIGINT, signal.default_int_handler); "
+                 "runpy.run_module('pipelines.cafe24_pipeline', run_name='__main__', alter_sys=True)"]
+
+
 def cli_process(workdir: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     """A run in the background, for what happens between processes (locks, signals)."""
-    return subprocess.Popen([*CLI, *args], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen([*AT_A_TERMINAL, *args], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def sandbox_requests(server: SandboxServer) -> int:

@@ -116,7 +116,7 @@ def test_a_run_killed_with_sigkill_leaves_a_lock_the_next_run_takes_over(tmp_pat
 def test_ctrl_c_exits_130_saying_what_was_kept_and_the_next_run_recovers(tmp_path: Path) -> None:
     with SandboxServer(SLOW) as server:
         interrupted, env = first_load_stopped_by(signal.SIGINT, server, tmp_path, "intmall")
-        assert interrupted.returncode == 130, (interrupted.stdout, interrupted.stderr)
+        assert interrupted.returncode == 130, (interrupted.stdout[-300:], interrupted.stderr[-3000:])
         assert "interrupted during the extract step: nothing of this run was committed" in interrupted.stderr
         assert "Traceback" not in interrupted.stderr
         after = cli(tmp_path, env, "--resources", "orders")
