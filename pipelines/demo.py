@@ -92,16 +92,16 @@ def print_revenue(rows: list[tuple], today: date) -> None:
 
 def compare(first: RunResult, second: RunResult, requests: tuple[int, int], throttled: tuple[int, int],
             drain: float) -> None:
-    print(f"  {'':<26}{'first run':>12}{'incremental':>14}")
+    print(f"  {'':<32}{'first run':>12}{'incremental':>14}")
     for table in first.tables:
-        print(f"  {table + ' rows':<26}{first.rows.get(table, 0):>12}{second.rows.get(table, 0):>14}")
-    print(f"  {'API calls':<26}{first.calls:>12}{second.calls:>14}")
-    print(f"  {'429 answers':<26}{first.throttled:>12}{second.throttled:>14}")
-    print(f"  {'sandbox saw requests':<26}{requests[0]:>12}{requests[1]:>14}   (API calls + token calls)")
-    print(f"  {'sandbox sent 429s':<26}{throttled[0]:>12}{throttled[1]:>14}")
-    print(f"  {'wall time (s)':<26}{first.elapsed:>12.1f}{second.elapsed:>14.1f}")
-    print(f"  {'extraction time (s)':<26}{first.extract_seconds:>12.1f}{second.extract_seconds:>14.1f}")
-    print(f"  {'calls/s while extracting':<26}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
+        print(f"  {table + ' rows':<32}{first.rows.get(table, 0):>12}{second.rows.get(table, 0):>14}")
+    print(f"  {'API calls':<32}{first.calls:>12}{second.calls:>14}")
+    print(f"  {'429 answers':<32}{first.throttled:>12}{second.throttled:>14}")
+    print(f"  {'sandbox saw requests':<32}{requests[0]:>12}{requests[1]:>14}   (API calls + token calls)")
+    print(f"  {'sandbox sent 429s':<32}{throttled[0]:>12}{throttled[1]:>14}")
+    print(f"  {'wall time (s)':<32}{first.elapsed:>12.1f}{second.elapsed:>14.1f}")
+    print(f"  {'extraction time (s)':<32}{first.extract_seconds:>12.1f}{second.extract_seconds:>14.1f}")
+    print(f"  {'calls/s while extracting':<32}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
           f"   (the bucket drains {drain:.1f}/s)")
     print(f"\n  Admin calls start with a burst of up to 37 (the bucket holds 40, 3 kept free), then keep to the\n"
           f"  {drain:.1f}/s drain. D.Collection calls stay under 40 in any minute, so a run soon after another waits\n"
