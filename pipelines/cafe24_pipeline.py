@@ -61,8 +61,9 @@ EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 def run_command(args: argparse.Namespace) -> int:
     source_args: dict[str, Any] = {}
+    configured_mall, configured_base_url, _ = _configured()
     if args.source != "dcollection":
-        malls = _mall_ids(args.mall) or _mall_ids(_configured()[0])
+        malls = _mall_ids(args.mall) or _mall_ids(configured_mall)
         if not malls:
             raise UsageError("no mall to load: pass --mall MALL_ID or set mall_id under [sources.cafe24] in "
                              ".dlt/config.toml (or SOURCES__CAFE24__MALL_ID)")
@@ -76,7 +77,7 @@ def run_command(args: argparse.Namespace) -> int:
     tables = _split(args.resources)
     project = Project.at(duckdb=args.duckdb or _configured_duckdb(), pipelines_dir=args.pipelines_dir)
     into = f"{project.duckdb}" if args.destination == "duckdb" else args.destination
-    base_url = args.base_url or _configured()[1]
+    base_url = args.base_url or configured_base_url
     elsewhere = f"; API at {base_url}" if base_url != DEFAULT_BASE_URL and args.source != "dcollection" else ""
     chatty = not (args.quiet or args.json)
     out = sys.stdout if chatty else io.StringIO()

@@ -28,7 +28,7 @@ import httpx
 import orjson
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
-from .auth import TokenManager
+from .auth import AUTH_COMMAND, TokenManager
 from .errors import (
     Cafe24AuthError,
     Cafe24Error,
@@ -253,7 +253,7 @@ class ApiClient:
             raise Cafe24ServerError(self.mall_id, f"{status} {message}", status=status, code=code, endpoint=path)
         if status == 401:
             raise Cafe24AuthError(self.mall_id, f"401 {message}. The grant was refused even after a refresh; run "
-                                  f"`python -m pipelines.cafe24_pipeline auth --mall {self.mall_id}`.",
+                                  f"`{AUTH_COMMAND.format(mall_id=self.mall_id)}`.",
                                   status=status, code=code, endpoint=path)
         if status == 403:
             raise Cafe24ScopeError(self.mall_id, f"403 {message}. Add the missing scope to the app and authorize "
