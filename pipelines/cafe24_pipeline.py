@@ -49,7 +49,7 @@ from sources.cafe24.mallid import check_mall_id
 from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE
 
 from .authorize import CALLBACK_PATH, authorize, authorize_url, describe_grant, exchange, mall_root
-from .errors import Interrupted, LoadFailed, UsageError
+from .errors import Interrupted, LoadFailed, UsageError, cause_of
 from .project import DUCKDB_FILE, STATE_DIR, Project
 from .report import quiet_dlt, summary, summary_json
 from .run import DEFAULT_DATASET, load
@@ -231,21 +231,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cafe24_cause(exc: BaseException) -> Cafe24Error | None:
-    """The Cafe24Error behind a dlt step failure, if there is one (dlt wraps it in one or two layers)."""
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        current = todo.pop(0)
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, Cafe24Error):
-            return current
-        todo += [getattr(current, "exception", None), current.__cause__, current.__context__]
-    return None
-
-
 def _missing_fields(traces: dict[str, list[Any]], prefix: str = "") -> list[str]:
     """Dotted names of the fields dlt could not find, descending into nested specs (credentials.client_id)."""
     names: list[str] = []
@@ -281,7 +266,7 @@ def _destination_problem(pipeline: Any, exc: Exception) -> str:
 def _failure(exc: BaseException) -> tuple[int, str]:
     """The exit code and the message for what ended a command; anything unforeseen is raised again."""
     if isinstance(exc, PipelineStepFailed):
-        cause = _cafe24_cause(exc)
+        cause = cause_of(exc, Cafe24Error)
         inner = exc.exception
         if cause is not None:
             return 1, f"error: {cause}"

@@ -18,7 +18,7 @@ from sources.cafe24.endpoints import BY_TABLE
 from sources.cafe24.errors import redact
 
 from .cursors import carry_over, forget
-from .errors import Interrupted, LoadFailed, UsageError
+from .errors import Interrupted, LoadFailed, UsageError, cause_of
 from .project import Project
 from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
@@ -92,7 +92,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
             _prepare(pipeline, sources, full_refresh, out)
             info = pipeline.run(sources, loader_file_format="jsonl")
         except PipelineStepFailed as exc:
-            if isinstance(exc.exception, KeyboardInterrupt):
+            if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step)) from None
             raise
     elapsed = time.monotonic() - started
