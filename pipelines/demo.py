@@ -183,7 +183,7 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
     print("\n".join("     " + line for line in REVENUE_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
     print_revenue(revenue_last_7_days(str(project.duckdb), DEFAULT_DATASET, today), today)
     print(f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
-          "pipeline yourself with `python -m pipelines.cafe24_pipeline --help`.")
+          "pipeline yourself with `.venv/bin/cafe24-dlt --help`.")
     return 0
 
 

@@ -47,6 +47,10 @@ class RunResult:
         return sum(m.throttled for m in self.malls.values())
 
     @property
+    def retries(self) -> int:
+        return sum(m.retries for m in self.malls.values())
+
+    @property
     def calls_per_second(self) -> float:
         return self.calls / self.extract_seconds if self.extract_seconds > 0 else 0.0
 
@@ -145,7 +149,7 @@ def summary_json(result: RunResult) -> dict[str, Any]:
                    for t in result.tables},
         "malls": {m: {"calls": c.calls, "throttled": c.throttled, "retries": c.retries}
                   for m, c in result.malls.items()},
-        "calls": result.calls, "throttled": result.throttled, "retries": sum(c.retries for c in result.malls.values()),
+        "calls": result.calls, "throttled": result.throttled, "retries": result.retries,
         "elapsed_seconds": round(result.elapsed, 3), "extract_seconds": round(result.extract_seconds, 3),
     }
 

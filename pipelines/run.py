@@ -139,6 +139,10 @@ def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh:
 def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str) -> str:
     """What an interrupted run leaves: dlt commits rows and cursors together, per load package."""
     pending = len(pipeline.list_extracted_load_packages()) + len(pipeline.list_normalized_load_packages())
+    if pending and pipeline.first_run and step != "load":
+        # Nothing was ever loaded, so the dataset does not exist yet, and dlt's sync discards such a package.
+        return (f"interrupted during the {step} step of the first run: nothing has reached the destination yet, "
+                "so the next run starts over from the beginning")
     if pending:
         return (f"interrupted during the {step} step: {pending} load package(s) of this run are kept, not yet fully "
                 "loaded; the next run loads them first, rows and cursors together, then extracts what is new")

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.project import Project
 from pipelines.report import RunResult
-from pipelines.run import load
+from pipelines.run import _kept_after_interrupt, load
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24 import cafe24_source
@@ -193,3 +193,19 @@ def test_a_load_left_pending_is_finished_and_the_run_goes_on_to_extract(server, 
     assert result.malls["pendmall"].calls == NO_CHANGE_CALLS  # extracted anew, from the pending package's cursors
     assert not pipeline.has_pending_data
     assert_complete(server, project, "pendmall")
+
+
+def test_a_first_run_stopped_before_loading_starts_over_as_its_message_says(server, tmp_path: Path) -> None:
+    """Before any load the dataset does not exist, and dlt's sync discards a package waiting for it: the message
+    must not promise that the next run loads it."""
+    project = Project.at(tmp_path)
+    authorize(server, project, "firstmall")
+    pipeline = dlt.pipeline(project.pipeline_name, pipelines_dir=str(project.pipelines_dir), dataset_name="cafe24_data",
+                            destination=dlt.destinations.duckdb(str(project.duckdb)))
+    pipeline.extract(cafe24_source(mall_id="firstmall", base_url=server.url + "/{mall_id}", credentials=dict(APP),
+                                   token_store=str(project.root / "tokens"), bucket_drain_per_second=200))
+    assert "the next run starts over from the beginning" in _kept_after_interrupt(pipeline, "normalize")
+    result, out = run(server, project, "firstmall")
+    assert "finishing the load" not in out
+    assert result.rows["orders"] == orders(server, "firstmall")
+    assert_complete(server, project, "firstmall")
