@@ -81,6 +81,8 @@ def run_command(args: argparse.Namespace) -> int:
     elsewhere = f"; API at {base_url}" if base_url != DEFAULT_BASE_URL and args.source != "dcollection" else ""
     chatty = not (args.quiet or args.json)
     out = sys.stdout if chatty else io.StringIO()
+    if chatty and out.isatty():  # the live display gives backfills a percentage and a time left
+        source_args["count_totals"] = True
     print(f"Cafe24 -> {into} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}; "
           f"state in {project.working_dir}{elsewhere}", file=out, flush=True)
     result = load(source_args, tables=tables or None, destination=args.destination, dataset=args.dataset,

@@ -6,10 +6,13 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+import rich.console
+import rich.progress
+import rich.text
 from dlt.common.runtime.collector_base import Collector
 
 from sources.cafe24.client import ApiClient
@@ -55,30 +58,91 @@ class RunResult:
         return self.calls / self.extract_seconds if self.extract_seconds > 0 else 0.0
 
 
-class Progress(Collector):
-    """dlt's progress as short lines: one every `period` seconds while a step runs and one when it ends."""
+class _Rows(rich.progress.ProgressColumn):
+    """Rows so far, and the total once the API counted one."""
 
-    def __init__(self, out: TextIO, calls: Callable[[], int] = lambda: 0, period: float = 10.0) -> None:
+    def render(self, task: rich.progress.Task) -> rich.text.Text:
+        done = f"{int(task.completed):,}"
+        return rich.text.Text(f"{done}/{int(task.total):,}" if task.total is not None else done, justify="right")
+
+
+class _Display(rich.progress.Progress):
+    """A task per table under one heading line (the step, its API calls, its nested tables)."""
+
+    heading = ""
+
+    def get_renderables(self) -> Iterable[rich.console.RenderableType]:
+        yield rich.text.Text(f"  {self.heading}")
+        yield self.make_tasks_table(self.tasks)
+
+
+class Progress(Collector):
+    """dlt's progress, per table. At a terminal, a live display: rows so far and, where the API counted a
+    backfill ahead (`expected`), a bar, a percentage and the time left. Elsewhere (cron, a pipe) a short line
+    every `period` seconds while a step runs. Either way, one line when a step ends."""
+
+    def __init__(self, out: TextIO, calls: Callable[[], int] = lambda: 0,
+                 expected: Callable[[], Mapping[str, int]] = dict, period: float = 10.0,
+                 live: bool | None = None) -> None:
         self.out = out
         self.calls = calls
+        self.expected = expected
         self.period = period
+        self.live = out.isatty() if live is None else live
         self.step = ""
         self.counts: dict[str, int] = defaultdict(int)
         self.totals: dict[str, int] = {}
         self.started = self.last = 0.0
         self.failed = False
         self.lock = threading.Lock()
+        self.display: rich.progress.Progress | None = None
+        self.tasks: dict[str, rich.progress.TaskID] = {}
+
+    @property
+    def _name(self) -> str:
+        return (self.step or "").split(" ")[0].lower()
+
+    def _totals(self) -> dict[str, int]:
+        """dlt's own totals (resources, files, jobs), and while extracting the rows the API counted ahead."""
+        totals = dict(self.totals)
+        if self._name == "extract":
+            for table, rows in self.expected().items():
+                totals[table] = max(rows, self.counts.get(table, 0))  # an incremental mall beside a backfill runs over
+        return totals
+
+    def _tables(self) -> tuple[list[str], int]:
+        """Root tables seen so far, and how many nested tables beside them."""
+        tables = [k for k in self.counts if k not in self.totals and not k.startswith("_dlt")]
+        roots = [k for k in tables if "__" not in k]
+        return roots, len(tables) - len(roots)
 
     def _line(self, status: str) -> str:
-        name = (self.step or "").split(" ")[0].lower()
         elapsed = time.monotonic() - self.started
-        done = [f"{k} {self.counts[k]}/{t}" for k, t in self.totals.items() if t]
-        tables = [k for k in self.counts if k not in self.totals and not k.startswith("_dlt")]
-        roots = [f"{k} {self.counts[k]}" for k in tables if "__" not in k]
-        nested = len(tables) - len(roots)
-        parts = done + roots + ([f"{nested} nested tables"] if nested else [])
-        calls = f" | {self.calls()} API calls" if name == "extract" else ""
-        return f"  {name:<9} {status:<7} {elapsed:6.1f}s  {', '.join(parts)}{calls}".rstrip()
+        totals = self._totals()
+        done = [f"{k} {self.counts.get(k, 0)}/{t}" for k, t in totals.items() if t and k not in self.expected()]
+        roots, nested = self._tables()
+        rows = [f"{k} {self.counts[k]}" + (f"/{totals[k]} ({100 * self.counts[k] // totals[k]}%)" if totals.get(k)
+                                           else "") for k in roots]
+        parts = done + rows + ([f"{nested} nested tables"] if nested else [])
+        calls = f" | {self.calls()} API calls" if self._name == "extract" else ""
+        return f"  {self._name:<9} {status:<7} {elapsed:6.1f}s  {', '.join(parts)}{calls}".rstrip()
+
+    def _heading(self) -> str:
+        roots, nested = self._tables()
+        elapsed = time.monotonic() - self.started
+        calls = f", {self.calls()} API calls" if self._name == "extract" else ""
+        return f"{self._name} {elapsed:.0f}s{calls}" + (f", {nested} nested tables" if nested else "")
+
+    def _draw(self) -> None:
+        """Bring the live display up to date: a task per root table, its total once the API counted it."""
+        assert self.display is not None
+        totals = self._totals()
+        roots, _ = self._tables()
+        for table in dict.fromkeys([*roots, *(t for t in totals if t in self.expected())]):
+            if table not in self.tasks:
+                self.tasks[table] = self.display.add_task(table, total=None)
+            self.display.update(self.tasks[table], completed=self.counts.get(table, 0), total=totals.get(table))
+        self.display.heading = self._heading()
 
     def update(self, name: str, inc: int = 1, total: int | None = None, inc_total: int | None = None,
                message: str | None = None, label: str | None = None) -> None:
@@ -90,6 +154,9 @@ class Progress(Collector):
                 self.totals[name] = total
             elif inc_total:
                 self.totals[name] = self.totals.get(name, 0) + inc_total
+            if self.display is not None:
+                self._draw()
+                return
             now = time.monotonic()
             if now - self.last >= self.period:
                 self.last = now
@@ -100,6 +167,15 @@ class Progress(Collector):
             self.counts, self.totals = defaultdict(int), {}
             self.started = self.last = time.monotonic()
             self.failed = False
+            if self.live:
+                self.display = _Display(
+                    rich.progress.TextColumn("    {task.description:<16}"), rich.progress.BarColumn(), _Rows(),
+                    rich.progress.TaskProgressColumn(), rich.progress.TimeRemainingColumn(),
+                    console=rich.console.Console(file=self.out), transient=True, redirect_stdout=False,
+                    redirect_stderr=False)
+                self.tasks = {}
+                self.display.heading = self._heading()
+                self.display.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         self.failed = exc_type is not None
@@ -107,6 +183,9 @@ class Progress(Collector):
 
     def _stop(self) -> None:
         with self.lock:
+            if self.display is not None:
+                self.display.stop()  # transient: the live block gives way to the step's one line
+                self.display = None
             if "_dlt_pipeline_state" in self.counts and all(k.startswith("_dlt") for k in self.counts
                                                              if k not in self.totals):
                 return  # dlt's own extract of the pipeline state: nothing to tell

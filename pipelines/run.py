@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -79,6 +79,9 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     def calls() -> int:
         return sum(c.stats.calls for c in clients)
 
+    def expected() -> Counter[str]:
+        return sum((c.stats.expected for c in clients), Counter())
+
     if destination == "duckdb":
         project.duckdb.parent.mkdir(parents=True, exist_ok=True)
         target: Any = dlt.destinations.duckdb(str(project.duckdb))
@@ -86,7 +89,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         target = destination
     with one_run_at_a_time(project.lock_file, wait):
         pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
-                                pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls))
+                                pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls, expected))
         started = time.monotonic()
         try:
             _prepare(pipeline, sources, full_refresh, out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import dlt
@@ -23,7 +23,7 @@ from .dcollection import dcollection_source
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
 from .mallid import check_mall_id
-from .paging import WALKERS, Plan
+from .paging import AHEAD, WALKERS, Plan
 from .ratelimit import BucketPacer
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
 
@@ -90,9 +90,15 @@ def cafe24_source(
     customers_full_refresh_days: float = 7.0,
     max_attempts: int = 8,
     max_retry_seconds: float = 600.0,
+    count_totals: bool = False,
 ) -> Iterator[DltResource]:
     """Products, categories, shops, orders and customers of one or more malls, incremental and merged on
-    (mall_id, shop_no, key) so many malls can share one dataset."""
+    (mall_id, shop_no, key) so many malls can share one dataset.
+
+    count_totals: before a walk from the beginning (first run, full refresh, the members' periodic walk), ask the
+    count endpoints what it will yield, for every shop, and add it to the client's `stats.expected`, so a progress
+    display can show a percentage and the time left. Off by default, since it costs calls: a count per table and
+    shop, and one per 89-day orders window (an empty window then needs no list call, a full one no second count)."""
     malls = [check_mall_id(m.strip() if isinstance(m, str) else m)
              for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)]
     check_base_url(base_url.format(mall_id=malls[0]))
@@ -104,10 +110,12 @@ def cafe24_source(
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
                             bucket_drain_per_second, retry) for m in malls}
-    types = tuple(order_date_types or ORDER_DATE_TYPES)
-    for m, session in sessions.items():
+    # The server's clock and the shops are filled in per mall when its resources start.
+    plan = Plan(0, start, lookback_minutes * 60, tuple(order_date_types or ORDER_DATE_TYPES),
+                customers_full_refresh_days, count_totals=count_totals)
+    for session in sessions.values():
         for ep in ENDPOINTS:
-            yield _resource(ep, session, shop_no, start, lookback_minutes * 60, types, customers_full_refresh_days)
+            yield _resource(ep, session, shop_no, plan)
 
 
 def _start(start_date: str) -> int:
@@ -136,8 +144,7 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
     return MallSession(mall_id, client, front)
 
 
-def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None,
-              start: int, lookback: int, date_types: tuple[str, ...], full_refresh_days: float) -> DltResource:
+def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None, run: Plan) -> DltResource:
     def rows() -> Iterator[list[dict[str, Any]]]:
         if ep.api == "front":
             client = session.front
@@ -146,12 +153,18 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
             client = session.client
             session.prepare(wanted_shops)
             shops, now = session.shops, session.now
-        plan = Plan(now, start, lookback, date_types, full_refresh_days, session.shop_rows)
+        plan = replace(run, now=now, shop_rows=session.shop_rows, counted={})
         state = dlt.current.resource_state()
-        walk = WALKERS[ep.slicing]
-        for shop in shops if ep.per_shop else [None]:
-            shop_state = state.setdefault(f"shop_{shop}", {}) if shop is not None else state
-            for page in walk(client, ep, shop or 1, shop_state, plan):
+
+        def shop_state(shop: int | None) -> dict:
+            return state.setdefault(f"shop_{shop}", {}) if shop is not None else state
+
+        each = shops if ep.per_shop else [None]
+        if plan.count_totals and ep.slicing in AHEAD:  # every shop counted first: the total is whole at once
+            client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
+                                              for shop in each))
+        for shop in each:
+            for page in WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan):
                 yield [_row(row, session.mall_id, shop) for row in page]
 
     return dlt.resource(

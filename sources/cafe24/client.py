@@ -61,6 +61,7 @@ class CallStats:
     throttled: int = 0
     retries: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    expected: Counter[str] = field(default_factory=Counter)  # rows per table that count endpoints announced
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, status: int | None) -> None:
@@ -70,6 +71,12 @@ class CallStats:
                 self.statuses[status] += 1
                 if status == 429:
                     self.throttled += 1
+
+    def expect(self, table: str, rows: int) -> None:
+        """A backfill's walk announces what the API counted ahead of it, so a progress display can give a
+        percentage and a time left."""
+        with self.lock:
+            self.expected[table] += rows
 
 
 _COLLECTING: ContextVar[list["ApiClient"] | None] = ContextVar("cafe24_clients", default=None)

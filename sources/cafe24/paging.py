@@ -2,12 +2,15 @@
 
 Every walker takes the mall's client, the endpoint, the shop and its slice of dlt resource state, and yields
 pages of raw rows. State is written as the walk goes; dlt keeps it only if the whole load succeeds.
+
+A walk from the beginning can be counted ahead (`AHEAD`, when the plan asks): the resource counts every shop
+before it walks any, so a progress display has the whole total from the start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .client import ApiClient
@@ -30,6 +33,12 @@ class Plan:
     order_date_types: tuple[str, ...]
     customers_full_refresh_days: float
     shop_rows: tuple[dict[str, Any], ...] = ()  # the shops list, fetched once per run to plan it
+    count_totals: bool = False  # count walks from the beginning ahead, for a progress display
+    counted: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (shop, lo, hi) -> orders, if counted
+
+
+def _count(client: ApiClient, ep: Endpoint, params: dict[str, Any]) -> int:
+    return int(client.get(f"{ep.path}/count", params)["count"])
 
 
 def shops(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
@@ -85,16 +94,24 @@ def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan
     for date_type in date_types:
         start = cursors[date_type] - plan.lookback if date_type in cursors else plan.start
         for lo, hi in covering(start, plan.now):
-            yield from _orders_window(client, ep, shop_no, date_type, lo, hi)
+            known = plan.counted.get((shop_no, lo, hi)) if date_type == "order_date" else None
+            yield from _orders_window(client, ep, shop_no, date_type, lo, hi, known)
     for date_type in plan.order_date_types:
         cursors[date_type] = plan.now
 
 
-def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
-                   hi: int) -> Iterator[Page]:
-    def params(a: int, b: int) -> dict[str, Any]:
-        return {"shop_no": shop_no, "date_type": date_type, "start_date": kst_iso(a), "end_date": kst_iso(b)}
+def _window(shop_no: int, date_type: str, lo: int, hi: int) -> dict[str, Any]:
+    return {"shop_no": shop_no, "date_type": date_type, "start_date": kst_iso(lo), "end_date": kst_iso(hi)}
 
+
+def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
+                   hi: int, known: int | None = None) -> Iterator[Page]:
+    """One window's orders; `known` is its count when the backfill was counted ahead."""
+    def params(a: int, b: int) -> dict[str, Any]:
+        return _window(shop_no, date_type, a, b)
+
+    if known == 0:
+        return
     first = client.get(ep.path, {**ep.params, **params(lo, hi), "limit": ep.limit})[ep.data_key]
     yield first
     if len(first) < ep.limit:
@@ -102,9 +119,9 @@ def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str
     reach = ep.offset_max + ep.limit
 
     def count(a: int, b: int) -> int:
-        return int(client.get(f"{ep.path}/count", params(a, b))["count"])
+        return _count(client, ep, params(a, b))
 
-    total = count(lo, hi)
+    total = count(lo, hi) if known is None else known
     for a, b, rows in fitting(count, lo, hi, reach, known=total):
         if rows > reach:
             raise Cafe24Error(client.mall_id, f"{rows} orders share the second {kst_iso(a)} ({date_type}); the "
@@ -118,8 +135,7 @@ def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
     """Members by join time. Each page starts one second before the last join time seen, so it does not matter
     whether the platform's bound is inclusive; rows already seen are dropped. Every few days the walk starts
     from the beginning instead, since no endpoint says which profiles changed."""
-    full_at = state.get("full_refresh_at")
-    full = full_at is None or plan.now - full_at >= plan.customers_full_refresh_days * 86400
+    full = _members_from_the_start(state, plan)
     newest: int | None = state.get("created_cursor")
     start = None if full or newest is None else newest - 1
     seen: set[str] = set()
@@ -146,9 +162,38 @@ def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
         state["full_refresh_at"] = plan.now
 
 
+def _members_from_the_start(state: dict, plan: Plan) -> bool:
+    full_at = state.get("full_refresh_at")
+    return full_at is None or plan.now - full_at >= plan.customers_full_refresh_days * 86400
+
+
 def _epoch(text: str) -> int:
     return int(parse_timestamp(text).timestamp())
 
 
 WALKERS = {"shops": shops, "offset": offset, "updated_keyset": updated_keyset, "order_sweep": order_sweep,
            "created_cursor": created_cursor}
+
+
+# Counting ahead: what a walk from the beginning will yield (0 for a walk that will not start there). Only the
+# walks that can be long are counted; the small offset and shops tables are not.
+
+def _products_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+    return _count(client, ep, {"shop_no": shop_no}) if state.get("updated_cursor") is None else 0
+
+
+def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+    """A backfill's windows, each counted once; the walk reuses a count instead of asking again."""
+    if state.get("cursors"):
+        return 0
+    for lo, hi in covering(plan.start, plan.now):
+        plan.counted[(shop_no, lo, hi)] = _count(client, ep, _window(shop_no, "order_date", lo, hi))
+    return sum(n for (shop, _, _), n in plan.counted.items() if shop == shop_no)
+
+
+def _members_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+    from_start = _members_from_the_start(state, plan) or state.get("created_cursor") is None
+    return _count(client, ep, {"shop_no": shop_no}) if from_start else 0
+
+
+AHEAD = {"updated_keyset": _products_ahead, "order_sweep": _orders_ahead, "created_cursor": _members_ahead}
