@@ -136,7 +136,9 @@ def step_seconds(pipeline: Any) -> dict[str, float]:
 
 
 def row_counts(pipeline: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """(root table -> rows, root table -> rows of its nested tables) from the last normalize."""
+    """(root table -> rows, root table -> rows of its child and nested tables) from the last normalize."""
+    from sources.cafe24.endpoints import PARENT_OF
+
     trace = pipeline.last_trace
     counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
     roots: dict[str, int] = {}
@@ -144,7 +146,7 @@ def row_counts(pipeline: Any) -> tuple[dict[str, int], dict[str, int]]:
     for table, n in counts.items():
         if table.startswith("_dlt"):
             continue
-        root = table.split("__")[0]
+        root = PARENT_OF.get(table) or table.split("__")[0]
         if root == table:
             roots[root] = roots.get(root, 0) + n
         else:
@@ -179,7 +181,7 @@ def run_steps(pipeline: Any, data: Any, **extract_options: Any) -> tuple[dict[st
         measured = reset_peak_rss()
         cpu_before = time.process_time()
         if step == "extract":
-            pipeline.extract(data, loader_file_format="jsonl", **extract_options)
+            pipeline.extract(data, loader_file_format="parquet", **extract_options)
         elif step == "normalize":
             pipeline.normalize()
         else:

@@ -14,7 +14,7 @@ from dlt.sources import DltSource
 
 from sources.cafe24 import cafe24_source, dcollection_source
 from sources.cafe24.client import collect_clients
-from sources.cafe24.endpoints import BY_TABLE
+from sources.cafe24.endpoints import BY_TABLE, PARENT_OF
 from sources.cafe24.errors import redact
 
 from .cursors import carry_over, forget
@@ -93,7 +93,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         started = time.monotonic()
         try:
             _prepare(pipeline, sources, full_refresh, out)
-            info = pipeline.run(sources, loader_file_format="jsonl")
+            info = pipeline.run(sources, loader_file_format="parquet")
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step)) from None
@@ -110,7 +110,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     for table, n in counts.items():
         if table.startswith("_dlt"):
             continue
-        root = table.split("__")[0]
+        root = PARENT_OF.get(table) or table.split("__")[0]  # our child tables, and dlt's nested ones (D.Collection)
         if root == table:
             rows[table] += n
         else:

@@ -18,7 +18,6 @@ from dlt.sources import DltResource, DltSource
 
 from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
-from .columns import coerce
 from .dcollection import dcollection_source
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
@@ -26,8 +25,9 @@ from .mallid import check_mall_id
 from .paging import AHEAD, WALKERS, Plan
 from .ratelimit import BucketPacer
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
+from .tables import frames
 
-__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "resource_name",
+__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "child_hints", "resource_name",
            "select_tables"]
 
 
@@ -144,8 +144,16 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
     return MallSession(mall_id, client, front)
 
 
+def child_hints(ep: Endpoint) -> dict[str, Any]:
+    """A child table is keyed by its parent's key and its own, and merged by its parent's key: a parent loaded
+    again replaces all of its children, so a row removed from an order's items disappears."""
+    return {c.table: dlt.mark.make_hints(table_name=c.table, write_disposition="merge",
+                                         primary_key=[*ep.primary_key, *c.key], merge_key=list(ep.primary_key))
+            for c in ep.children}
+
+
 def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None, run: Plan) -> DltResource:
-    def rows() -> Iterator[list[dict[str, Any]]]:
+    def rows() -> Iterator[Any]:  # Arrow tables, a child's marked with its hints
         if ep.api == "front":
             client = session.front
             shops, now = session.prepare_front(wanted_shops)
@@ -164,9 +172,13 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
             client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
                                               for shop in each))
         for shop in each:
+            constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {})}
             for page in WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan):
-                yield [_row(row, session.mall_id, shop) for row in page]
+                for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children):
+                    # a child's hints go to a variant of their own, so the resource's table stays the parent's
+                    yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
 
+    hints = child_hints(ep)
     return dlt.resource(
         rows,
         name=resource_name(ep.table, session.mall_id),
@@ -176,11 +188,3 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
         parallelized=True,
         selected=ep.api == "admin",  # front_products is opt-in: with_resources(...) or the CLI's --source front/all
     )
-
-
-def _row(row: dict[str, Any], mall_id: str, shop_no: int | None) -> dict[str, Any]:
-    out = coerce(row)
-    out["mall_id"] = mall_id
-    if shop_no is not None or "shop_no" not in out:
-        out["shop_no"] = shop_no or 1
-    return out

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import settings
+from .tables import Child
 
 Slicing = Literal["shops", "offset", "updated_keyset", "order_sweep", "created_cursor"]
 
@@ -23,6 +24,7 @@ class Endpoint:
     per_shop: bool = True
     params: dict[str, str] = field(default_factory=dict)
     api: Literal["admin", "front"] = "admin"  # front: the public storefront API, client id only, no grant
+    children: tuple[Child, ...] = ()  # embedded lists loaded as tables of their own, keyed by the parent's key
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -32,10 +34,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "offset", settings.CATEGORIES_LIMIT, settings.CATEGORIES_OFFSET_MAX),
     # updated_date window, walked by since_product_no (no offset, so no cap); variants embedded.
     Endpoint("products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
-             "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"}),
+             "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"},
+             children=(Child("variants", "product_variants", ("variant_code",)),)),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
     Endpoint("orders", "/orders", "orders", ("mall_id", "shop_no", "order_id"), "mall.read_order", "order_sweep",
-             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX, params={"embed": "items,receivers,buyer"}),
+             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX, params={"embed": "items,receivers,buyer"},
+             children=(Child("items", "order_items", ("order_item_code",)),
+                       # shipping_code is empty until the order ships
+                       Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"))),
     # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
     Endpoint("customers", "/customersprivacy", "customersprivacy", ("mall_id", "shop_no", "member_id"),
              "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT),
@@ -45,5 +51,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 BY_TABLE = {e.table: e for e in ENDPOINTS}
+PARENT_OF = {c.table: e.table for e in ENDPOINTS for c in e.children}  # child table -> its parent's table
 # What `auth` asks for: the Admin tables' scopes and no more (the Front API needs none).
 SCOPES = tuple(dict.fromkeys(e.scope for e in ENDPOINTS if e.api == "admin"))

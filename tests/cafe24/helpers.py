@@ -47,7 +47,7 @@ def admin_source(url: str, workdir: Path, mall_id: str | list[str], refresh_toke
 
 
 def run(pipeline: dlt.Pipeline, src: Any) -> Any:
-    return pipeline.run(src, loader_file_format="jsonl")
+    return pipeline.run(src, loader_file_format="parquet")
 
 
 def query(pipeline: dlt.Pipeline, sql: str) -> list[tuple]:
