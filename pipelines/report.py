@@ -7,7 +7,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import rich.console
@@ -40,6 +40,7 @@ class RunResult:
     extract_seconds: float
     destination: str
     dataset: str
+    new_columns: list[str] = field(default_factory=list)  # table.column: fields the API sent that are not declared
 
     @property
     def calls(self) -> int:
@@ -215,6 +216,9 @@ def summary(result: RunResult) -> str:
     lines += ["", f"  {'mall':<{width}} {'API calls':>9} {'429s':>6} {'retries':>8}"]
     for mall, c in result.malls.items():
         lines.append(f"  {mall:<{width}} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
+    if result.new_columns:
+        lines += ["", f"  new columns (the API sent fields the declared schema does not know; they were loaded): "
+                      f"{', '.join(result.new_columns)}"]
     lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
                   f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
     return "\n".join(lines)
@@ -230,6 +234,7 @@ def summary_json(result: RunResult) -> dict[str, Any]:
                   for m, c in result.malls.items()},
         "calls": result.calls, "throttled": result.throttled, "retries": result.retries,
         "elapsed_seconds": round(result.elapsed, 3), "extract_seconds": round(result.extract_seconds, 3),
+        "new_columns": result.new_columns,
     }
 
 

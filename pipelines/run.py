@@ -14,8 +14,9 @@ from dlt.sources import DltSource
 
 from sources.cafe24 import cafe24_source, dcollection_source
 from sources.cafe24.client import collect_clients
-from sources.cafe24.endpoints import BY_TABLE, PARENT_OF
+from sources.cafe24.endpoints import BY_TABLE, ENDPOINTS, PARENT_OF
 from sources.cafe24.errors import redact
+from sources.cafe24.fields import DECLARED
 
 from .cursors import carry_over, forget
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
@@ -24,6 +25,9 @@ from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
 
 DEFAULT_DATASET = "cafe24_data"
+# The key columns of every Admin table, a child's with its parent's: the connector's own, never undeclared.
+KEYS = {**{e.table: e.primary_key for e in ENDPOINTS},
+        **{c.table: (*e.primary_key, *c.key) for e in ENDPOINTS for c in e.children}}
 
 
 def build_sources(source_args: dict[str, Any], which: str,
@@ -93,6 +97,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         started = time.monotonic()
         try:
             _prepare(pipeline, sources, full_refresh, out)
+            known = _columns(pipeline)
             info = pipeline.run(sources, loader_file_format="parquet")
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
@@ -120,8 +125,25 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     extract_seconds = (extract.finished_at - extract.started_at).total_seconds() if extract else elapsed
     return RunResult(
         tables=wanted, rows=dict(rows), nested={k: (v[0], v[1]) for k, v in nested.items()},
+        new_columns=_undeclared(_columns(pipeline), known),
         malls=calls_by_api(clients),
         elapsed=elapsed, extract_seconds=extract_seconds, destination=destination, dataset=dataset)
+
+
+def _columns(pipeline: dlt.Pipeline) -> dict[str, set[str]]:
+    if not pipeline.default_schema_name:
+        return {}
+    return {name: set(table.get("columns", {})) for name, table in pipeline.default_schema.tables.items()}
+
+
+def _undeclared(after: dict[str, set[str]], before: dict[str, set[str]]) -> list[str]:
+    """Columns this run added that the declared schema does not know: the API started sending something new."""
+    found = []
+    for table, columns in after.items():
+        if table in DECLARED:
+            ours = {"mall_id", "shop_no", *KEYS.get(table, ()), "_dlt_load_id", "_dlt_id"}
+            found += [f"{table}.{c}" for c in sorted(columns - before.get(table, set()) - set(DECLARED[table]) - ours)]
+    return found
 
 
 def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh: bool, out: TextIO) -> None:

@@ -232,7 +232,12 @@ def create_app(sandbox: Sandbox) -> Starlette:
                     store = sandbox.mall(mall_id)
                     with store.lock:
                         req = admin.Request(store, dict(request.query_params), now, base_url)
-                        return orjson.dumps(handler(req, **request.path_params))
+                        answer = handler(req, **request.path_params)
+                        for key, fields in store.new_fields.items():
+                            rows = answer.get(key)
+                            for row in rows if isinstance(rows, list) else [rows] if isinstance(rows, dict) else []:
+                                row.update(fields)
+                        return orjson.dumps(answer)
 
                 body = await run_in_threadpool(run)
                 response = (await apply_fault(fault, body, headers) if fault

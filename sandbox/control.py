@@ -96,6 +96,14 @@ def routes(sandbox: "Sandbox") -> list[Route]:
         sandbox.set_live(rates, mall_id)
         return asdict(rates)
 
+    async def new_fields(request: Request) -> dict:
+        """The platform starts sending undocumented fields: {response key: {field: value}} on every row."""
+        store = sandbox.mall(request.path_params["mall_id"])
+        body = await _json(request)
+        with store.lock:
+            store.new_fields.update({k: dict(v) for k, v in body.items()})
+            return store.new_fields
+
     async def truth(request: Request) -> dict:
         """Ground truth as of the sandbox clock: every key a complete load must contain."""
         store = sandbox.mall(request.path_params["mall_id"])
@@ -123,5 +131,6 @@ def routes(sandbox: "Sandbox") -> list[Route]:
         ("/__sandbox__/malls/{mall_id}/grant", grant, ["POST"]),
         ("/__sandbox__/malls/{mall_id}/volumes", volumes, ["GET", "PUT"]),
         ("/__sandbox__/malls/{mall_id}/truth", truth, ["GET"]),
+        ("/__sandbox__/malls/{mall_id}/new-fields", new_fields, ["POST"]),
     ]
     return [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]

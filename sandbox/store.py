@@ -13,6 +13,7 @@ import random
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .clock import KST
 from .config import Volumes
@@ -87,6 +88,8 @@ class MallStore:
         self.customer_ids: dict[str, Customer] = {}
         self.orders: list[Order] = []
         self.order_ids: dict[str, Order] = {}
+        # Fields the platform starts sending one day, undocumented: response key -> {field: value} for every row.
+        self.new_fields: dict[str, dict[str, Any]] = {}
         # (shop_no, date_type) -> parallel sorted lists of event times and order positions
         self._times: dict[tuple[int, str], list[int]] = {}
         self._rows: dict[tuple[int, str], list[int]] = {}
@@ -273,12 +276,29 @@ class MallStore:
             return order
         position = len(self.orders) - 1
         for date_type, at in order.timeline.items():
-            key = (shop_no, date_type)
-            times, rows = self._times.setdefault(key, []), self._rows.setdefault(key, [])
-            i = bisect.bisect_right(times, at)
-            times.insert(i, at)
-            rows.insert(i, position)
+            self._index(shop_no, date_type, at, position)
         return order
+
+    def _index(self, shop_no: int, date_type: str, at: int, position: int) -> None:
+        key = (shop_no, date_type)
+        times, rows = self._times.setdefault(key, []), self._rows.setdefault(key, [])
+        i = bisect.bisect_right(times, at)
+        times.insert(i, at)
+        rows.insert(i, position)
+
+    # ---- what a merchant does ----------------------------------------------------------------------------
+
+    def cancel_line(self, order_id: str, at: int) -> Order:
+        """The merchant cancels an order's last line at `at`: the line leaves the order's items, and the order
+        gets a cancel_date, as a partial cancellation does."""
+        with self.lock:
+            order = self.order_ids[order_id]
+            if len(order.lines) < 2 or "cancel_date" in order.timeline:
+                raise ValueError(f"order {order_id} has one line or is cancelled already")
+            order.lines = order.lines[:-1]
+            order.timeline["cancel_date"] = at
+            self._index(order.shop_no, "cancel_date", at, self.orders.index(order))
+            return order
 
     # ---- live activity -----------------------------------------------------------------------------------
 

@@ -1,0 +1,103 @@
+"""The table shapes analysts join and trust (issue #11, items 3 and 4): child tables keyed by their parent's
+natural key and replaced with it, every declared column present with its type, and a field the API starts
+sending that nobody declared lands and is named. Runs go through `pipelines.run.load`, over real HTTP into a
+project's DuckDB file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from pipelines.project import Project
+from pipelines.report import RunResult
+from pipelines.run import load
+from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.server import SandboxServer
+from sources.cafe24.auth import Grant, TokenStore
+from sources.cafe24.fields import DECLARED
+from sources.cafe24.tables import ARROW
+from tests.cafe24.helpers import APP, bootstrap
+
+MALL = "shapemall"
+DUCKDB_TYPES = {"bigint": "BIGINT", "decimal": "DECIMAL(38,9)", "bool": "BOOLEAN",
+                "timestamp": "TIMESTAMP WITH TIME ZONE", "json": "VARCHAR", "text": "VARCHAR"}
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    config = SandboxConfig(volumes=Volumes(products=60, orders=400, customers=60),
+                           limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
+    with SandboxServer(config) as server:
+        project = Project.at(tmp_path)
+        TokenStore(project.root / "tokens").write(Grant.from_response(bootstrap(server, MALL)))
+        yield server, project
+
+
+def run(server: SandboxServer, project: Project) -> RunResult:
+    return load({"mall_id": MALL, "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
+                 "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200},
+                project=project, out=io.StringIO())
+
+
+def sql(project: Project, query: str, *args: object) -> list[tuple]:
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        return con.execute(query, list(args)).fetchall()
+
+
+def test_an_item_cancelled_from_an_order_disappears_from_order_items(project) -> None:
+    server, project = project
+    run(server, project)
+    store = server.sandbox.mall(MALL)
+    now = int(server.sandbox.clock.now())
+    order = next(o for o in store.orders if len(o.lines) >= 3 and "cancel_date" not in o.timeline
+                 and o.timeline["order_date"] < now)
+    before = sql(project, "SELECT count(*) FROM cafe24_data.order_items WHERE mall_id = ? AND order_id = ?",
+                 MALL, order.order_id)
+    assert before == [(len(order.lines),)]
+    store.cancel_line(order.order_id, now + 60)
+    httpx.post(f"{server.url}/__sandbox__/clock/advance", json={"seconds": 120}).raise_for_status()
+    run(server, project)
+    codes = sql(project, "SELECT order_item_code FROM cafe24_data.order_items WHERE mall_id = ? AND order_id = ? "
+                         "ORDER BY 1", MALL, order.order_id)
+    assert len(codes) == len(order.lines) == before[0][0] - 1
+    # Every child row joins its parent by natural key, without dlt's ids.
+    orphans = sql(project, "SELECT count(*) FROM cafe24_data.order_items i LEFT JOIN cafe24_data.orders o "
+                           "USING (mall_id, shop_no, order_id) WHERE o.order_id IS NULL")
+    assert orphans == [(0,)]
+
+
+def test_every_declared_column_exists_with_its_type_even_when_no_row_has_a_value(project) -> None:
+    server, project = project
+    run(server, project)
+    landed = {(t, c): d for t, c, d in sql(project, "SELECT table_name, column_name, data_type FROM "
+                                                    "information_schema.columns WHERE table_schema = 'cafe24_data'")}
+    null_only = []
+    for table in ("shops", "categories", "products", "product_variants", "orders", "order_items", "order_receivers",
+                  "customers"):
+        for column, kind in DECLARED[table].items():
+            assert landed.get((table, column)) == DUCKDB_TYPES[kind], (table, column, kind, ARROW[kind])
+            if sql(project, f'SELECT count("{column}") FROM cafe24_data."{table}"') == [(0,)]:
+                null_only.append(f"{table}.{column}")
+    assert len(null_only) > 10, "the sandbox leaves some documented fields empty; they must still exist"
+
+
+def test_a_field_the_api_starts_sending_lands_and_the_run_names_it(project) -> None:
+    server, project = project
+    first = run(server, project)
+    assert first.new_columns == []
+    httpx.post(f"{server.url}/__sandbox__/malls/{MALL}/new-fields",
+               json={"products": {"eco_label": "FSC", "carbon_grams": "120.5"}}).raise_for_status()
+    again = run(server, project)  # products are walked again only if they changed: a full refresh reads them all
+    refreshed = load({"mall_id": MALL, "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
+                      "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200},
+                     project=project, out=io.StringIO(), tables=["products"], full_refresh=True)
+    assert again.new_columns == []
+    assert refreshed.new_columns == ["products.carbon_grams", "products.eco_label"]
+    assert sql(project, "SELECT DISTINCT eco_label FROM cafe24_data.products") == [("FSC",)]
+    types = dict(sql(project, "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                              "table_schema = 'cafe24_data' AND table_name = 'products'"))
+    assert types["eco_label"] == "VARCHAR" and types["carbon_grams"] == "VARCHAR"
