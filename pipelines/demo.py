@@ -52,6 +52,18 @@ GROUP BY ALL
 ORDER BY day_kst, currency"""
 
 
+# Child tables carry their parent's natural key: items join their products by (mall_id, shop_no, product_no).
+TOP_PRODUCTS_SQL = """\
+SELECT p.product_name, sum(i.quantity) AS units, count(DISTINCT i.order_id) AS orders
+FROM {dataset}.order_items i
+JOIN {dataset}.orders o   USING (mall_id, shop_no, order_id)
+JOIN {dataset}.products p USING (mall_id, shop_no, product_no)
+WHERE o.shop_no = 1 AND CAST(timezone('Asia/Seoul', o.order_date) AS DATE) BETWEEN ? - INTERVAL 6 DAY AND ?
+GROUP BY ALL
+ORDER BY units DESC, p.product_name
+LIMIT 5"""
+
+
 def reset(project: Project, tokens: Path) -> None:
     """Forget an earlier demo: its database, its dlt state and the demo mall's grant, all in the demo's folder."""
     for path in (project.duckdb, project.duckdb.with_name(project.duckdb.name + ".wal"), tokens / f"{MALL}.json",
@@ -66,11 +78,11 @@ def merchant_approves(url: str) -> None:
     response.raise_for_status()
 
 
-def revenue_last_7_days(database: str, dataset: str, today: date) -> list[tuple]:
+def last_7_days(sql: str, database: str, dataset: str, today: date) -> list[tuple]:
     import duckdb
 
     with duckdb.connect(database, read_only=True) as con:
-        return con.execute(REVENUE_SQL.format(dataset=dataset), [today, today]).fetchall()
+        return con.execute(sql.format(dataset=dataset), [today, today]).fetchall()
 
 
 def print_revenue(rows: list[tuple], today: date) -> None:
@@ -181,7 +193,12 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
     today = datetime.fromtimestamp(now, KST).date()
     print("\n5. An analyst's question: paid revenue per day for the last 7 days (KST), per shop currency\n")
     print("\n".join("     " + line for line in REVENUE_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
-    print_revenue(revenue_last_7_days(str(project.duckdb), DEFAULT_DATASET, today), today)
+    print_revenue(last_7_days(REVENUE_SQL, str(project.duckdb), DEFAULT_DATASET, today), today)
+    print("\n6. And the week's best sellers in shop 1, from the order lines joined to their products\n")
+    print("\n".join("     " + line for line in TOP_PRODUCTS_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
+    print(f"  {'units':>6}{'orders':>8}  product")  # names last: Korean characters are two columns wide
+    for name, units, orders in last_7_days(TOP_PRODUCTS_SQL, str(project.duckdb), DEFAULT_DATASET, today):
+        print(f"  {units:>6}{orders:>8}  {name}")
     print(f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
           "pipeline yourself with `.venv/bin/cafe24-dlt --help`.")
     return 0

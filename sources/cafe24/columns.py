@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from .fields import ColumnType
+
 KST = timezone(timedelta(hours=9))
 
 # Properties documented with exactly the two values "T" and "F" (the chapters' property lists). Three-state
@@ -72,18 +74,28 @@ def _date(value: Any) -> Any:
     return value
 
 
+def kind_of(key: str) -> ColumnType | None:
+    """The type a property's name fixes, if it does: T/F flags, ids, money and rates, dates."""
+    if key in FLAGS:
+        return "bool"
+    if key in INTEGER_KEYS:
+        return "bigint"
+    if key.endswith(NUMERIC_SUFFIXES) and not key.endswith(("_type", "_code", "_text")):
+        return "decimal"
+    if key.endswith("_date"):
+        return "timestamp"
+    return None
+
+
+_COERCE: dict[ColumnType, Callable[[Any], Any]] = {"bool": _flag, "bigint": _integer, "decimal": _number,
+                                                   "timestamp": _date}
+
+
 @cache
 def _rule(key: str) -> Callable[[Any], Any] | None:
     """How a key's scalar values are coerced; looked up once per key name, since a page repeats the same keys."""
-    if key in FLAGS:
-        return _flag
-    if key in INTEGER_KEYS:
-        return _integer
-    if key.endswith(NUMERIC_SUFFIXES) and not key.endswith(("_type", "_code", "_text")):
-        return _number
-    if key.endswith("_date"):
-        return _date
-    return None
+    kind = kind_of(key)
+    return None if kind is None else _COERCE[kind]
 
 
 def coerce_value(key: str, value: Any) -> Any:

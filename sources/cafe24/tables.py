@@ -8,7 +8,7 @@ bulk), since per-value Python was what made the connector slower than the API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,15 +16,13 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import _date, _flag, _integer, _number, _rule
+from .columns import kind_of
 from .fields import DECLARED, ColumnType
 
 ARROW: dict[ColumnType, pa.DataType] = {
     "bigint": pa.int64(), "decimal": pa.decimal128(38, 9), "bool": pa.bool_(),
     "timestamp": pa.timestamp("us", tz="UTC"), "json": pa.string(), "text": pa.string(),
 }
-_BY_RULE: dict[Callable[[Any], Any], ColumnType] = {_flag: "bool", _integer: "bigint", _number: "decimal",
-                                                    _date: "timestamp"}
 _FLAG_VALUES = {"T": True, "F": False, True: True, False: False, None: None, "": None}
 # Cafe24 prints local times with or without the +09:00 offset, and some dates without a time.
 _NO_TIME = r"^(\d{4}-\d{2}-\d{2})$"
@@ -119,10 +117,7 @@ def _first(values: Sequence[Any], kind: type) -> bool:
 
 def _guess(key: str, values: Sequence[Any]) -> ColumnType:
     """An undeclared column: typed by the same name rules as declared ones, else JSON for lists, else text."""
-    rule = _rule(key)
-    if rule is not None:
-        return _BY_RULE[rule]
-    return "json" if _first(values, list) else "text"
+    return kind_of(key) or ("json" if _first(values, list) else "text")
 
 
 def _convert(values: list[Any], kind: ColumnType, key: str) -> pa.Array:
