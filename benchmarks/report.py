@@ -55,8 +55,9 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     loc = r.get("local")
     if loc:
         big = loc["runs"]["100000"]
-        rows.append(("local throughput ≥ 20,000 rows/s", "part 4: rows (orders + nested) ÷ run time, 100k orders",
-                     f"{big['rows_per_s']:,.0f} rows/s", big["rows_per_s"] >= 20000))
+        rows.append(("orders end to end ≥ 2,000/s (one mall's API ceiling)", "part 4: orders/s ÷ 2,000, 100k orders "
+                     "with items and receivers", f"{big['orders_per_s'] / 2000:.2f} ({big['orders_per_s']:,.0f} orders/s)",
+                     big["orders_per_s"] >= 2000))
         rows.append(("peak RSS at 100k within 1.2× of 10k", "part 4: peak RSS 100k ÷ 10k (own process each)",
                      f"{loc['rss_ratio']:.2f} ({big['peak_rss_mb']:.0f} / {loc['runs']['10000']['peak_rss_mb']:.0f} MiB)",
                      loc["rss_ratio"] <= 1.2))
@@ -182,15 +183,16 @@ def findings(r: dict[str, Any]) -> list[str]:
         big, small = loc["runs"]["100000"], loc["runs"]["10000"]
         s = big["steps"]
         rate = {k: (big["rows"] + big["nested_rows"]) / v for k, v in s.items() if v and k != "run"}
-        ok = big["rows_per_s"] >= 20000
-        out.append(f"Local throughput (part 4) {'meets' if ok else 'misses'} 20,000 rows/s: "
-                   f"{big['rows_per_s']:,.0f} rows/s end to end ({big['orders_per_s']:,.0f} orders/s; each order is "
-                   f"{1 + big['nested_rows'] / max(1, big['rows']):.0f} rows once items, options, receivers and payment "
-                   f"lists are unnested). dlt runs the steps one after another: extract {rate.get('extract', 0):,.0f} "
-                   f"rows/s (HTTP, JSON, the source's coercion and dlt's writer, with the sandbox rendering on the same "
-                   f"2 cores), normalize {rate.get('normalize', 0):,.0f} rows/s (dlt's relational normalizer: "
-                   f"{big.get('step_cpu_seconds', {}).get('normalize', 0):.0f} s of CPU in {s.get('normalize', 0):.0f} s, "
-                   f"one core busy), load {rate.get('load', 0):,.0f} rows/s.")
+        ok = big["orders_per_s"] >= 2000
+        cpu = big.get("step_cpu_seconds", {})
+        out.append(f"Orders end to end (part 4) {'meet' if ok else 'miss'} 2,000/s: {big['orders_per_s']:,.0f} orders/s "
+                   f"({big['orders_per_s'] / 2000:.2f} of one mall's API ceiling; {big['rows_per_s']:,.0f} rows/s with "
+                   f"{big['nested_rows'] / max(1, big['rows']):.1f} item and receiver rows per order). Pages become typed "
+                   f"Arrow tables, so dlt's normalizer has nothing to do ({s.get('normalize', 0):.1f} s). Extract took "
+                   f"{s.get('extract', 0):.0f} s with {cpu.get('extract', 0):.0f} s of the pipeline's CPU and "
+                   f"{big.get('sandbox_cpu_seconds', 0):.0f} s of the sandbox's: the calls of one walk are sequential, "
+                   f"so extraction waits on the sandbox rendering each 1,000-order page on the other core; load took "
+                   f"{s.get('load', 0):.0f} s ({rate.get('load', 0):,.0f} rows/s, DuckDB merging the package).")
         sp, bp = small.get("step_peak_rss_mb", {}), big.get("step_peak_rss_mb", {})
         if sp and bp:
             growth = ", ".join(f"{k} {sp[k]:.0f} → {bp[k]:.0f} MiB ({bp[k] / sp[k]:.2f}×)" for k in sp if k in bp)
