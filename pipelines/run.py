@@ -119,6 +119,9 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step, len(traces))) from None
+            if traces:
+                print(f"  the {len(traces)} backfill chunk(s) this run loaded are kept; the next run goes on from "
+                      "there", file=out, flush=True)
             raise
     return _result(traces, wanted, clients, time.monotonic() - started, destination, dataset)
 
