@@ -18,14 +18,17 @@ from tests.cafe24.cli import cli, cli_env, cli_process
 from tests.cafe24.helpers import calls, truth
 from tests.conftest import grant
 
+STORE = Volumes(products=120, orders=600, customers=120)
 # Each chunk's calls at 4 a second: the run spends seconds per chunk, so a kill lands between chunks.
-PACED = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
-                      limits=Limits(bucket_size=10, drain_rate=4, max_per_second=0), clock_runs=False)
+PACED = SandboxConfig(volumes=STORE, limits=Limits(bucket_size=10, drain_rate=4, max_per_second=0), clock_runs=False)
+# The same store unpaced, for what the backfill costs in calls unbroken (the count does not depend on the pace).
+UNPACED = SandboxConfig(volumes=STORE, limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
 
 
 def chunked_env(server: SandboxServer, workdir: Path, mall: str) -> dict[str, str]:
     return {**cli_env(server, workdir, mall, grant(server, mall)["refresh_token"]),
-            "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "1", "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": "4"}
+            "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "1",
+            "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": str(server.sandbox.config.limits.drain_rate)}
 
 
 def loaded_packages(workdir: Path) -> int:
@@ -36,7 +39,7 @@ def loaded_packages(workdir: Path) -> int:
 
 def test_a_backfill_killed_after_some_chunks_goes_on_from_the_last_one(tmp_path: Path) -> None:
     mall = "resumemall"
-    with SandboxServer(PACED) as server:  # the same mall in a fresh sandbox: what the backfill costs unbroken
+    with SandboxServer(UNPACED) as server:  # the same mall in a fresh sandbox: what the backfill costs unbroken
         whole = tmp_path / "whole"
         whole.mkdir()
         result = cli(whole, chunked_env(server, whole, mall))
