@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -80,7 +80,8 @@ class _Display(rich.progress.Progress):
 class Progress(Collector):
     """dlt's progress, per table. At a terminal, a live display: rows so far and, where the API counted a
     backfill ahead (`expected`), a bar, a percentage and the time left. Elsewhere (cron, a pipe) a short line
-    every `period` seconds while a step runs. Either way, one line when a step ends."""
+    every `period` seconds while a step runs. Either way, one line when a step ends. A backfill's later chunks
+    extract on top of the earlier ones' rows, so their counts reach the total counted before the first."""
 
     def __init__(self, out: TextIO, calls: Callable[[], int] = lambda: 0,
                  expected: Callable[[], Mapping[str, int]] = dict, period: float = 10.0,
@@ -93,6 +94,7 @@ class Progress(Collector):
         self.step = ""
         self.counts: dict[str, int] = defaultdict(int)
         self.totals: dict[str, int] = {}
+        self.earlier: Counter[str] = Counter()  # rows extracted by this run's earlier chunks
         self.started = self.last = 0.0
         self.failed = False
         self.lock = threading.Lock()
@@ -103,12 +105,15 @@ class Progress(Collector):
     def _name(self) -> str:
         return (self.step or "").split(" ")[0].lower()
 
+    def _rows(self, table: str) -> int:
+        return self.counts.get(table, 0) + (self.earlier[table] if self._name == "extract" else 0)
+
     def _totals(self) -> dict[str, int]:
         """dlt's own totals (resources, files, jobs), and while extracting the rows the API counted ahead."""
         totals = dict(self.totals)
         if self._name == "extract":
             for table, rows in self.expected().items():
-                totals[table] = max(rows, self.counts.get(table, 0))  # an incremental mall beside a backfill runs over
+                totals[table] = max(rows, self._rows(table))  # an incremental mall beside a backfill runs over
         return totals
 
     def _tables(self) -> tuple[list[str], int]:
@@ -122,8 +127,8 @@ class Progress(Collector):
         totals = self._totals()
         done = [f"{k} {self.counts.get(k, 0)}/{t}" for k, t in totals.items() if t and k not in self.expected()]
         roots, nested = self._tables()
-        rows = [f"{k} {self.counts[k]}" + (f"/{totals[k]} ({100 * self.counts[k] // totals[k]}%)" if totals.get(k)
-                                           else "") for k in roots]
+        rows = [f"{k} {self._rows(k)}" + (f"/{totals[k]} ({100 * self._rows(k) // totals[k]}%)" if totals.get(k)
+                                          else "") for k in roots]
         parts = done + rows + ([f"{nested} nested tables"] if nested else [])
         calls = f" | {self.calls()} API calls" if self._name == "extract" else ""
         return f"  {self._name:<9} {status:<7} {elapsed:6.1f}s  {', '.join(parts)}{calls}".rstrip()
@@ -142,7 +147,7 @@ class Progress(Collector):
         for table in dict.fromkeys([*roots, *(t for t in totals if t in self.expected())]):
             if table not in self.tasks:
                 self.tasks[table] = self.display.add_task(table, total=None)
-            self.display.update(self.tasks[table], completed=self.counts.get(table, 0), total=totals.get(table))
+            self.display.update(self.tasks[table], completed=self._rows(table), total=totals.get(table))
         self.display.heading = self._heading()
 
     def update(self, name: str, inc: int = 1, total: int | None = None, inc_total: int | None = None,
@@ -191,6 +196,9 @@ class Progress(Collector):
                                                              if k not in self.totals):
                 return  # dlt's own extract of the pipeline state: nothing to tell
             print(self._line("failed" if self.failed else "done"), file=self.out, flush=True)
+            if self._name == "extract" and not self.failed:
+                self.earlier.update({k: n for k, n in self.counts.items()
+                                     if k not in self.totals and not k.startswith("_dlt")})
 
 
 def calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:

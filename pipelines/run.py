@@ -9,15 +9,18 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 import dlt
+from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.pipeline.trace import PipelineTrace
 from dlt.sources import DltSource
 
 from sources.cafe24 import cafe24_source, dcollection_source
-from sources.cafe24.client import collect_clients
+from sources.cafe24.client import ApiClient, collect_clients
 from sources.cafe24.endpoints import BY_TABLE, ENDPOINTS, PARENT_OF
 from sources.cafe24.errors import redact
 from sources.cafe24.fields import DECLARED
 
+from .backfill import next_chunk, pending
 from .cursors import carry_over, forget
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
 from .project import Project
@@ -61,11 +64,21 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
          dcollection_args: dict[str, Any] | None = None) -> RunResult:
     """One run into `destination`, with the state and database of `project` (default: the current directory).
     `source_args` go to `cafe24_source` as they are, so what is left out comes from dlt config; `which` picks
-    the APIs and `tables` picks tables by name (default: all of them)."""
+    the APIs and `tables` picks tables by name (default: all of them).
+
+    A backfill loads in chunks (pipelines/backfill.py): after each load, the resources whose backfill is not
+    done run again, until none is left; an incremental run is one load."""
     project = project or Project.at()
+    clients: list[ApiClient] = []  # every chunk's, so calls add up over the run
+
+    def build(**chunk: Any) -> list[DltSource]:
+        with collect_clients() as found:
+            built = build_sources({**source_args, **chunk}, which, dcollection_args)
+        clients.extend(found)
+        return built
+
     try:
-        with collect_clients() as clients:
-            sources = build_sources(source_args, which, dcollection_args)
+        sources = build()
     except ValueError as exc:  # a refused base URL, an unreadable start date
         raise UsageError(redact(str(exc))) from None
     by_table: dict[str, list[tuple[DltSource, str]]] = defaultdict(list)
@@ -95,39 +108,61 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
                                 pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls, expected))
         started = time.monotonic()
+        traces: list[PipelineTrace] = []
         try:
             _prepare(pipeline, sources, full_refresh, out)
             known = _columns(pipeline)
-            info = pipeline.run(sources, loader_file_format="parquet")
+            while True:
+                _check(pipeline.run(sources, loader_file_format="parquet"))
+                traces.append(pipeline.last_trace)
+                left = pending(pipeline, sources)
+                if not left:
+                    break
+                print(f"  backfill chunk {len(traces) + 1}: {', '.join(n for names in left.values() for n in names)}",
+                      file=out, flush=True)
+                sources = next_chunk(left, build)
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
-                raise Interrupted(_kept_after_interrupt(pipeline, exc.step)) from None
+                raise Interrupted(_kept_after_interrupt(pipeline, exc.step, len(traces))) from None
+            if traces:
+                print(f"  the {len(traces)} backfill chunk(s) this run loaded are kept; the next run goes on from "
+                      "there", file=out, flush=True)
             raise
-    elapsed = time.monotonic() - started
+        new_columns = _undeclared(_columns(pipeline), known)
+    return _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns)
+
+
+def _check(info: LoadInfo) -> None:
     if info.has_failed_jobs:
         failed = [job.job_file_info.table_name for package in info.load_packages for job in
                   package.jobs.get("failed_jobs", [])]
         raise LoadFailed(f"the destination refused the load jobs of {', '.join(sorted(set(failed)))}")
-    trace = pipeline.last_trace
-    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
+
+
+def _result(traces: Sequence[PipelineTrace], tables: list[str], clients: Sequence[ApiClient], elapsed: float,
+            destination: str, dataset: str, new_columns: list[str]) -> RunResult:
+    """Rows and extraction time added over the run's loads (one, or a backfill's chunks)."""
     rows: dict[str, int] = defaultdict(int)
-    nested: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for table, n in counts.items():
-        if table.startswith("_dlt"):
-            continue
-        root = PARENT_OF.get(table) or table.split("__")[0]  # our child tables, and dlt's nested ones (D.Collection)
-        if root == table:
-            rows[table] += n
-        else:
-            nested[root][0] += n
-            nested[root][1] += 1
-    extract = next((s for s in trace.steps if s.step == "extract"), None) if trace else None
-    extract_seconds = (extract.finished_at - extract.started_at).total_seconds() if extract else elapsed
+    nested_rows: dict[str, int] = defaultdict(int)
+    nested_tables: dict[str, set[str]] = defaultdict(set)
+    extract_seconds = 0.0
+    for trace in traces:
+        counts = trace.last_normalize_info.row_counts if trace.last_normalize_info else {}
+        for table, n in counts.items():
+            if table.startswith("_dlt"):
+                continue
+            root = PARENT_OF.get(table) or table.split("__")[0]  # our child tables; dlt's nested (D.Collection)
+            if root == table:
+                rows[table] += n
+            else:
+                nested_rows[root] += n
+                nested_tables[root].add(table)
+        extract = next((s for s in trace.steps if s.step == "extract"), None)
+        extract_seconds += (extract.finished_at - extract.started_at).total_seconds() if extract else 0.0
     return RunResult(
-        tables=wanted, rows=dict(rows), nested={k: (v[0], v[1]) for k, v in nested.items()},
-        new_columns=_undeclared(_columns(pipeline), known),
-        malls=calls_by_api(clients),
-        elapsed=elapsed, extract_seconds=extract_seconds, destination=destination, dataset=dataset)
+        tables=tables, rows=dict(rows), nested={k: (n, len(nested_tables[k])) for k, n in nested_rows.items()},
+        new_columns=new_columns, malls=calls_by_api(clients), elapsed=elapsed,
+        extract_seconds=extract_seconds or elapsed, destination=destination, dataset=dataset)
 
 
 def _columns(pipeline: dlt.Pipeline) -> dict[str, set[str]]:
@@ -161,15 +196,21 @@ def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh:
               "key. Other tables, malls and sources keep theirs.", file=out, flush=True)
 
 
-def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str) -> str:
-    """What an interrupted run leaves: dlt commits rows and cursors together, per load package."""
-    pending = len(pipeline.list_extracted_load_packages()) + len(pipeline.list_normalized_load_packages())
-    if pending and pipeline.first_run and step != "load":
+def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str, loaded: int = 0) -> str:
+    """What an interrupted run leaves: dlt commits rows and cursors together, per load package (`loaded` of
+    them this run, when a backfill goes in chunks)."""
+    waiting = len(pipeline.list_extracted_load_packages()) + len(pipeline.list_normalized_load_packages())
+    chunks = f"the {loaded} backfill chunk(s) this run loaded are kept, rows and positions together; " if loaded else ""
+    if waiting and pipeline.first_run and step != "load":
         # Nothing was ever loaded, so the dataset does not exist yet, and dlt's sync discards such a package.
         return (f"interrupted during the {step} step of the first run: nothing has reached the destination yet, "
                 "so the next run starts over from the beginning")
-    if pending:
-        return (f"interrupted during the {step} step: {pending} load package(s) of this run are kept, not yet fully "
-                "loaded; the next run loads them first, rows and cursors together, then extracts what is new")
+    if waiting:
+        return (f"interrupted during the {step} step: {chunks}{waiting} load package(s) of this run are kept, not "
+                "yet fully loaded; the next run loads them first, rows and cursors together, then extracts what is "
+                "new")
+    if loaded:
+        return (f"interrupted during the {step} step: {chunks}the chunk in flight was not committed, and the next "
+                "run goes on from the last chunk loaded")
     return (f"interrupted during the {step} step: nothing of this run was committed; tables and cursors are as "
             "the last completed run left them, and the next run starts from there")

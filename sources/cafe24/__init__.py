@@ -22,7 +22,7 @@ from .dcollection import dcollection_source
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
 from .mallid import check_mall_id
-from .paging import AHEAD, WALKERS, Plan
+from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
 from .ratelimit import BucketPacer
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
 from .tables import frames
@@ -91,6 +91,8 @@ def cafe24_source(
     max_attempts: int = 8,
     max_retry_seconds: float = 600.0,
     count_totals: bool = False,
+    backfill_chunk_rows: int = BACKFILL_CHUNK_ROWS,
+    backfills_only: bool = False,
 ) -> Iterator[DltResource]:
     """Products, categories, shops, orders and customers of one or more malls, incremental and merged on
     (mall_id, shop_no, key) so many malls can share one dataset.
@@ -98,7 +100,12 @@ def cafe24_source(
     count_totals: before a walk from the beginning (first run, full refresh, the members' periodic walk), ask the
     count endpoints what it will yield, for every shop, and add it to the client's `stats.expected`, so a progress
     display can show a percentage and the time left. Off by default, since it costs calls: a count per table and
-    shop, and one per 89-day orders window (an empty window then needs no list call, a full one no second count)."""
+    shop, and one per 89-day orders window (an empty window then needs no list call, a full one no second count).
+
+    backfill_chunk_rows: a walk from the beginning stops after about this many rows per shop and table, and says
+    in its resource state where to go on (`paging.backfill_pending`), so a run can load it in chunks: one load
+    package each, rows and position committed together. backfills_only: a run's later chunks walk only the shops
+    whose backfill goes on."""
     malls = [check_mall_id(m.strip() if isinstance(m, str) else m)
              for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)]
     check_base_url(base_url.format(mall_id=malls[0]))
@@ -112,7 +119,8 @@ def cafe24_source(
                             bucket_drain_per_second, retry) for m in malls}
     # The server's clock and the shops are filled in per mall when its resources start.
     plan = Plan(0, start, lookback_minutes * 60, tuple(order_date_types or ORDER_DATE_TYPES),
-                customers_full_refresh_days, count_totals=count_totals)
+                customers_full_refresh_days, count_totals=count_totals, backfill_chunk_rows=backfill_chunk_rows,
+                backfills_only=backfills_only)
     for session in sessions.values():
         for ep in ENDPOINTS:
             yield _resource(ep, session, shop_no, plan)

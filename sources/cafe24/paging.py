@@ -3,13 +3,17 @@
 Every walker takes the mall's client, the endpoint, the shop and its slice of dlt resource state, and yields
 pages of raw rows. State is written as the walk goes; dlt keeps it only if the whole load succeeds.
 
+A walk from the beginning (a backfill) stops at a safe place once it has yielded `backfill_chunk_rows` and keeps
+where to go on under `BACKFILL`, so each chunk is its own load package and a killed backfill loses one chunk, not
+all of it. Its cursors are set only when it ends, to when it started, so the next run sees what changed meanwhile.
+
 A walk from the beginning can be counted ahead (`AHEAD`, when the plan asks): the resource counts every shop
 before it walks any, so a progress display has the whole total from the start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +25,8 @@ from .settings import EMBED_VARIANTS_MAX
 from .windows import covering, fitting, kst_iso
 
 Page = list[dict[str, Any]]
+# Rows of one shop's backfill per load package: what a kill can lose, and what the destination merges at once.
+BACKFILL_CHUNK_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,18 @@ class Plan:
     customers_full_refresh_days: float
     shop_rows: tuple[dict[str, Any], ...] = ()  # the shops list, fetched once per run to plan it
     count_totals: bool = False  # count walks from the beginning ahead, for a progress display
+    backfill_chunk_rows: int = BACKFILL_CHUNK_ROWS  # a walk from the beginning stops after this many rows a shop
+    backfills_only: bool = False  # a run's later chunk: the shops whose backfill goes on, and no others
     counted: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (shop, lo, hi) -> orders, if counted
+
+
+# A shop's walk from the beginning that has not reached its end: where the next chunk goes on.
+BACKFILL = "backfill"
+
+
+def backfill_pending(resource_state: dict) -> bool:
+    """Whether a resource has a shop whose backfill must go on in another chunk."""
+    return any(isinstance(shop, dict) and BACKFILL in shop for shop in resource_state.values())
 
 
 def _count(client: ApiClient, ep: Endpoint, params: dict[str, Any]) -> int:
@@ -61,21 +78,30 @@ def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Pla
 
 
 def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
-    """First run: the whole catalogue by since_product_no. Later: the updated_date window since the cursor."""
+    """First run: the whole catalogue by since_product_no, in chunks that go on from the last product number.
+    Later: the updated_date window since the cursor."""
     params: dict[str, Any] = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
     cursor = state.get("updated_cursor")
+    backfill = None
     if cursor is not None:
         params["updated_start_date"] = kst_iso(cursor - plan.lookback)
         params["updated_end_date"] = kst_iso(plan.now)
-    since = 0
+    else:
+        backfill = state.setdefault(BACKFILL, {"since": 0, "started": plan.now})
+    since = backfill["since"] if backfill else 0
+    taken = 0
     while True:
         rows = client.get(ep.path, {**params, "since_product_no": since})[ep.data_key]
         if rows:
             yield [_with_all_variants(client, ep, shop_no, row) for row in rows]
             since = max(int(row["product_no"]) for row in rows)
+            taken += len(rows)
         if len(rows) < ep.limit:
             break
-    state["updated_cursor"] = plan.now
+        if backfill is not None and taken >= plan.backfill_chunk_rows:
+            backfill["since"] = since
+            return
+    state["updated_cursor"] = plan.now if backfill is None else state.pop(BACKFILL)["started"]
 
 
 def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict) -> dict:
@@ -90,14 +116,33 @@ def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan
     """Sweep each date_type from its cursor to now. A first run needs only order_date: it sees every order in
     its current state; later runs sweep every date_type, so each status change is seen by the event it made."""
     cursors: dict[str, int] = state.setdefault("cursors", {})
-    date_types = ("order_date",) if not cursors else plan.order_date_types
-    for date_type in date_types:
+    if not cursors:
+        yield from _orders_backfill(client, ep, shop_no, state, plan)
+        return
+    for date_type in plan.order_date_types:
         start = cursors[date_type] - plan.lookback if date_type in cursors else plan.start
         for lo, hi in covering(start, plan.now):
-            known = plan.counted.get((shop_no, lo, hi)) if date_type == "order_date" else None
-            yield from _orders_window(client, ep, shop_no, date_type, lo, hi, known)
+            yield from (page for page, _ in _orders_window(client, ep, shop_no, date_type, lo, hi) if page)
     for date_type in plan.order_date_types:
         cursors[date_type] = plan.now
+
+
+def _orders_backfill(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    """order_date from `start` to the backfill's fixed end, in time order. A chunk ends where a (sub-)window
+    ends: every order before that second is loaded, so the next chunk starts one second later."""
+    backfill = state.setdefault(BACKFILL, {"next": plan.start, "until": plan.now})
+    taken = 0
+    for lo, hi in covering(backfill["next"], backfill["until"]):
+        for page, through in _orders_window(client, ep, shop_no, "order_date", lo, hi,
+                                            plan.counted.get((shop_no, lo, hi))):
+            if page:
+                yield page
+                taken += len(page)
+            if through is not None:
+                backfill["next"] = through + 1
+                if taken >= plan.backfill_chunk_rows and through < backfill["until"]:
+                    return
+    state["cursors"] = dict.fromkeys(plan.order_date_types, state.pop(BACKFILL)["until"])
 
 
 def _window(shop_no: int, date_type: str, lo: int, hi: int) -> dict[str, Any]:
@@ -105,17 +150,20 @@ def _window(shop_no: int, date_type: str, lo: int, hi: int) -> dict[str, Any]:
 
 
 def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
-                   hi: int, known: int | None = None) -> Iterator[Page]:
-    """One window's orders; `known` is its count when the backfill was counted ahead."""
+                   hi: int, known: int | None = None) -> Iterator[tuple[Page, int | None]]:
+    """One window's orders, each page with the last second walked whole once it is (else None); `known` is
+    the window's count when the backfill was counted ahead."""
     def params(a: int, b: int) -> dict[str, Any]:
         return _window(shop_no, date_type, a, b)
 
     if known == 0:
+        yield [], hi
         return
     first = client.get(ep.path, {**ep.params, **params(lo, hi), "limit": ep.limit})[ep.data_key]
-    yield first
     if len(first) < ep.limit:
+        yield first, hi
         return  # the common case: one call per window
+    yield first, None
     reach = ep.offset_max + ep.limit
 
     def count(a: int, b: int) -> int:
@@ -128,17 +176,27 @@ def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str
                               f"offset cap of {ep.offset_max} cannot page past them.", endpoint=ep.path)
         start_at = ep.limit if (a, b) == (lo, hi) else 0  # the first page of the whole window is already out
         for at in range(start_at, rows, ep.limit):
-            yield client.get(ep.path, {**ep.params, **params(a, b), "limit": ep.limit, "offset": at})[ep.data_key]
+            page = client.get(ep.path, {**ep.params, **params(a, b), "limit": ep.limit, "offset": at})[ep.data_key]
+            yield page, None
+        yield [], b  # this part is whole
 
 
 def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
     """Members by join time. Each page starts one second before the last join time seen, so it does not matter
     whether the platform's bound is inclusive; rows already seen are dropped. Every few days the walk starts
-    from the beginning instead, since no endpoint says which profiles changed."""
-    full = _members_from_the_start(state, plan)
-    newest: int | None = state.get("created_cursor")
-    start = None if full or newest is None else newest - 1
+    from the beginning instead, since no endpoint says which profiles changed; that walk goes in chunks, each
+    going on from the page start where the last one stopped."""
+    backfill = state.get(BACKFILL)
+    if backfill is None and _members_from_the_start(state, plan):
+        backfill = state[BACKFILL] = {"start": None, "newest": state.get("created_cursor"), "started": plan.now}
+    newest: int | None
+    if backfill is not None:
+        start, newest = backfill["start"], backfill["newest"]
+    else:
+        newest = state.get("created_cursor")
+        start = None if newest is None else newest - 1
     seen: set[str] = set()
+    taken = 0
     while True:
         params: dict[str, Any] = {"shop_no": shop_no, "search_type": "created_date", "limit": ep.limit}
         if start is not None:
@@ -148,6 +206,7 @@ def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
         if fresh:
             yield fresh
             newest = max(newest or 0, *(_epoch(row["created_date"]) for row in fresh))
+            taken += len(fresh)
         if len(rows) < ep.limit:
             break
         last = _epoch(rows[-1]["created_date"])
@@ -156,10 +215,13 @@ def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
                               f"{kst_iso(last)}; the created_date cursor cannot pass them.", endpoint=ep.path)
         seen = {row["member_id"] for row in rows}
         start = last - 1
+        if backfill is not None and taken >= plan.backfill_chunk_rows:
+            backfill.update(start=start, newest=newest)  # the next chunk sees the last second again: merged by key
+            return
     if newest is not None:
         state["created_cursor"] = newest
-    if full:
-        state["full_refresh_at"] = plan.now
+    if backfill is not None:
+        state["full_refresh_at"] = state.pop(BACKFILL)["started"]
 
 
 def _members_from_the_start(state: dict, plan: Plan) -> bool:
@@ -171,20 +233,35 @@ def _epoch(text: str) -> int:
     return int(parse_timestamp(text).timestamp())
 
 
-WALKERS = {"shops": shops, "offset": offset, "updated_keyset": updated_keyset, "order_sweep": order_sweep,
-           "created_cursor": created_cursor}
+Walker = Callable[[ApiClient, Endpoint, int, dict, Plan], Iterator[Page]]
 
 
-# Counting ahead: what a walk from the beginning will yield (0 for a walk that will not start there). Only the
-# walks that can be long are counted; the small offset and shops tables are not.
+def _backfills_only(walk: Walker) -> Walker:
+    """In a run's later chunks, a shop whose backfill ended (or that had none) was walked by the first chunk
+    already: walking it again would cost its incremental calls once per chunk."""
+    def walker(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+        if BACKFILL in state or not plan.backfills_only:
+            yield from walk(client, ep, shop_no, state, plan)
+
+    return walker
+
+
+WALKERS = {"shops": shops, "offset": offset, "updated_keyset": _backfills_only(updated_keyset),
+           "order_sweep": _backfills_only(order_sweep), "created_cursor": _backfills_only(created_cursor)}
+
+
+# Counting ahead: what a walk from the beginning will yield (0 for a walk that will not start there, or that a
+# chunk of an earlier run started: the first chunk's run counted it whole). Only the walks that can be long are
+# counted; the small offset and shops tables are not.
 
 def _products_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
-    return _count(client, ep, {"shop_no": shop_no}) if state.get("updated_cursor") is None else 0
+    from_start = state.get("updated_cursor") is None and BACKFILL not in state
+    return _count(client, ep, {"shop_no": shop_no}) if from_start else 0
 
 
 def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
     """A backfill's windows, each counted once; the walk reuses a count instead of asking again."""
-    if state.get("cursors"):
+    if state.get("cursors") or BACKFILL in state:
         return 0
     for lo, hi in covering(plan.start, plan.now):
         plan.counted[(shop_no, lo, hi)] = _count(client, ep, _window(shop_no, "order_date", lo, hi))
@@ -192,7 +269,7 @@ def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, pl
 
 
 def _members_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
-    from_start = _members_from_the_start(state, plan) or state.get("created_cursor") is None
+    from_start = (_members_from_the_start(state, plan) or state.get("created_cursor") is None) and BACKFILL not in state
     return _count(client, ep, {"shop_no": shop_no}) if from_start else 0
 
 

@@ -60,11 +60,12 @@ def test_a_product_with_more_than_100_variants_lands_with_all_of_them(loaded) ->
     store = server.sandbox.mall(MALL)
     big = max(store.products.values(), key=lambda p: p.n_variants)
     assert big.n_variants > 100
-    landed = query(pipeline, "select count(*) from product_variants v join products p using (mall_id, shop_no, product_no)"
-                             f" where p.mall_id = '{MALL}' and p.shop_no = 1 and p.product_no = {big.product_no}")
+    landed = query(pipeline, "select count(*) from product_variants v join products p "
+                             f"using (mall_id, shop_no, product_no) where p.mall_id = '{MALL}' and p.shop_no = 1 "
+                             f"and p.product_no = {big.product_no}")
     assert landed == [(big.n_variants,)]
-    total = query(pipeline, "select count(*) from product_variants v join products p using (mall_id, shop_no, product_no)"
-                            f" where p.mall_id = '{MALL}' and p.shop_no = 1")
+    total = query(pipeline, "select count(*) from product_variants v join products p "
+                            f"using (mall_id, shop_no, product_no) where p.mall_id = '{MALL}' and p.shop_no = 1")
     assert total == [(sum(p.n_variants for p in store.products.values()),)]
 
 

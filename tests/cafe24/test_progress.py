@@ -7,9 +7,10 @@ import os
 import pty
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
-from sandbox.config import Limits, SandboxConfig
+from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import CLI, cli, cli_env, row_counts
 from tests.cafe24.helpers import calls, truth
@@ -87,3 +88,21 @@ def test_an_incremental_run_at_a_terminal_asks_no_count(tmp_path: Path) -> None:
         assert cli(tmp_path, env).returncode == 0
         assert at_terminal == calls(server, "quietmall") - before
         assert "%" not in extract_done(output)
+
+
+def test_a_backfill_in_chunks_counts_ahead_once_and_its_rows_add_up_to_the_total(tmp_path: Path) -> None:
+    """Later chunks count nothing again: each chunk's rows are shown on top of the earlier chunks', against the
+    total the first chunk counted, so the last chunk ends at 100%."""
+    small = replace(FAST, volumes=Volumes(products=120, orders=600, customers=120))
+    with SandboxServer(small) as server:
+        env = {**cli_env(server, tmp_path, "chunkylive", grant(server, "chunkylive")["refresh_token"]),
+               "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "50"}
+        code, output = at_a_terminal(tmp_path, env)
+        assert code == 0, output
+        loaded = row_counts(tmp_path / "cafe24.duckdb")
+        lines = [line for line in ANSI.sub("", output).splitlines() if line.strip().startswith("extract   done")]
+        assert "backfill chunk 2: " in output and len(lines) > 2
+        for table in ("orders", "products"):
+            shown = [line for line in lines if f" {table} " in line]
+            assert re.search(rf" {table} \d+/{loaded[table]} \(\d\d?%\)", shown[0]), shown  # not all yet
+            assert f" {table} {loaded[table]}/{loaded[table]} (100%)" in shown[-1], shown

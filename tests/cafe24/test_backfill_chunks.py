@@ -1,0 +1,76 @@
+"""Backfills in chunks (issue #11, item 1): each chunk is its own load package with the position that covers it,
+so a backfill that fails goes on from its last chunk, and the next run is incremental as before. Runs go through
+`pipelines.run.load`, over real HTTP into a project's DuckDB file; tests/cafe24/test_backfill_kill.py kills a CLI
+process mid-backfill."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from pipelines.project import Project
+from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.server import SandboxServer
+from tests.cafe24.test_run_state import NO_CHANGE_CALLS, SHOPS, assert_complete, authorize, orders, run
+
+SMALL = Volumes(products=120, orders=600, customers=120)
+
+
+def load_ids(project: Project) -> int:
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM cafe24_data._dlt_loads").fetchone()[0]
+
+
+def test_a_backfill_loads_in_chunks_then_the_next_run_is_incremental(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of 100 products and of 1,000 members (more than a shop's first page) and orders by window, in chunks
+    of 100 rows a shop: several packages, every key once, rows counted over the chunks; then one package of the
+    no-change calls."""
+    monkeypatch.setenv("SOURCES__CAFE24__BACKFILL_CHUNK_ROWS", "100")
+    config = SandboxConfig(volumes=SMALL.with_overrides(products=250, customers=3300),
+                           limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
+    with SandboxServer(config) as server:
+        project = Project.at(tmp_path)
+        authorize(server, project, "chunkmall")
+        first, out = run(server, project, "chunkmall")
+        packages = load_ids(project)
+        assert packages >= 3, out
+        assert "backfill chunk 2: " in out and "customers__chunkmall" in out
+        assert first.rows["orders"] == orders(server, "chunkmall")  # order windows never overlap
+        assert first.rows["products"] == 250 * SHOPS
+        assert_complete(server, project, "chunkmall")
+        again, out = run(server, project, "chunkmall")
+        assert "backfill chunk" not in out
+        assert again.malls["chunkmall"].calls == NO_CHANGE_CALLS
+        assert load_ids(project) == packages + 1
+        print(f"a backfill in chunks of 100 rows a shop: {packages} load packages, {first.calls} calls")
+
+
+def test_what_changes_while_a_backfill_goes_on_is_caught_by_the_next_run(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backfill that fails after some chunks keeps them; the store then changes for a day (new orders, status
+    changes) before it resumes. The backfill ends at the time it started, so the next run sweeps that day."""
+    monkeypatch.setenv("SOURCES__CAFE24__BACKFILL_CHUNK_ROWS", "1")
+    monkeypatch.setenv("SOURCES__CAFE24__MAX_ATTEMPTS", "1")
+    config = SandboxConfig(volumes=SMALL, limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
+    with SandboxServer(config) as server:
+        mall = "changemall"
+        project = Project.at(tmp_path)
+        authorize(server, project, mall)
+        # The 30th orders list call fails: the first chunks walk every shop's empty windows since start_date.
+        httpx.post(f"{server.url}/__sandbox__/faults",
+                   json={"kind": "500", "path": "/orders$", "mall": mall, "nth": 30, "times": 1}).raise_for_status()
+        with pytest.raises(PipelineStepFailed, match="500"):
+            run(server, project, mall)
+        kept = load_ids(project)
+        assert kept >= 2
+        httpx.post(f"{server.url}/__sandbox__/malls/{mall}/live", json={"orders_per_hour": 30}).raise_for_status()
+        httpx.post(f"{server.url}/__sandbox__/clock/advance", json={"seconds": 86400}).raise_for_status()
+        resumed, out = run(server, project, mall)
+        assert "backfill chunk" in out and resumed.rows["orders"] < orders(server, mall)
+        run(server, project, mall)
+        assert_complete(server, project, mall)
