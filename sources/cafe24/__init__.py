@@ -23,7 +23,7 @@ from .endpoints import ENDPOINTS, Endpoint
 from .errors import register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
-from .ratelimit import BucketPacer
+from .ratelimit import pacer_for
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
 from .tables import frames
 
@@ -145,9 +145,9 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
     check_base_url(root)
     http = make_http()
     tokens = TokenManager(mall_id, f"{root}/api/v2/oauth", app, store, http, refresh_token)
-    client = ApiClient(mall_id, f"{root}/api/v2/admin", http, BucketPacer(drain_per_second=drain), tokens,
+    client = ApiClient(mall_id, f"{root}/api/v2/admin", http, pacer_for(f"{root}/api/v2/admin", drain), tokens,
                        api_version, retry=retry)
-    front = ApiClient(mall_id, f"{root}/api/v2", http, BucketPacer(drain_per_second=drain), None, api_version,
+    front = ApiClient(mall_id, f"{root}/api/v2", http, pacer_for(f"{root}/api/v2", drain), None, api_version,
                       headers={"X-Cafe24-Client-Id": app.client_id}, retry=retry)
     return MallSession(mall_id, client, front)
 

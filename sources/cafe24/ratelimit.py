@@ -108,6 +108,18 @@ class BucketPacer:
             self.blocked_until = max(self.blocked_until, now + 1.0 / self.drain)
 
 
+_PACERS: dict[tuple[str, float], BucketPacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def pacer_for(api_url: str, drain_per_second: float) -> BucketPacer:
+    """The process's one pacer for a mall's API. The platform keeps one bucket per mall, so every client of it in
+    this process plans against the same level: a backfill's later chunks build new clients, and a fresh pacer
+    would burst into a bucket the previous chunk left nearly full."""
+    with _PACERS_LOCK:
+        return _PACERS.setdefault((api_url, drain_per_second), BucketPacer(drain_per_second=drain_per_second))
+
+
 def _seconds_or_percent(value: str | None) -> float | None:
     try:
         return float(value) if value else None

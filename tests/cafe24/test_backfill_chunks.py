@@ -5,6 +5,7 @@ process mid-backfill."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import duckdb
@@ -13,8 +14,11 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.project import Project
+from pipelines.run import load
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
+from sources.cafe24.client import collect_clients
+from tests.cafe24.helpers import APP, admin_source
 from tests.cafe24.test_run_state import NO_CHANGE_CALLS, SHOPS, assert_complete, authorize, orders, run
 
 SMALL = Volumes(products=120, orders=600, customers=120)
@@ -74,3 +78,29 @@ def test_what_changes_while_a_backfill_goes_on_is_caught_by_the_next_run(tmp_pat
         assert "backfill chunk" in out and resumed.rows["orders"] < orders(server, mall)
         run(server, project, mall)
         assert_complete(server, project, mall)
+
+
+def test_the_chunks_of_a_backfill_share_the_malls_bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk builds new clients; they pace against the one pacer the process keeps per mall API, as the
+    platform keeps one bucket per mall, so a chunk never bursts into a bucket the previous one left nearly full:
+    no 429 at any chunk boundary of a backfill through a bucket of 10."""
+    monkeypatch.setenv("SOURCES__CAFE24__BACKFILL_CHUNK_ROWS", "100")
+    config = SandboxConfig(volumes=SMALL.with_overrides(products=250, customers=1500),
+                           limits=Limits(bucket_size=10, drain_rate=5, max_per_second=0), clock_runs=False)
+    with SandboxServer(config) as server:
+        project = Project.at(tmp_path)
+        authorize(server, project, "bucketmall")
+        out = io.StringIO()
+        result = load({"mall_id": "bucketmall", "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
+                       "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 5},
+                      project=project, out=out)
+        assert load_ids(project) >= 3, out.getvalue()
+        assert (result.throttled, result.retries) == (0, 0), out.getvalue()
+        chunks = []
+        for _ in range(2):
+            with collect_clients() as clients:
+                admin_source(server.url, project.root, "bucketmall", bucket_drain_per_second=5)
+            chunks.append({c.api_url: c.pacer for c in clients})
+        assert chunks[0].keys() == chunks[1].keys()
+        assert all(chunks[0][api] is chunks[1][api] for api in chunks[0])
+        assert_complete(server, project, "bucketmall")
