@@ -19,7 +19,7 @@ from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24.client import collect_clients
 from tests.cafe24.helpers import APP, admin_source
-from tests.cafe24.test_run_state import NO_CHANGE_CALLS, SHOPS, assert_complete, authorize, orders, run
+from tests.cafe24.projects import NO_CHANGE_CALLS, SHOPS, assert_complete, authorize, orders, run
 
 SMALL = Volumes(products=120, orders=600, customers=120)
 

@@ -4,7 +4,6 @@ over real HTTP into a real DuckDB file of a project directory."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import dlt
@@ -12,18 +11,12 @@ import duckdb
 import pytest
 
 from pipelines.project import Project
-from pipelines.report import RunResult
-from pipelines.run import _kept_after_interrupt, load
+from pipelines.run import _kept_after_interrupt
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24 import cafe24_source
-from sources.cafe24.auth import Grant, TokenStore
-from sources.cafe24.settings import ORDER_DATE_TYPES
-from tests.cafe24.helpers import APP, bootstrap, truth
-
-SHOPS = 3  # the sandbox's active shops per mall
-# A run with nothing new: the shops list, then per shop categories, products, customers and each order date type.
-NO_CHANGE_CALLS = 1 + SHOPS * (3 + len(ORDER_DATE_TYPES))
+from tests.cafe24.helpers import APP, truth
+from tests.cafe24.projects import NO_CHANGE_CALLS, SHOPS, assert_complete, authorize, orders, run
 
 
 @pytest.fixture(scope="module")
@@ -32,46 +25,6 @@ def server():
                            limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
     with SandboxServer(config) as server:
         yield server
-
-
-def authorize(server: SandboxServer, project: Project, *malls: str) -> None:
-    """Each mall's first grant in the project's token store, as `auth` leaves it."""
-    store = TokenStore(project.root / "tokens")
-    for mall in malls:
-        store.write(Grant.from_response(bootstrap(server, mall)))
-
-
-def run(server: SandboxServer, project: Project, *malls: str, **options) -> tuple[RunResult, str]:
-    out = io.StringIO()
-    result = load({"mall_id": list(malls), "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
-                   "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200},
-                  project=project, out=out, **options)
-    return result, out.getvalue()
-
-
-def landed(project: Project, mall: str) -> dict:
-    """What the project's database holds for a mall, shaped like the sandbox's ground truth."""
-    with duckdb.connect(str(project.duckdb), read_only=True) as con:
-        def keys(sql: str, *args: object) -> list:
-            return [row[0] for row in con.execute(sql, [mall, *args]).fetchall()]
-
-        return {
-            "products": keys("SELECT product_no FROM cafe24_data.products WHERE mall_id = ? AND shop_no = 1 "
-                             "ORDER BY 1"),
-            "orders": {str(s): keys("SELECT order_id FROM cafe24_data.orders WHERE mall_id = ? AND shop_no = ? "
-                                    "ORDER BY 1", s) for s in range(1, SHOPS + 1)},
-            "customers": {str(s): keys("SELECT member_id FROM cafe24_data.customers WHERE mall_id = ? AND "
-                                       "shop_no = ? ORDER BY 1", s) for s in range(1, SHOPS + 1)},
-        }
-
-
-def orders(server: SandboxServer, mall: str) -> int:
-    return sum(len(ids) for ids in truth(server, mall)["orders"].values())
-
-
-def assert_complete(server: SandboxServer, project: Project, mall: str) -> None:
-    expected = truth(server, mall)
-    assert landed(project, mall) == {k: expected[k] for k in ("products", "orders", "customers")}
 
 
 def test_a_new_mall_loads_its_whole_history_after_another_mall_ran_in_the_project(server, tmp_path: Path) -> None:
