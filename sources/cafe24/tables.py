@@ -98,6 +98,9 @@ def _flatten(rows: Sequence[Any], keys: Sequence[str], declared: dict[str, Colum
         values = [row.get(key) if row else None for row in rows]
         kind = declared.get(name)
         if kind is None and (any(k.startswith(name + "__") for k in declared) or _first(values, dict)):
+            odd = next((v for v in values if v is not None and not isinstance(v, dict)), None)
+            if odd is not None:
+                raise UnexpectedValue(f"{table}.{name}: an object was expected, the API sent {odd!r}")
             sub: dict[str, None] = {}
             for value in values:
                 if isinstance(value, dict):

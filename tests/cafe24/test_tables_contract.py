@@ -1,0 +1,64 @@
+"""The schema contract at the level of one page (sources/cafe24/tables.py): what fits is typed, what is new is
+typed by its name, and what breaks a declared type stops with a message naming the table, column and value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+
+from sources.cafe24.endpoints import BY_TABLE
+from sources.cafe24.tables import UnexpectedValue, frames
+
+ORDERS = BY_TABLE["orders"]
+
+
+def shaped(rows: list[dict]) -> dict[str, pa.Table]:
+    return dict(frames(rows, "orders", {"mall_id": "m", "shop_no": 1}, ORDERS.primary_key, ORDERS.children))
+
+
+def test_mixed_prints_of_one_declared_column_land_typed() -> None:
+    tables = shaped([{"order_id": "a", "payment_amount": "1100.00", "order_date": "2024-05-01 10:00:00",
+                      "first_order": "T", "member_id": ""},
+                     {"order_id": "b", "payment_amount": 1000, "order_date": "2024-05-01T10:00:00+09:00",
+                      "first_order": "F", "member_id": "kim"}])
+    orders = tables["orders"]
+    assert orders.schema.field("payment_amount").type == pa.decimal128(38, 9)
+    assert orders["payment_amount"].to_pylist() == [Decimal("1100"), Decimal("1000")]
+    assert len(set(orders["order_date"].to_pylist())) == 1  # both are 10:00 in Korea
+    assert orders["first_order"].to_pylist() == [True, False]
+    assert orders["member_id"].to_pylist() == [None, "kim"]  # a guest
+    assert orders.schema.field("order_id").nullable is False
+    assert orders["cancel_date"].null_count == 2  # declared, no value on this page: still there, typed
+    assert orders.schema.field("cancel_date").type == pa.timestamp("us", tz="UTC")
+
+
+def test_children_carry_the_parents_key_and_receivers_their_place() -> None:
+    tables = shaped([{"order_id": "a", "items": [{"order_item_code": "a-01"}, {"order_item_code": "a-02"}],
+                      "receivers": [{"name": "x"}, {"name": "y"}]}])
+    assert tables["order_items"].select(["mall_id", "shop_no", "order_id", "order_item_code"]).to_pylist() == [
+        {"mall_id": "m", "shop_no": 1, "order_id": "a", "order_item_code": "a-01"},
+        {"mall_id": "m", "shop_no": 1, "order_id": "a", "order_item_code": "a-02"}]
+    assert tables["order_receivers"]["receiver_no"].to_pylist() == [1, 2]
+
+
+def test_an_undeclared_field_is_typed_by_its_name() -> None:
+    orders = shaped([{"order_id": "a", "gift_wrap_price": "500", "gift_note": "hi", "gift_tags": ["x"],
+                      "gift": {"box_date": "2024-05-01"}}])["orders"]
+    assert orders.schema.field("gift_wrap_price").type == pa.decimal128(38, 9)
+    assert orders.schema.field("gift_note").type == pa.string()
+    assert orders["gift_tags"].to_pylist() == ['["x"]']  # JSON text
+    assert orders.schema.field("gift__box_date").type == pa.timestamp("us", tz="UTC")
+
+
+@pytest.mark.parametrize(("row", "named"), [
+    ({"order_id": "a", "payment_amount": "12,000"}, "orders.payment_amount"),
+    ({"order_id": "a", "first_order": "Y"}, "orders.first_order"),
+    ({"order_id": "a", "order_date": "yesterday"}, "orders.order_date"),
+    ({"order_id": "a", "buyer": "kim"}, "orders.buyer"),
+    ({"order_id": None}, "orders.order_id"),
+])
+def test_a_value_that_breaks_the_contract_stops_with_its_table_column_and_value(row: dict, named: str) -> None:
+    with pytest.raises(UnexpectedValue, match=named.replace(".", r"\.")):
+        shaped([row])
