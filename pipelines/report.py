@@ -216,7 +216,7 @@ def summary(result: RunResult) -> str:
     """One screen: rows per table, calls per mall, time and pace; columns as wide as the longest name."""
     width = max(12, *(len(t) for t in result.tables), *(len(m) for m in result.malls))
     lines = [f"Loaded into {result.destination} dataset {result.dataset} in {result.elapsed:.1f} s:", "",
-             f"  {'table':<{width}} {'rows':>8}   nested rows (tables)"]
+             f"  {'table':<{width}} {'rows':>8}   child rows (tables)"]
     for table in result.tables:
         deep, count = result.nested.get(table, (0, 0))
         extra = f"   {deep:>8} ({count})" if count else ""
