@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.trace import PipelineTrace
 from dlt.sources import DltSource
@@ -28,6 +29,7 @@ from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
 
 DEFAULT_DATASET = "cafe24_data"
+DUCKDB_MEMORY_LIMIT = "512MB"
 # The key columns of every Admin table, a child's with its parent's: the connector's own, never undeclared.
 KEYS = {**{e.table: e.primary_key for e in ENDPOINTS},
         **{c.table: (*e.primary_key, *c.key) for e in ENDPOINTS for c in e.children}}
@@ -101,7 +103,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
 
     if destination == "duckdb":
         project.duckdb.parent.mkdir(parents=True, exist_ok=True)
-        target: Any = dlt.destinations.duckdb(str(project.duckdb))
+        target: Any = dlt.destinations.duckdb(_duckdb_credentials(str(project.duckdb)))
     else:
         target = destination
     with one_run_at_a_time(project.lock_file, wait):
@@ -112,6 +114,11 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         try:
             _prepare(pipeline, sources, full_refresh, out)
             known = _columns(pipeline)
+            resumed = pending(pipeline, sources)
+            if resumed:  # an earlier run stopped mid-backfill: finish it first, as an unbroken backfill would
+                print(f"  resuming the backfill of {', '.join(n for names in resumed.values() for n in names)}; "
+                      "the other tables and shops catch up on the next run", file=out, flush=True)
+                sources = next_chunk(resumed, build)
             while True:
                 _check(pipeline.run(sources, loader_file_format="parquet"))
                 traces.append(pipeline.last_trace)
@@ -130,6 +137,14 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
             raise
         new_columns = _undeclared(_columns(pipeline), known)
     return _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns)
+
+
+def _duckdb_credentials(path: str) -> DuckDbCredentials:
+    """DuckDB's own memory is capped: left to its default (80% of RAM), its merge of one backfill chunk grew the
+    process past 1.8 GiB; capped, it spills to a temporary folder beside the database instead."""
+    credentials = DuckDbCredentials(path)
+    credentials.global_config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
+    return credentials
 
 
 def _check(info: LoadInfo) -> None:
