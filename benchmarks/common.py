@@ -313,7 +313,8 @@ def run_chunked(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[
     return {"elapsed": elapsed, "steps": meter.seconds, "rows": result.rows,
             "nested_rows": {root: n for root, (n, _) in result.nested.items()}, "calls": result.calls,
             "throttled": result.throttled, "retries": result.retries, "step_peak_rss_mb": meter.peaks,
-            "step_cpu_seconds": meter.cpu, "chunks": meter.chunks, "each_step": meter.each, "run_peak_rss_mb": meter.peak_rss_mb,
+            "step_cpu_seconds": meter.cpu, "chunks": meter.chunks, "each_step": meter.each,
+            "run_peak_rss_mb": meter.peak_rss_mb,
             "duckdb": str(project.duckdb)}
 
 

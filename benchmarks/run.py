@@ -72,7 +72,7 @@ LIVE = {"orders_per_hour": 2000.0, "customers_per_hour": 200.0, "product_edits_p
 # packages (an orders chunk ends at an 89-day window, so the history is long) and takes about a minute unbroken
 # at the drain rate.
 KILL_STORE = {"products": 600, "orders": 8000, "customers": 3000, "history_days": 900}
-KILL_CHUNK_ROWS = 1000
+KILL_CHUNK_ROWS = 500
 KILLS = 3
 ADMIN_TABLES = ["shops", "categories", "products", "orders", "customers"]
 
@@ -561,8 +561,9 @@ def phase_a(bench: Bench, url: str, ctl: Control, parts: set[int], results: dict
     if "dcollection" in done:
         result = done["dcollection"]
         dstats = stats.get(f"dcollection:{'sandbox-client-id'}", {})
-        results["dcollection"] = {**per_minute(data_calls(result["events"])), "throttled": requests_by(dstats, "throttled"),
-                                  "requests": requests_by(dstats), "elapsed": result["elapsed"],
+        results["dcollection"] = {**per_minute(data_calls(result["events"])),
+                                  "throttled": requests_by(dstats, "throttled"), "requests": requests_by(dstats),
+                                  "elapsed": result["elapsed"],
                                   "steps": result["steps"], "rows": result["rows"]}
         d = results["dcollection"]
         say(f"  part 6: {d['calls']} calls, {d['calls_per_complete_minute']} per complete minute, "
