@@ -286,9 +286,12 @@ def kill_finding(k: dict[str, Any]) -> str:
         top = Counter()
         for run in runs[1:]:
             top.update(run)
-        common = ", ".join(f"`{p}` {n}" for p, n in top.most_common(4))
-        repeat = (f" The runs after the first made {', '.join(map(str, later))} calls each; their busiest paths "
-                  f"together: {common}.")
+        whole = k.get("unbroken_calls_by_path", {})
+        common = ", ".join(f"`{p}` {n} (unbroken: {whole.get(p, 0)})" for p, n in top.most_common(4))
+        repeat = (f" The runs after the first made {', '.join(map(str, later))} calls each, by path together "
+                  f"{common}: a resumed run starts as a new run, so it sweeps every order date type of each shop "
+                  "whose backfill is done and reads the other tables' increments before the chunk it goes on "
+                  "with, and the chunk in flight at the kill is read again.")
     kills = "; ".join(f"{x['calls']} calls and {x['packages']} packages at kill {i}"
                       for i, x in enumerate(k["kills"], 1) if x["killed"])
     ok = all(k["matches_truth"].values())
