@@ -247,7 +247,8 @@ def local_findings(loc: dict[str, Any]) -> list[str]:
                f"orders/s at {hundred['orders']:,} ({hundred['orders_per_s'] / 2000:.2f} of one mall's API ceiling; "
                f"{hundred['rows_per_s']:,.0f} rows/s with {hundred['nested_rows'] / max(1, hundred['rows']):.1f} "
                "order_items and order_receivers rows per order"
-               + (f", in {hundred['chunks']} load package(s) of up to {loc.get('chunk_rows', 0):,} orders a shop"
+               + (f", in {hundred['chunks']} load package(s); a chunk ends at the first orders window that ends past "
+                  f"{loc.get('chunk_rows', 0):,} orders of a shop"
                   if chunked else "")
                + f"). Pages become typed Arrow tables with their child tables, so normalize is "
                f"{s.get('normalize', 0):.1f} s. Extract took {s.get('extract', 0):.0f} s with "
@@ -263,7 +264,7 @@ def local_findings(loc: dict[str, Any]) -> list[str]:
         loads = [peak for _, peak in big.get("each_step", {}).get("load", []) if peak]
         trend = ""
         if len(loads) > 1:
-            trend = (f"; the {big_n // 1000:,}k run's load steps peaked at {loads[0]:.0f} MiB in the first package "
+            trend = (f"; the {short(big_n)} run's load steps peaked at {loads[0]:.0f} MiB in the first package "
                      f"and {loads[-1]:.0f} MiB in the last (highest {max(loads):.0f}), so "
                      + ("a load's memory grows with the table it merges into" if loads[-1] > 1.2 * loads[0] else
                         "a load's memory is set by one package, not by the store"))
@@ -308,8 +309,9 @@ def local_section(loc: dict[str, Any]) -> list[str]:
     chunked = loc.get("path") == "chunked"
     lines = ["## 4. Local overhead (rate limits off)", "",
              "Orders with items, receivers and buyer embedded, into DuckDB"
-             + (f", loaded as the CLI loads them (`pipelines.run.load`: one load package per "
-                f"{loc.get('chunk_rows', 0):,} orders a shop, ending where an orders window ends)" if chunked else "")
+             + (f", loaded as the CLI loads them (`pipelines.run.load`: one load package per chunk, "
+                f"which ends at the first orders window that ends past {loc.get('chunk_rows', 0):,} orders of a "
+                "shop)" if chunked else "")
              + "; each size in its own process, whose peak RSS is its VmHWM over the whole run (each step's own peak "
              "is read with VmHWM reset at its start); the source's pacer set to 10,000 calls/s so only its per-second "
              "ceiling (6 calls/s) remains; the sandbox runs on the same 2 cores.", ""]
