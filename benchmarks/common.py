@@ -229,6 +229,95 @@ def run_ours(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str
             "duckdb": str(workdir / f"{name}.duckdb")}
 
 
+class StepMeter:
+    """Wall seconds, CPU seconds and peak RSS of every extract, normalize and load step of this process, added
+    over a backfill's chunks: the three Pipeline methods, wrapped while the meter is entered (pipeline.run calls
+    them; pipelines.run.load is not touched). Each step's peak is read with VmHWM reset at its start; the
+    process's peak over the whole run is the highest of those and of VmHWM read just before each reset, so the
+    time between steps (building a chunk's sources, reading its state) is covered too."""
+
+    STEPS = ("extract", "normalize", "load")
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}
+        self.between = 0.0  # the highest VmHWM outside the steps
+        self.chunks = 0  # extract steps that ran, one per load package
+        self.each: dict[str, list[list[float]]] = {}  # step -> [seconds, peak MiB] of each time it ran
+        self._saved: dict[str, Any] = {}
+
+    def __enter__(self) -> StepMeter:
+        from dlt.pipeline.pipeline import Pipeline
+
+        for step in self.STEPS:
+            original = getattr(Pipeline, step)
+            self._saved[step] = original
+            setattr(Pipeline, step, self._wrap(step, original))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        from dlt.pipeline.pipeline import Pipeline
+
+        for step, original in self._saved.items():
+            setattr(Pipeline, step, original)
+        self.between = max(self.between, peak_rss_mb())
+
+    def _wrap(self, step: str, original: Any) -> Any:
+        meter = self
+
+        def measured(pipeline: Any, *args: Any, **kwargs: Any) -> Any:
+            meter.between = max(meter.between, peak_rss_mb())
+            reset = reset_peak_rss()
+            wall, cpu = time.monotonic(), time.process_time()
+            try:
+                return original(pipeline, *args, **kwargs)
+            finally:
+                meter.seconds[step] = meter.seconds.get(step, 0.0) + time.monotonic() - wall
+                meter.cpu[step] = meter.cpu.get(step, 0.0) + time.process_time() - cpu
+                peak = peak_rss_mb() if reset else 0.0
+                if reset:
+                    meter.peaks[step] = max(meter.peaks.get(step, 0.0), peak)
+                meter.each.setdefault(step, []).append([round(time.monotonic() - wall, 3), round(peak, 1)])
+                meter.chunks += step == "extract"
+
+        return measured
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return max([self.between, *self.peaks.values()])
+
+
+def run_chunked(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str], *,
+                grants: dict[str, dict] | None = None, **options: Any) -> dict[str, Any]:
+    """One run as the CLI runs it: `pipelines.run.load` into the project at workdir, so a backfill loads in
+    chunks of `backfill_chunk_rows` rows per table and shop, one load package each. Returns what run_ours does,
+    with per-step seconds, CPU and peaks added over the chunks, and the number of chunks."""
+    import io
+
+    from pipelines.project import Project
+    from pipelines.run import load
+    from sources.cafe24.auth import Grant, TokenStore
+
+    store = TokenStore(str(workdir / "tokens"))
+    for mall, grant in (grants or {}).items():
+        if store.read(mall) is None:
+            store.write(Grant.from_response(grant))
+    source_args = {"mall_id": list(malls) if len(malls) > 1 else malls[0], "credentials": dict(APP),
+                   "base_url": url + "/{mall_id}", "token_store": str(store.directory), **options}
+    project = Project.at(workdir)
+    started = time.monotonic()
+    with StepMeter() as meter:
+        result = load(source_args, project=project, out=io.StringIO(), tables=list(tables))
+    elapsed = time.monotonic() - started
+    return {"elapsed": elapsed, "steps": meter.seconds, "rows": result.rows,
+            "nested_rows": {root: n for root, (n, _) in result.nested.items()}, "calls": result.calls,
+            "throttled": result.throttled, "retries": result.retries, "step_peak_rss_mb": meter.peaks,
+            "step_cpu_seconds": meter.cpu, "chunks": meter.chunks, "each_step": meter.each,
+            "run_peak_rss_mb": meter.peak_rss_mb,
+            "duckdb": str(project.duckdb)}
+
+
 def query(duckdb_file: str, sql: str) -> list[tuple]:
     import duckdb
 

@@ -29,7 +29,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     if c:
         nominal.append(("part 1", c["throttled"]))
     if "incremental" in r:
-        nominal += [("part 3", r["incremental"]["after_burst"]["throttled"] + r["incremental"]["no_change"]["throttled"])]
+        i = r["incremental"]
+        nominal += [("part 3", i["after_burst"]["throttled"] + i["no_change"]["throttled"])]
     if "many_malls" in r:
         nominal += [(f"part 5 ({n})", run["throttled"]) for n, run in r["many_malls"]["runs"].items()]
     if "dcollection" in r:
@@ -54,19 +55,45 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
                      q["calls_per_slice"] <= 1.0))
     loc = r.get("local")
     if loc:
-        big = loc["runs"]["100000"]
-        rows.append(("orders end to end ≥ 2,000/s (one mall's API ceiling)", "part 4: orders/s ÷ 2,000, 100k orders "
-                     "with items and receivers", f"{big['orders_per_s'] / 2000:.2f} ({big['orders_per_s']:,.0f} orders/s)",
-                     big["orders_per_s"] >= 2000))
-        rows.append(("peak RSS at 100k within 1.2× of 10k", "part 4: peak RSS 100k ÷ 10k (own process each)",
-                     f"{loc['rss_ratio']:.2f} ({big['peak_rss_mb']:.0f} / {loc['runs']['10000']['peak_rss_mb']:.0f} MiB)",
+        small, big = local_sizes(loc)
+        hundred = loc["runs"].get("100000") or loc["runs"][str(small)]
+        rows.append(("orders end to end ≥ 2,000/s (one mall's API ceiling)",
+                     f"part 4: orders/s ÷ 2,000, {hundred['orders']:,} orders with items and receivers",
+                     f"{hundred['orders_per_s'] / 2000:.2f} ({hundred['orders_per_s']:,.0f} orders/s)",
+                     hundred["orders_per_s"] >= 2000))
+        b, s_ = loc["runs"][str(big)], loc["runs"][str(small)]
+        how = "chunked as the CLI loads" if loc.get("path") == "chunked" else "one package"
+        rows.append((f"peak RSS at {big:,} ≤ 1.2× at {small:,} orders",
+                     f"part 4: peak RSS {short(big)} ÷ {short(small)} (own process each, {how})",
+                     f"{loc['rss_ratio']:.2f} ({b['peak_rss_mb']:.0f} / {s_['peak_rss_mb']:.0f} MiB)",
                      loc["rss_ratio"] <= 1.2))
+        if loc.get("path") == "chunked":
+            rows.append((f"peak RSS at {big:,} orders < 1 GiB", f"part 4: peak RSS of the {short(big)} run (VmHWM)",
+                         f"{b['peak_rss_mb']:.0f} MiB", b["peak_rss_mb"] < 1024))
     m = r.get("many_malls")
     if m and "16" in m["runs"]:
         sixteen = m["runs"]["16"]
         rows.append(("16 malls ≥ 12× one mall", "part 5: rows/s of 16 malls ÷ rows/s of one",
                      f"{sixteen['speedup']:.1f}×", sixteen["speedup"] >= 12))
+    k = r.get("kill")
+    if k:
+        rows.append(("a killed backfill costs ≤ 1.3× an unbroken one in calls",
+                     f"part 7: calls of {k['killed']} SIGKILLed CLI runs + the run that finished ÷ calls unbroken",
+                     f"{k['ratio']:.2f} ({k['calls']} / {k['unbroken_calls']})", k["ratio"] <= 1.3))
+        ok = all(k["matches_truth"].values())
+        rows.append(("a killed backfill ends equal to the store", "part 7: keys per shop (with duplicates) = truth",
+                     ", ".join(f"{t} {'equal' if v else 'differ'}" for t, v in k["matches_truth"].items()), ok))
     return rows
+
+
+def local_sizes(loc: dict[str, Any]) -> tuple[int, int]:
+    """Part 4's smallest and largest sizes (10k and 100k in results before the chunked path, then 100k and 1M)."""
+    sizes = sorted(int(size) for size in loc["runs"])
+    return sizes[0], sizes[-1]
+
+
+def short(n: int) -> str:
+    return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
 def verdict(ok: bool | None) -> str:
@@ -180,40 +207,17 @@ def findings(r: dict[str, Any]) -> list[str]:
                    "updated-date filter, so each date type is swept).")
     loc = r.get("local")
     if loc:
-        big, small = loc["runs"]["100000"], loc["runs"]["10000"]
-        s = big["steps"]
-        rate = {k: (big["rows"] + big["nested_rows"]) / v for k, v in s.items() if v and k != "run"}
-        ok = big["orders_per_s"] >= 2000
-        cpu = big.get("step_cpu_seconds", {})
-        out.append(f"Orders end to end (part 4) {'meet' if ok else 'miss'} 2,000/s: {big['orders_per_s']:,.0f} orders/s "
-                   f"({big['orders_per_s'] / 2000:.2f} of one mall's API ceiling; {big['rows_per_s']:,.0f} rows/s with "
-                   f"{big['nested_rows'] / max(1, big['rows']):.1f} item and receiver rows per order). Pages become typed "
-                   f"Arrow tables, so dlt's normalizer has nothing to do ({s.get('normalize', 0):.1f} s). Extract took "
-                   f"{s.get('extract', 0):.0f} s with {cpu.get('extract', 0):.0f} s of the pipeline's CPU and "
-                   f"{big.get('sandbox_cpu_seconds', 0):.0f} s of the sandbox's: the calls of one walk are sequential, "
-                   f"so extraction waits on the sandbox rendering each 1,000-order page on the other core; load took "
-                   f"{s.get('load', 0):.0f} s ({rate.get('load', 0):,.0f} rows/s, DuckDB merging the package).")
-        sp, bp = small.get("step_peak_rss_mb", {}), big.get("step_peak_rss_mb", {})
-        if sp and bp:
-            growth = ", ".join(f"{k} {sp[k]:.0f} → {bp[k]:.0f} MiB ({bp[k] / sp[k]:.2f}×)" for k in sp if k in bp)
-            worst = max(bp, key=lambda k: bp[k] / sp[k] if sp.get(k) else 0)
-            why = ""
-            if worst == "load":
-                others_flat = all(bp[k] / sp[k] <= 1.2 for k in sp if k in bp and k != "load")
-                why = (" (DuckDB reading the package's files into staging tables and merging them into the dataset: "
-                       "its working memory grows with the rows of one package"
-                       + ("; extract and normalize stay within 1.2×" if others_flat else "") + ")")
-            out.append(f"Peak RSS (part 4) 10k → 100k orders by step: {growth}. The step that grows most is "
-                       f"{worst}{why}.")
+        out += local_findings(loc)
     m = r.get("many_malls")
     if m and "16" in m["runs"]:
         x = m["runs"]["16"]
         pipe, box = x.get("extract_pipeline_cores"), x.get("extract_sandbox_cores")
-        out.append(f"Many malls (part 5): 16 malls extract at {x['calls_per_s']:.1f} calls/s, {x['extract_speedup']:.1f}× "
-                   f"one mall (ideal 16×: {x['ideal_extract_seconds']:.0f} s, took {x['steps'].get('extract', 0):.0f} s), "
+        out.append(f"Many malls (part 5): 16 malls extract at {x['calls_per_s']:.1f} calls/s, "
+                   f"{x['extract_speedup']:.1f}× one mall (ideal 16×: {x['ideal_extract_seconds']:.0f} s, took "
+                   f"{x['steps'].get('extract', 0):.0f} s), "
                    f"{x['calls_per_s'] / 16:.2f} calls/s per mall where the bucket allows 2"
-                   + (f"; meanwhile the pipeline process used {pipe:.2f} of a core (one Python interpreter: HTTP, JSON, "
-                      f"coercion and dlt's writer share its GIL) and the sandbox {box:.2f}"
+                   + (f"; meanwhile the pipeline process used {pipe:.2f} of a core (one Python interpreter: HTTP, "
+                      f"JSON, coercion and dlt's writer share its GIL) and the sandbox {box:.2f}"
                       if pipe is not None and box is not None else "")
                    + f". End to end it is {x['speedup']:.1f}× in rows/s, because normalize and load of "
                    f"{x['rows'] + x['nested_rows']:,} rows then take "
@@ -224,7 +228,134 @@ def findings(r: dict[str, Any]) -> list[str]:
         out.append(f"D.Collection (part 6): {d['calls_per_complete_minute']:.1f} calls per complete minute "
                    f"(÷ 40 = {d['calls_per_complete_minute'] / DCOLLECTION_PER_MINUTE:.2f}), busiest 60 s "
                    f"{d['busiest_60s']}, {d['throttled']} × 429; the pacer keeps 2 of the 40 in reserve.")
+    k = r.get("kill")
+    if k:
+        out.append(kill_finding(k))
     return out
+
+
+def local_findings(loc: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    small_n, big_n = local_sizes(loc)
+    small, big = loc["runs"][str(small_n)], loc["runs"][str(big_n)]
+    hundred = loc["runs"].get("100000") or small
+    s = hundred["steps"]
+    ok = hundred["orders_per_s"] >= 2000
+    cpu = hundred.get("step_cpu_seconds", {})
+    chunked = loc.get("path") == "chunked"
+    out.append(f"Orders end to end (part 4) {'meet' if ok else 'miss'} 2,000/s: {hundred['orders_per_s']:,.0f} "
+               f"orders/s at {hundred['orders']:,} ({hundred['orders_per_s'] / 2000:.2f} of one mall's API ceiling; "
+               f"{hundred['rows_per_s']:,.0f} rows/s with {hundred['nested_rows'] / max(1, hundred['rows']):.1f} "
+               "order_items and order_receivers rows per order"
+               + (f", in {hundred['chunks']} load package(s); a chunk ends at the first orders window that ends past "
+                  f"{loc.get('chunk_rows', 0):,} orders of a shop"
+                  if chunked else "")
+               + f"). Pages become typed Arrow tables with their child tables, so normalize is "
+               f"{s.get('normalize', 0):.1f} s. Extract took {s.get('extract', 0):.0f} s with "
+               f"{cpu.get('extract', 0):.0f} s of the pipeline's CPU and {hundred.get('sandbox_cpu_seconds', 0):.0f} s "
+               "of the sandbox's: the calls of one walk are sequential, so extraction waits on the sandbox rendering "
+               f"each 1,000-order page on the other core; load took {s.get('load', 0):.0f} s (DuckDB merging "
+               "each package).")
+    sp, bp = small.get("step_peak_rss_mb", {}), big.get("step_peak_rss_mb", {})
+    if sp and bp:
+        growth = ", ".join(f"{k} {sp[k]:.0f} → {bp[k]:.0f} MiB" for k in ("extract", "normalize", "load")
+                           if k in sp and k in bp)
+        worst = max(bp, key=lambda k: bp[k])
+        loads = [peak for _, peak in big.get("each_step", {}).get("load", []) if peak]
+        trend = ""
+        if len(loads) > 1:
+            trend = (f"; the {short(big_n)} run's load steps peaked at {loads[0]:.0f} MiB in the first package "
+                     f"and {loads[-1]:.0f} MiB in the last (highest {max(loads):.0f}), so "
+                     + ("a load's memory grows with the table it merges into" if loads[-1] > 1.2 * loads[0] else
+                        "a load's memory is set by one package, not by the store"))
+        why = (" (DuckDB staging a package's parquet files and merging them into the dataset: a chunk's orders, "
+               "items and receivers at once, with DuckDB's default memory limit of 80% of RAM" + trend + ")"
+               if worst == "load" else "")
+        out.append(f"Peak RSS (part 4) {short(small_n)} → {short(big_n)} orders: {small['peak_rss_mb']:.0f} → "
+                   f"{big['peak_rss_mb']:.0f} MiB ({loc['rss_ratio']:.2f}×"
+                   + (f"; {'under' if big['peak_rss_mb'] < 1024 else 'over'} 1 GiB" if chunked else "")
+                   + f"); by step {growth}. The highest step is {worst}{why}.")
+    return out
+
+
+def kill_finding(k: dict[str, Any]) -> str:
+    runs = k.get("calls_by_path_by_run", [])
+    repeat = ""
+    if len(runs) > 1:
+        # calls a resumed run makes on paths the unbroken backfill needed once: what restarting costs
+        later = [sum(run.values()) for run in runs[1:]]
+        top = Counter()
+        for run in runs[1:]:
+            top.update(run)
+        whole = k.get("unbroken_calls_by_path", {})
+        common = ", ".join(f"`{p}` {n} (unbroken: {whole.get(p, 0)})" for p, n in top.most_common(4))
+        repeat = (f" The runs after the first made {', '.join(map(str, later))} calls each, by path together "
+                  f"{common}: a resumed run starts as a new run, so it sweeps every order date type of each shop "
+                  "whose backfill is done and reads the other tables' increments before the chunk it goes on "
+                  "with, and the chunk in flight at the kill is read again.")
+    kills = "; ".join(f"{x['calls']} calls and {x['packages']} packages at kill {i}"
+                      for i, x in enumerate(k["kills"], 1) if x["killed"])
+    ok = all(k["matches_truth"].values())
+    return (f"Kill test (part 7): a backfill of {k['unbroken_packages']} packages ({k['unbroken_calls']} calls "
+            f"unbroken, chunks of {k['chunk_rows']:,} rows) SIGKILLed {k['killed']} times through the CLI "
+            f"({kills}) and then "
+            f"run to the end took {k['calls']} calls, {k['ratio']:.2f}× the unbroken backfill "
+            f"({'within' if k['ratio'] <= 1.3 else 'over'} 1.3×), {k['throttled']} × 429, and its tables "
+            + ("equal the store." if ok else "differ from the store: "
+               + ", ".join(t for t, v in k["matches_truth"].items() if not v) + ".") + repeat)
+
+
+def local_section(loc: dict[str, Any]) -> list[str]:
+    chunked = loc.get("path") == "chunked"
+    lines = ["## 4. Local overhead (rate limits off)", "",
+             "Orders with items, receivers and buyer embedded, into DuckDB"
+             + (f", loaded as the CLI loads them (`pipelines.run.load`: one load package per chunk, "
+                f"which ends at the first orders window that ends past {loc.get('chunk_rows', 0):,} orders of a "
+                "shop)" if chunked else "")
+             + "; each size in its own process, whose peak RSS is its VmHWM over the whole run (each step's own peak "
+             "is read with VmHWM reset at its start); the source's pacer set to 10,000 calls/s so only its per-second "
+             "ceiling (6 calls/s) remains; the sandbox runs on the same 2 cores.", ""]
+    rows = []
+    for size, run in loc["runs"].items():
+        s = run["steps"]
+        cpu = run.get("step_cpu_seconds", {})
+        peaks = run.get("step_peak_rss_mb", {})
+        rows.append([f"{int(size):,}", f"{run['rows'] + run['nested_rows']:,}", run["calls"], run.get("chunks", 1),
+                     f"{run['seconds']:.1f} s",
+                     f"{s.get('extract', 0):.1f} / {s.get('normalize', 0):.1f} / {s.get('load', 0):.1f} s",
+                     f"{cpu.get('extract', 0):.0f} / {cpu.get('normalize', 0):.0f} / {cpu.get('load', 0):.0f} s "
+                     f"(sandbox {run.get('sandbox_cpu_seconds', 0):.0f} s)",
+                     f"{run['orders_per_s']:,.0f}", f"{run['peak_rss_mb']:.0f} MiB",
+                     " / ".join(f"{peaks[k]:.0f}" for k in ("extract", "normalize", "load") if k in peaks)])
+    lines += _table(["orders", "rows (with children)", "calls", "packages", "run", "extract / normalize / load",
+                     "CPU of each step", "orders/s", "peak RSS", "peak RSS by step (MiB)"], rows)
+    small, big = local_sizes(loc)
+    lines += ["", f"Peak RSS {short(big)} ÷ {short(small)}: {loc['rss_ratio']:.2f}.", ""]
+    return lines
+
+
+def kill_section(k: dict[str, Any]) -> list[str]:
+    store = ", ".join(f"{n:,} {t}" for t, n in k["store"].items() if t != "history_days")
+    lines = ["## 7. A backfill killed and resumed (real-time limits)", "",
+             f"One mall ({store} over {k['store'].get('history_days', 400)} days), every Admin table, "
+             f"`backfill_chunk_rows` {k['chunk_rows']:,}, through `python -m pipelines.cafe24_pipeline run` in a "
+             "project directory. The unbroken backfill runs first in a sandbox without limits (its call count does "
+             "not depend on the pace); then the same store (seed, frozen clock) with the real bucket, where the CLI "
+             "is SIGKILLed each time another package is loaded and the next chunk's first calls are made, three "
+             "times, and then runs to the end. Calls are the sandbox's count for the mall (`/__sandbox__/stats`), "
+             "token refreshes included.", ""]
+    rows = [["unbroken", k["unbroken_calls"], k["unbroken_packages"], ""]]
+    before = 0
+    for i, x in enumerate(k["kills"], 1):
+        rows.append([f"run {i} ({'killed' if x['killed'] else 'ended first'})", x["calls"] - before, x["packages"],
+                     f"{x['seconds']:.0f} s"])
+        before = x["calls"]
+    rows.append(["final run", k["final_run_calls"], k["packages"], ""])
+    rows.append(["killed runs + final", k["calls"], "", f"{k['paced_seconds']:.0f} s"])
+    lines += _table(["run", "calls", "packages loaded (total)", "wall"], rows)
+    lines += ["", f"Calls ÷ unbroken: {k['ratio']:.2f}; tables equal truth: "
+              + ", ".join(f"{t} {v}" for t, v in k["matches_truth"].items()) + ".", ""]
+    return lines
 
 
 def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> None:
@@ -257,22 +388,25 @@ def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> 
         store = c.get("store") or {"products": c["rows"].get("products", 0) // 3,
                                    "orders": c["rows"].get("orders", 0), "customers": c["rows"].get("customers", 0)}
         lines += ["", "## 1. Ceiling ratio (one mall, products + orders + customers in one run)", "",
-                  f"Store: {store.get('products', 0):,} products (in each of 3 shops), {store.get('orders', 0):,} orders, "
-                  f"{store.get('customers', 0):,} members, over 400 days. The three tables share the mall's bucket, so "
-                  "the run's calls/s is what compares with 2.0; a table's rows/s is its rows over its share of the run "
+                  f"Store: {store.get('products', 0):,} products (in each of 3 shops), "
+                  f"{store.get('orders', 0):,} orders, {store.get('customers', 0):,} members, over 400 days. "
+                  "The three tables share the mall's bucket, so the run's calls/s is what compares with 2.0; "
+                  "a table's rows/s is its rows over its share of the run "
                   "(its calls ÷ the run's calls/s).", ""]
         rows = [["the run", c["calls"], f"{c['calls_per_s']:.2f}", f"{c['calls_ratio']:.2f}", "", "", c["throttled"],
                  f"{c['extract_seconds']:.0f} s ÷ {c['ideal_seconds']:.0f} s = {c['wall_over_ideal']:.2f}"]]
         for table, t in c["tables"].items():
-            rows.append([table, t["calls"], "", "", f"{t['rows_per_s_in_share']:,.0f} ÷ {DRAIN * PAGE_MAX[table]:,.0f} = "
-                         f"{t['rows_ratio']:.2f}", f"{t['page_fill']:.2f}", t["throttled"], ""])
+            rows.append([table, t["calls"], "", "",
+                         f"{t['rows_per_s_in_share']:,.0f} ÷ {DRAIN * PAGE_MAX[table]:,.0f} = {t['rows_ratio']:.2f}",
+                         f"{t['page_fill']:.2f}", t["throttled"], ""])
         lines += _table(["", "calls", "calls/s", "÷ 2.0", "rows/s ÷ (2 × page max)", "page fill", "429",
                          "wall ÷ ideal"], rows)
         lines += ["", "calls/s and rows/s include the opening burst of 40, so they can pass 2.0 and 2 × page max. "
                   "rows/s ÷ (2 × page max) = page fill (rows per call ÷ page max) × calls/s ÷ 2.0."]
         lines += ["", f"Calls by path: {', '.join(f'`{k}` {v}' for k, v in c['calls_by_path'].items())}.",
-                  f"Run: extract {c['steps'].get('extract', 0):.0f} s, normalize {c['steps'].get('normalize', 0):.0f} s, "
-                  f"load {c['steps'].get('load', 0):.0f} s; peak RSS {c['peak_rss_mb']:.0f} MiB.", ""]
+                  f"Run: extract {c['steps'].get('extract', 0):.0f} s, "
+                  f"normalize {c['steps'].get('normalize', 0):.0f} s, load {c['steps'].get('load', 0):.0f} s; "
+                  f"peak RSS {c['peak_rss_mb']:.0f} MiB.", ""]
         if chart_path:
             lines += [f"![bucket level and calls/s over time](benchmarks/results/{chart_path.name})", ""]
     p = r.get("completeness")
@@ -304,7 +438,8 @@ def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> 
     if i:
         a, q = i["after_burst"], i["no_change"]
         lines += ["## 3. Incremental cost", "",
-                  f"Mall `bench` after part 1, made live ({', '.join(f'{k} {v:g}' for k, v in i['live_rates'].items())}) "
+                  "Mall `bench` after part 1, made live ("
+                  + ", ".join(f"{k} {v:g}" for k, v in i["live_rates"].items()) + ") "
                   "and its clock moved one hour; then a run with every table, then the same with the mall quiet. The "
                   "minimum is, per (table, shop, date_type) query, max(1, ⌈rows it returned ÷ page max⌉), plus the "
                   "variant lists of products past the 100-variant embed.", ""]
@@ -313,28 +448,11 @@ def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> 
              sum(a["rows"].values()), a["throttled"]],
             ["no change", q["calls"], q["minimum"], f"{q['calls'] / q['minimum']:.2f}", q["slices"],
              sum(q["rows"].values()), q["throttled"]]])
-        lines += ["", f"Calls after the live hour by path: {', '.join(f'`{k}` {v}' for k, v in a['calls_by_path'].items())}.",
-                  ""]
+        by_path = ", ".join(f"`{k}` {v}" for k, v in a["calls_by_path"].items())
+        lines += ["", f"Calls after the live hour by path: {by_path}.", ""]
     loc = r.get("local")
     if loc:
-        lines += ["## 4. Local overhead (rate limits off)", "",
-                  "Orders with items, receivers and buyer embedded, into DuckDB; each size in its own process (peak RSS "
-                  "is that process's VmHWM, reset before each step to read each step's own peak); the source's pacer set to 10,000 calls/s so only its per-second ceiling "
-                  "(6 calls/s) remains; the sandbox runs on the same 2 cores.", ""]
-        rows = []
-        for size, run in loc["runs"].items():
-            s = run["steps"]
-            cpu = run.get("step_cpu_seconds", {})
-            peaks = run.get("step_peak_rss_mb", {})
-            rows.append([f"{int(size):,}", f"{run['rows'] + run['nested_rows']:,}", run["calls"], f"{run['seconds']:.1f} s",
-                         f"{s.get('extract', 0):.1f} / {s.get('normalize', 0):.1f} / {s.get('load', 0):.1f} s",
-                         f"{cpu.get('extract', 0):.0f} / {cpu.get('normalize', 0):.0f} / {cpu.get('load', 0):.0f} s "
-                         f"(sandbox {run.get('sandbox_cpu_seconds', 0):.0f} s)",
-                         f"{run['rows_per_s']:,.0f}", f"{run['orders_per_s']:,.0f}", f"{run['peak_rss_mb']:.0f} MiB",
-                         " / ".join(f"{peaks[k]:.0f}" for k in ("extract", "normalize", "load") if k in peaks)])
-        lines += _table(["orders", "rows (with nested)", "calls", "run", "extract / normalize / load",
-                         "CPU of each step", "rows/s", "orders/s", "peak RSS", "peak RSS by step (MiB)"], rows)
-        lines += ["", f"Peak RSS 100k ÷ 10k: {loc['rss_ratio']:.2f}.", ""]
+        lines += local_section(loc)
     mm = r.get("many_malls")
     if mm:
         s = mm["store"]
@@ -368,6 +486,9 @@ def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> 
             f"{d['calls_per_complete_minute'] / DCOLLECTION_PER_MINUTE:.2f}" if d["calls_per_complete_minute"] else "",
             d["busiest_60s"], d["throttled"]]])
         lines += [""]
+    k = r.get("kill")
+    if k:
+        lines += kill_section(k)
     if r.get("sandbox_speed"):
         lines += ["## The sandbox is not the bottleneck", "",
                   "`benchmarks/sandbox_speed.py`, run first: how long the sandbox takes to answer at full volume, "

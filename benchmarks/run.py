@@ -9,19 +9,24 @@ the sandbox in this process (real-time rate limits, fixed seed), runs every load
 1. ceiling: one mall's products, orders and customers in one run (they share the mall's bucket)
 2. completeness: the same kind of store through rest_api (run side by side with 1, on its own mall)
 3. incremental: calls after a burst of live activity, and with no change
-4. local overhead: limits off, 10k and 100k orders with items, each size in its own process (peak RSS)
+4. local overhead: limits off, 100k and 1M orders with items, chunked as the CLI loads them, each size in its own
+   process (peak RSS over the whole run)
 5. many malls: 1, 4 and 16 malls in one run
 6. D.Collection: calls per minute against its 40
+7. kill test: one backfill through the CLI (`python -m pipelines.cafe24_pipeline run`, real-time limits), SIGKILLed
+   three times mid-chunk and then run to the end: its calls ÷ an unbroken backfill's, and its tables ÷ truth
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,10 +38,11 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from sandbox.config import Limits, SandboxConfig
+from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 
 from .common import (
+    APP,
     BURST,
     DRAIN,
     PAGE_MAX,
@@ -59,9 +65,15 @@ CEILING_STORE = {"products": 7000, "orders": 45000, "customers": 15000}
 # Part 5: a small store per mall; about 110 calls, so one mall alone runs about a minute.
 SMALL_STORE = {"products": 2000, "orders": 3000, "customers": 1500, "history_days": 1400}
 MANY = (1, 4, 16)
-LOCAL_SIZES = (10_000, 100_000)
+LOCAL_SIZES = (100_000, 1_000_000)
 LIVE = {"orders_per_hour": 2000.0, "customers_per_hour": 200.0, "product_edits_per_hour": 300.0,
         "products_per_hour": 20.0}
+# Part 7: a store whose backfill, at chunks of KILL_CHUNK_ROWS rows per table and shop, loads in well over 6
+# packages (an orders chunk ends at an 89-day window, so the history is long) and takes about a minute unbroken
+# at the drain rate.
+KILL_STORE = {"products": 600, "orders": 8000, "customers": 3000, "history_days": 900}
+KILL_CHUNK_ROWS = 500
+KILLS = 3
 ADMIN_TABLES = ["shops", "categories", "products", "orders", "customers"]
 
 
@@ -262,6 +274,143 @@ def per_minute(events: list[dict]) -> dict[str, Any]:
             "busiest_60s": busiest}
 
 
+# ------------------------------------------------------------------------------------------------ part 7
+
+CLI = [sys.executable, "-m", "pipelines.cafe24_pipeline", "run", "--quiet"]
+
+
+def cli_env(bench: Bench, url: str, mall: str, refresh_token: str, drain: float) -> dict[str, str]:
+    """The CLI configured as a user configures it: SOURCES__CAFE24__... variables, nothing else of ours."""
+    env = {k: v for k, v in bench.env.items() if not k.startswith(("SOURCES__", "DESTINATION__"))}
+    env.update({"SOURCES__CAFE24__MALL_ID": mall, "SOURCES__CAFE24__BASE_URL": url + "/{mall_id}",
+                "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": APP["client_id"],
+                "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": APP["client_secret"],
+                "SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN": refresh_token,
+                "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": str(KILL_CHUNK_ROWS),
+                "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": str(drain),
+                "SOURCES__CAFE24__START_DATE": opening_day_at(url, KILL_STORE["history_days"])})
+    return env
+
+
+def opening_day_at(url: str, history_days: int) -> str:
+    return opening_day(Control(url), history_days)
+
+
+def loaded_packages(project: Path) -> int:
+    """Load packages loaded so far, from dlt's working directory (the running CLI holds the database)."""
+    from pipelines.project import Project
+
+    done = Project.at(project).working_dir / "load" / "loaded"
+    return len(list(done.iterdir())) if done.exists() else 0
+
+
+def cli_start(bench: Bench, project: Path, env: dict[str, str], name: str) -> subprocess.Popen:
+    project.mkdir(parents=True, exist_ok=True)
+    with open(bench.log, "a") as log:
+        log.write(f"\n==== {name}\n")
+        log.flush()
+        return subprocess.Popen(CLI, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def cli_finish(bench: Bench, name: str, process: subprocess.Popen, timeout: float = 600) -> None:
+    if process.wait(timeout=timeout) != 0:
+        raise SystemExit(f"part 7: the CLI run {name} failed (exit {process.returncode}); log tail:\n"
+                         + bench.log.read_text()[-3000:])
+
+
+def matches_truth(database: Path, truth: dict) -> dict[str, bool]:
+    """Per table: the loaded keys of every shop, sorted with their duplicates, equal the sandbox's truth."""
+    spec = {"orders": ("order_id", lambda shop: truth["orders"].get(shop, [])),
+            "customers": ("member_id", lambda shop: truth["customers"].get(shop, [])),
+            "products": ("product_no", lambda shop: truth["products"])}
+    shops = sorted(truth["orders"])
+    out = {}
+    for table, (key, expected) in spec.items():
+        ok = True
+        for shop in shops:
+            rows = query(str(database), f"select {key} from cafe24_data.{table} where shop_no = {shop} order by 1")
+            ok = ok and sorted(str(k) for (k,) in rows) == sorted(str(k) for k in expected(shop))
+        out[table] = ok
+    return out
+
+
+def kill_test(bench: Bench, results: dict[str, Any]) -> None:
+    """Part 7: the mall's whole backfill once unbroken (limits off: its call count does not depend on the pace),
+    then the same store in a fresh sandbox with real-time limits through the CLI, SIGKILLed KILLS times (each
+    time just after another quarter or so of the chunks is loaded and the next chunk's calls have begun), then
+    run to the end. The same seed and a frozen clock, so both sandboxes serve the same store."""
+    mall = "killmall"
+    config = SandboxConfig(seed=SEED, volumes=Volumes(**KILL_STORE), start_time=time.time(), clock_runs=False)
+    say(f"part 7: kill test, {', '.join(f'{k} {v:,}' for k, v in KILL_STORE.items())}, chunks of "
+        f"{KILL_CHUNK_ROWS:,} rows; first the backfill unbroken, limits off")
+    began = time.monotonic()
+    with SandboxServer(dataclasses.replace(config, limits=Limits(enabled=False))) as server:
+        ctl = Control(server.url)
+        truth = ctl.truth(mall)
+        whole = bench.workdir / "kill-whole"
+        process = cli_start(bench, whole, cli_env(bench, server.url, mall, ctl.grant(mall)["refresh_token"],
+                                                  10000), "kill-whole")
+        cli_finish(bench, "kill-whole", process)
+        unbroken_stats = ctl.mall_stats(mall)
+        unbroken = requests_by(unbroken_stats)
+        packages = loaded_packages(whole)
+        whole_ok = matches_truth(whole / "cafe24.duckdb", truth)
+    say(f"  unbroken: {unbroken} calls, {packages} load packages; now with real-time limits, killed {KILLS} times")
+    step = max(1, packages // (KILLS + 1))  # kills spread over the backfill, the final run loads the rest
+    kills: list[dict[str, Any]] = []
+    by_run: list[dict[str, int]] = []  # each process's calls by path
+
+    def paths(stats: dict[str, dict[str, int]]) -> Counter[str]:
+        return Counter({k.split("/api/v2/admin", 1)[-1]: v.get("requests", 0) for k, v in stats.items()})
+
+    with SandboxServer(config) as server:
+        ctl = Control(server.url)
+        truth = ctl.truth(mall)
+        project = bench.workdir / "kill"
+        env = cli_env(bench, server.url, mall, ctl.grant(mall)["refresh_token"], DRAIN)
+        paced = time.monotonic()
+        for k in range(1, KILLS + 1):
+            started = time.monotonic()
+            process = cli_start(bench, project, env, f"kill-{k}")
+            target = k * step
+            deadline = started + 300
+            while loaded_packages(project) < target and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            at = requests_by(ctl.mall_stats(mall))
+            # Into the next chunk: its first calls made, so the kill loses work in flight.
+            while requests_by(ctl.mall_stats(mall)) < at + 2 and process.poll() is None:
+                time.sleep(0.02)
+            finished = process.poll() is not None
+            if not finished:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+            by_run.append(dict(paths(ctl.mall_stats(mall)) - sum(map(Counter, by_run), Counter())))
+            kills.append({"after_packages": target, "packages": loaded_packages(project),
+                          "calls": requests_by(ctl.mall_stats(mall)), "seconds": time.monotonic() - started,
+                          "killed": not finished})
+            say(f"  run {k}: " + (f"SIGKILL after {kills[-1]['packages']} packages" if not finished else
+                                   "ended before its kill") + f", {kills[-1]['calls']} calls so far")
+        process = cli_start(bench, project, env, "kill-final")
+        cli_finish(bench, "kill-final", process)
+        stats = ctl.mall_stats(mall)
+        total = requests_by(stats)
+        by_run.append(dict(paths(stats) - sum(map(Counter, by_run), Counter())))
+        ok = matches_truth(project / "cafe24.duckdb", truth)
+        results["kill"] = {
+            "store": KILL_STORE, "chunk_rows": KILL_CHUNK_ROWS, "unbroken_calls": unbroken,
+            "unbroken_packages": packages, "unbroken_matches_truth": whole_ok, "kills": kills,
+            "killed": sum(k["killed"] for k in kills), "calls": total, "ratio": total / unbroken,
+            "final_run_calls": total - kills[-1]["calls"], "packages": loaded_packages(project),
+            "throttled": requests_by(stats, "throttled"), "matches_truth": ok,
+            "unbroken_calls_by_path": dict(paths(unbroken_stats)), "calls_by_path_by_run": by_run,
+            "paced_seconds": time.monotonic() - paced, "seconds": time.monotonic() - began,
+        }
+    r = results["kill"]
+    say(f"  {r['killed']} kills + a final run: {total} calls ÷ {unbroken} unbroken = {r['ratio']:.2f}; "
+        f"tables equal truth: {', '.join(f'{t} {v}' for t, v in ok.items())}; {r['throttled']} x 429; "
+        f"{r['seconds']:.0f} s")
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 
@@ -290,10 +439,13 @@ def machine() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="1,2,3,4,5,6", help="which parts to run (default all)")
+    parser.add_argument("--parts", default="1,2,3,4,5,6,7", help="which parts to run (default all)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (DuckDB files, logs)")
     parser.add_argument("--no-report", action="store_true", help="write the JSON only, not BENCHMARKS.md")
     parser.add_argument("--no-sandbox-speed", action="store_true", help="skip benchmarks/sandbox_speed.py")
+    parser.add_argument("--local-sizes", default=os.environ.get("BENCH_LOCAL_SIZES"),
+                        help="part 4's order counts, comma separated (default "
+                             f"{','.join(map(str, LOCAL_SIZES))}; env BENCH_LOCAL_SIZES)")
     parser.add_argument("--report-only", action="store_true",
                         help="measure nothing: write BENCHMARKS.md and the chart again from benchmarks/results/")
     args = parser.parse_args(argv)
@@ -329,7 +481,9 @@ def main(argv: list[str] | None = None) -> int:
                     many_malls(bench, server.url, ctl, results)
         if 4 in parts:
             with SandboxServer(SandboxConfig(seed=SEED, limits=Limits(enabled=False))) as server:
-                local(bench, server.url, Control(server.url), results)
+                local(bench, server.url, Control(server.url), results, sizes(args.local_sizes, LOCAL_SIZES))
+        if 7 in parts:
+            kill_test(bench, results)
         results["total_seconds"] = time.monotonic() - began
         save(results)
         if not args.no_report:
@@ -347,9 +501,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(x.replace("_", "")) for x in text.split(",")) if text else default
+
+
 def save(results: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for name in ("ceiling", "completeness", "incremental", "local", "many_malls", "dcollection"):
+    for name in ("ceiling", "completeness", "incremental", "local", "many_malls", "dcollection", "kill"):
         if name in results:
             write_json(RESULTS / f"{name}.json", {"machine": results["machine"], "seed": results["seed"],
                                                   name: results[name]})
@@ -403,8 +561,9 @@ def phase_a(bench: Bench, url: str, ctl: Control, parts: set[int], results: dict
     if "dcollection" in done:
         result = done["dcollection"]
         dstats = stats.get(f"dcollection:{'sandbox-client-id'}", {})
-        results["dcollection"] = {**per_minute(data_calls(result["events"])), "throttled": requests_by(dstats, "throttled"),
-                                  "requests": requests_by(dstats), "elapsed": result["elapsed"],
+        results["dcollection"] = {**per_minute(data_calls(result["events"])),
+                                  "throttled": requests_by(dstats, "throttled"), "requests": requests_by(dstats),
+                                  "elapsed": result["elapsed"],
                                   "steps": result["steps"], "rows": result["rows"]}
         d = results["dcollection"]
         say(f"  part 6: {d['calls']} calls, {d['calls_per_complete_minute']} per complete minute, "
@@ -492,14 +651,19 @@ def many_malls(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) ->
     results["many_malls"] = out
 
 
-def local(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) -> None:
-    out: dict[str, Any] = {"runs": {}}
-    for size in LOCAL_SIZES:
+def local(bench: Bench, url: str, ctl: Control, results: dict[str, Any], sizes: tuple[int, ...] = LOCAL_SIZES) -> None:
+    """Part 4: the CLI's chunked path (pipelines.run.load, one load package per backfill_chunk_rows orders) with
+    limits off; each size in its own process, whose peak RSS is its VmHWM over the whole run."""
+    out: dict[str, Any] = {"runs": {}, "sizes": list(sizes), "path": "chunked",
+                           "chunk_rows": chunk_rows(bench.env)}
+    for size in sizes:
         mall = f"local{size // 1000}k"
-        say(f"part 4: {size:,} orders with items, limits off, in a process of its own")
+        say(f"part 4: {size:,} orders with items, limits off, chunked as the CLI loads, in a process of its own")
+        started = time.monotonic()
         grants = {mall: prepare(ctl, mall, {"orders": size, "products": 50, "customers": 50})}
+        generated = time.monotonic() - started
         result = bench.run(f"local-{size}", {
-            "kind": "ours", "url": url, "workdir": str(bench.workdir / mall), "malls": [mall], "tables": ["orders"],
+            "kind": "chunked", "url": url, "workdir": str(bench.workdir / mall), "malls": [mall], "tables": ["orders"],
             "grants": grants, "options": {"start_date": opening_day(ctl, 400), "bucket_drain_per_second": 10000}})
         rows = result["rows"].get("orders", 0)
         nested = result["nested_rows"].get("orders", 0)
@@ -507,14 +671,22 @@ def local(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) -> None
             "orders": size, "rows": rows, "nested_rows": nested, "seconds": result["elapsed"],
             "steps": result["steps"], "calls": result["calls"], "rows_per_s": (rows + nested) / result["elapsed"],
             "orders_per_s": rows / result["elapsed"], "peak_rss_mb": result["peak_rss_mb"],
+            "chunks": result.get("chunks"), "each_step": result.get("each_step", {}),
+            "sandbox_generation_seconds": generated,
             "step_peak_rss_mb": result.get("step_peak_rss_mb", {}), **cpu_use(result),
         }
         r = out["runs"][str(size)]
-        say(f"  {rows + nested:,} rows in {r['seconds']:.0f} s = {r['rows_per_s']:,.0f} rows/s; "
-            f"peak RSS {r['peak_rss_mb']:.0f} MiB")
-    small, big = (out["runs"][str(s)] for s in LOCAL_SIZES)
+        say(f"  {rows + nested:,} rows in {r['seconds']:.0f} s = {r['orders_per_s']:,.0f} orders/s in {r['chunks']} "
+            f"chunk(s); peak RSS {r['peak_rss_mb']:.0f} MiB")
+    small, big = (out["runs"][str(s)] for s in (min(sizes), max(sizes)))
     out["rss_ratio"] = big["peak_rss_mb"] / small["peak_rss_mb"]
     results["local"] = out
+
+
+def chunk_rows(env: dict[str, str]) -> int:
+    from sources.cafe24.paging import BACKFILL_CHUNK_ROWS
+
+    return int(env.get("SOURCES__CAFE24__BACKFILL_CHUNK_ROWS") or BACKFILL_CHUNK_ROWS)
 
 
 if __name__ == "__main__":

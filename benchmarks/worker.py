@@ -15,6 +15,7 @@ from .common import (
     Recorder,
     peak_rss_mb,
     row_counts,
+    run_chunked,
     run_ours,
     step_seconds,
     write_json,
@@ -28,6 +29,11 @@ def ours(job: dict[str, Any]) -> dict[str, Any]:
     if recorder is not None:
         result["events"] = recorder.events
     return result
+
+
+def chunked(job: dict[str, Any]) -> dict[str, Any]:
+    return run_chunked(job["url"], Path(job["workdir"]), job["malls"], job["tables"], grants=job.get("grants"),
+                       **job.get("options", {}))
 
 
 def peer_config(job: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +110,7 @@ def dcollection(job: dict[str, Any]) -> dict[str, Any]:
             "events": recorder.events}
 
 
-JOBS = {"ours": ours, "peer": peer, "dcollection": dcollection}
+JOBS = {"ours": ours, "chunked": chunked, "peer": peer, "dcollection": dcollection}
 
 
 def main(path: str) -> int:
@@ -113,7 +119,8 @@ def main(path: str) -> int:
     result = JOBS[job["kind"]](job)
     result["process_seconds"] = time.monotonic() - started
     # Steps reset VmHWM to measure their own peaks; the process's peak is the highest of them.
-    result["peak_rss_mb"] = max([peak_rss_mb(), *result.get("step_peak_rss_mb", {}).values()])
+    result["peak_rss_mb"] = max([peak_rss_mb(), result.get("run_peak_rss_mb", 0.0),
+                                 *result.get("step_peak_rss_mb", {}).values()])
     write_json(Path(job["out"]), result)
     return 0
 
