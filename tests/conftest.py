@@ -1,7 +1,8 @@
-"""Fixtures shared by every test: sandboxes on free loopback ports, and clients for them."""
+"""Fixtures shared by every test: sandboxes on free loopback ports, clients for them, and a PostgreSQL server."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
+from tests.cafe24.postgres import PostgresServer, bindir, postgres_server
 
 UNLIMITED = Limits(enabled=False)
 
@@ -33,6 +35,20 @@ def start_sandbox() -> Iterator[Callable[..., SandboxServer]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway server per xdist worker that asks for it. Without PostgreSQL binaries the tests skip, except
+    in CI, where a Postgres load that cannot run is a failure."""
+    binaries = bindir()
+    if binaries is None:
+        why = "no PostgreSQL server binaries: pg_config is missing or its --bindir has no initdb/pg_ctl"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"CI must run the Postgres tests, but there are {why}")
+        pytest.skip(why)
+    with postgres_server(binaries) as server:
+        yield server
 
 
 def grant(server: SandboxServer, mall_id: str, scopes: list[str] | None = None) -> dict:

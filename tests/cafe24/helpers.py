@@ -28,8 +28,8 @@ def grant_with(server: SandboxServer, mall_id: str, scopes: list[str]) -> dict:
 
 
 def make_pipeline(workdir: Path, name: str = "cafe24") -> dlt.Pipeline:
-    return dlt.pipeline(name, pipelines_dir=str(workdir / "pipelines"),
-                        destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")), dataset_name="cafe24_data")
+    return dlt.pipeline(name, pipelines_dir=str(workdir / "pipelines"), dataset_name="cafe24_data",
+                        destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")))
 
 
 def source(server: SandboxServer, workdir: Path, mall_id: str | list[str], refresh_token: str | None = None,
@@ -62,6 +62,13 @@ def keys(pipeline: dlt.Pipeline, table: str, key: str, mall_id: str, shop_no: in
 
 def truth(server: SandboxServer, mall_id: str) -> dict:
     return httpx.get(f"{server.url}/__sandbox__/malls/{mall_id}/truth").json()
+
+
+def advance(server: SandboxServer, mall_id: str, seconds: int, **rates: float) -> None:
+    """Let the sandbox clock run `seconds`, the mall live at `rates` (orders_per_hour, ...) if given."""
+    if rates:
+        httpx.post(f"{server.url}/__sandbox__/malls/{mall_id}/live", json=rates).raise_for_status()
+    httpx.post(f"{server.url}/__sandbox__/clock/advance", json={"seconds": seconds}).raise_for_status()
 
 
 def stats(server: SandboxServer) -> dict:

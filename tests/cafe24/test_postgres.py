@@ -1,0 +1,106 @@
+"""Loads into a real PostgreSQL server (issue #12): the same store lands with the same keys as in DuckDB, a full
+load and an incremental one after live changes, and the declared column types carry over."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from pipelines.project import Project
+from pipelines.run import DEFAULT_DATASET, KEYS
+from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.server import SandboxServer
+from sources.cafe24.fields import DECLARED
+from tests.cafe24.cli import cli_env
+from tests.cafe24.helpers import advance, bootstrap, truth
+from tests.cafe24.postgres import PostgresServer
+from tests.cafe24.projects import assert_complete, authorize, run
+
+# The Admin tables a default run loads, child tables included.
+TABLES = {table: key for table, key in KEYS.items() if table != "front_products"}
+# Each of our column types as Postgres declares it (information_schema.columns.data_type); json columns are JSON
+# text, as in DuckDB (docs/tables.md).
+POSTGRES_TYPES = {"bigint": "bigint", "decimal": "numeric", "bool": "boolean", "timestamp": "timestamp with time zone",
+                  "json": "character varying", "text": "character varying"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    config = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
+                           limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
+    with SandboxServer(config) as server:
+        yield server
+
+
+def postgres_keys(url: str) -> dict[str, list[tuple]]:
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        found = {}
+        for table, key in TABLES.items():
+            cursor.execute(f"SELECT {', '.join(key)} FROM {DEFAULT_DATASET}.{table} ORDER BY {', '.join(key)}")
+            found[table] = [tuple(row) for row in cursor.fetchall()]
+    connection.close()
+    return found
+
+
+def duckdb_keys(project: Project) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(project.duckdb), read_only=True) as connection:
+        return {table: connection.execute(f"SELECT {', '.join(key)} FROM {DEFAULT_DATASET}.{table} "
+                                          f"ORDER BY {', '.join(key)}").fetchall() for table, key in TABLES.items()}
+
+
+def postgres_types(url: str) -> dict[tuple[str, str], str]:
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                       "WHERE table_schema = %s", (DEFAULT_DATASET,))
+        found = {(table, column): data_type for table, column, data_type in cursor.fetchall()}
+    connection.close()
+    return found
+
+
+def test_a_full_then_an_incremental_load_land_the_keys_of_duckdb_with_their_types(
+        server: SandboxServer, postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same store into Postgres and into DuckDB, twice, with live orders, edits and members in between."""
+    url = postgres.database("full_then_incremental")
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", url)
+    into_postgres, into_duckdb = Project.at(tmp_path / "postgres"), Project.at(tmp_path / "duckdb")
+    for project in (into_postgres, into_duckdb):
+        authorize(server, project, "pgmall")
+
+    first, _ = run(server, into_postgres, "pgmall", destination="postgres")
+    run(server, into_duckdb, "pgmall")
+    assert first.rows["orders"] == 600
+    assert postgres_keys(url) == duckdb_keys(into_duckdb)
+
+    advance(server, "pgmall", 6 * 3600, orders_per_hour=40, product_edits_per_hour=30, customers_per_hour=10)
+    again, _ = run(server, into_postgres, "pgmall", destination="postgres")
+    run(server, into_duckdb, "pgmall")
+    assert again.rows["orders"] > 0
+    assert_complete(server, into_duckdb, "pgmall")
+    assert postgres_keys(url) == duckdb_keys(into_duckdb)
+
+    types = postgres_types(url)
+    declared = {(table, column): POSTGRES_TYPES[kind] for table in TABLES for column, kind in DECLARED[table].items()
+                if (table, column) in types}
+    assert {column: types[column] for column in declared} == declared
+    assert types["orders", "order_date"] == "timestamp with time zone"
+    assert types["order_items", "product_price"] == "numeric"
+    assert types["products", "display"] == "boolean"
+
+
+def test_the_cli_loads_into_postgres(server: SandboxServer, postgres: PostgresServer, tmp_path: Path) -> None:
+    """`cafe24-dlt run --destination postgres`, the installed console script, credentials from the environment."""
+    url = postgres.database("cli")
+    env = {**cli_env(server, tmp_path, "pgclimall", bootstrap(server, "pgclimall")["refresh_token"]),
+           "DESTINATION__POSTGRES__CREDENTIALS": url}
+    result = subprocess.run([str(Path(sys.executable).parent / "cafe24-dlt"), "run", "--destination", "postgres"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Cafe24 -> postgres ({DEFAULT_DATASET})")
+    orders = postgres_keys(url)["orders"]
+    assert orders == sorted(("pgclimall", int(shop), order_id)
+                            for shop, ids in truth(server, "pgclimall")["orders"].items() for order_id in ids)
