@@ -10,11 +10,15 @@ import duckdb
 from pipelines.project import Project
 from pipelines.report import RunResult
 from pipelines.run import load
+from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import Grant, TokenStore
 from sources.cafe24.settings import ORDER_DATE_TYPES
 from tests.cafe24.helpers import APP, bootstrap, truth
 
+# A store small enough for a full load in seconds, served fast, its clock still unless a test moves it.
+SMALL_STORE = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
+                            limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
 SHOPS = 3  # the sandbox's active shops per mall
 # A run with nothing new: the shops list, then per shop categories, products, customers and each order date type.
 NO_CHANGE_CALLS = 1 + SHOPS * (3 + len(ORDER_DATE_TYPES))

@@ -13,13 +13,12 @@ import pytest
 
 from pipelines.project import Project
 from pipelines.run import DEFAULT_DATASET, KEYS
-from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24.fields import DECLARED
 from tests.cafe24.cli import cli_env
 from tests.cafe24.helpers import advance, bootstrap, truth
 from tests.cafe24.postgres import PostgresServer
-from tests.cafe24.projects import assert_complete, authorize, run
+from tests.cafe24.projects import SMALL_STORE, assert_complete, authorize, run
 
 # The Admin tables a default run loads, child tables included.
 TABLES = {table: key for table, key in KEYS.items() if table != "front_products"}
@@ -31,9 +30,7 @@ POSTGRES_TYPES = {"bigint": "bigint", "decimal": "numeric", "bool": "boolean", "
 
 @pytest.fixture(scope="module")
 def server():
-    config = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
-                           limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
-    with SandboxServer(config) as server:
+    with SandboxServer(SMALL_STORE) as server:
         yield server
 
 

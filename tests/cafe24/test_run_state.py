@@ -12,18 +12,15 @@ import pytest
 
 from pipelines.project import Project
 from pipelines.run import _kept_after_interrupt
-from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24 import cafe24_source
 from tests.cafe24.helpers import APP, truth
-from tests.cafe24.projects import NO_CHANGE_CALLS, SHOPS, assert_complete, authorize, orders, run
+from tests.cafe24.projects import NO_CHANGE_CALLS, SHOPS, SMALL_STORE, assert_complete, authorize, orders, run
 
 
 @pytest.fixture(scope="module")
 def server():
-    config = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
-                           limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
-    with SandboxServer(config) as server:
+    with SandboxServer(SMALL_STORE) as server:
         yield server
 
 
