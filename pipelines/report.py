@@ -125,7 +125,7 @@ class Progress(Collector):
     def _line(self, status: str) -> str:
         elapsed = time.monotonic() - self.started
         totals = self._totals()
-        done = [f"{k} {self.counts.get(k, 0)}/{t}" for k, t in totals.items() if t and k not in self.expected()]
+        done = [f"{k} {self.counts.get(k, 0)}/{t}" for k, t in self.totals.items() if t]  # dlt's: files, jobs
         roots, nested = self._tables()
         rows = [f"{k} {self._rows(k)}" + (f"/{totals[k]} ({100 * self._rows(k) // totals[k]}%)" if totals.get(k)
                                           else "") for k in roots]
@@ -144,7 +144,7 @@ class Progress(Collector):
         assert self.display is not None
         totals = self._totals()
         roots, _ = self._tables()
-        for table in dict.fromkeys([*roots, *(t for t in totals if t in self.expected())]):
+        for table in dict.fromkeys([*roots, *(t for t in totals if t not in self.totals)]):  # + the counted ones
             if table not in self.tasks:
                 self.tasks[table] = self.display.add_task(table, total=None)
             self.display.update(self.tasks[table], completed=self._rows(table), total=totals.get(table))

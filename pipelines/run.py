@@ -17,7 +17,7 @@ from dlt.sources import DltSource
 
 from sources.cafe24 import cafe24_source, dcollection_source
 from sources.cafe24.client import ApiClient, collect_clients
-from sources.cafe24.endpoints import BY_TABLE, ENDPOINTS, PARENT_OF
+from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
 from sources.cafe24.errors import redact
 from sources.cafe24.fields import DECLARED
 
@@ -30,9 +30,6 @@ from .runlock import one_run_at_a_time
 
 DEFAULT_DATASET = "cafe24_data"
 DUCKDB_MEMORY_LIMIT = "512MB"
-# The key columns of every Admin table, a child's with its parent's: the connector's own, never undeclared.
-KEYS = {**{e.table: e.primary_key for e in ENDPOINTS},
-        **{c.table: (*e.primary_key, *c.key) for e in ENDPOINTS for c in e.children}}
 # The Admin tables arrive as typed Arrow tables, which DuckDB reads fastest as parquet. Other destinations get
 # dlt's pick per kind of item: Postgres takes no parquet without an ADBC driver, so Arrow goes in as csv (COPY;
 # 1.2 s to normalize and load a 3,000-order store, against 3 s as insert_values) and D.Collection's dicts as
@@ -196,7 +193,7 @@ def _undeclared(after: dict[str, set[str]], before: dict[str, set[str]]) -> list
     found = []
     for table, columns in after.items():
         if table in DECLARED:
-            ours = {"mall_id", "shop_no", *KEYS.get(table, ()), "_dlt_load_id", "_dlt_id"}
+            ours = {*KEYS[table], "_dlt_load_id", "_dlt_id"}  # key columns are the connector's own
             found += [f"{table}.{c}" for c in sorted(columns - before.get(table, set()) - set(DECLARED[table]) - ours)]
     return found
 

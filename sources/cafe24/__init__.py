@@ -19,7 +19,7 @@ from dlt.sources import DltResource, DltSource
 from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .dcollection import dcollection_source
-from .endpoints import ENDPOINTS, Endpoint
+from .endpoints import ENDPOINTS, KEYS, Endpoint
 from .errors import register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
@@ -156,7 +156,7 @@ def child_hints(ep: Endpoint) -> dict[str, Any]:
     """A child table is keyed by its parent's key and its own, and merged by its parent's key: a parent loaded
     again replaces all of its children, so a row removed from an order's items disappears."""
     return {c.table: dlt.mark.make_hints(table_name=c.table, write_disposition="merge",
-                                         primary_key=[*ep.primary_key, *c.key], merge_key=list(ep.primary_key))
+                                         primary_key=list(KEYS[c.table]), merge_key=list(ep.primary_key))
             for c in ep.children}
 
 

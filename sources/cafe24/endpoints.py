@@ -52,5 +52,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 
 BY_TABLE = {e.table: e for e in ENDPOINTS}
 PARENT_OF = {c.table: e.table for e in ENDPOINTS for c in e.children}  # child table -> its parent's table
+# The key of every table the Admin source writes; a child's is its parent's key and its own.
+KEYS = {**{e.table: e.primary_key for e in ENDPOINTS},
+        **{c.table: (*e.primary_key, *c.key) for e in ENDPOINTS for c in e.children}}
 # What `auth` asks for: the Admin tables' scopes and no more (the Front API needs none).
 SCOPES = tuple(dict.fromkeys(e.scope for e in ENDPOINTS if e.api == "admin"))

@@ -12,8 +12,9 @@ import psycopg2
 import pytest
 
 from pipelines.project import Project
-from pipelines.run import DEFAULT_DATASET, KEYS
+from pipelines.run import DEFAULT_DATASET
 from sandbox.server import SandboxServer
+from sources.cafe24.endpoints import KEYS
 from sources.cafe24.fields import DECLARED
 from tests.cafe24.cli import cli_env
 from tests.cafe24.helpers import advance, bootstrap, truth
