@@ -47,6 +47,7 @@ from sources.cafe24.endpoints import SCOPES
 from sources.cafe24.errors import Cafe24Error, redact, register_secret, visible
 from sources.cafe24.mallid import check_mall_id
 from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE
+from sources.cafe24.tables import UnexpectedValue
 
 from .authorize import CALLBACK_PATH, authorize, authorize_url, describe_grant, exchange, mall_root
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
@@ -272,6 +273,9 @@ def _failure(exc: BaseException) -> tuple[int, str]:
         inner = exc.exception
         if cause is not None:
             return 1, f"error: {cause}"
+        if (broken := cause_of(exc, UnexpectedValue)) is not None:
+            return 1, (f"error: the API sent a value its column's declared type does not allow (docs/tables.md), so "
+                       f"the run stopped there: {visible(redact(str(broken)))}")
         if isinstance(inner, (ConfigFieldMissingException, MissingDependencyException)):
             return 2, f"error: {_destination_problem(exc.pipeline, inner)}"
         return 1, f"error: the {exc.step} step failed: {type(inner).__name__}: {visible(redact(str(inner)))}"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pipelines.report import MallCalls, RunResult, summary
@@ -127,3 +128,13 @@ def test_summary_columns_line_up_whatever_the_names():
     table_rows = [line for line in lines if line.startswith(("  shops", "  dcollection_standard_tags"))]
     mall_rows = [line for line in lines if line.startswith(("  m ", "  dcollection:"))]
     assert len({len(line) for line in table_rows}) == 1 and len({len(line) for line in mall_rows}) == 1
+
+
+def test_a_value_outside_the_declared_schema_stops_the_run_naming_table_column_and_value(server, tmp_path):
+    httpx.post(f"{server.url}/__sandbox__/malls/oddmall/new-fields",
+               json={"customersprivacy": {"total_points": "12,000"}}).raise_for_status()
+    env = cli_env(server, tmp_path, "oddmall", grant(server, "oddmall")["refresh_token"])
+    result = cli(tmp_path, env, "--resources", "customers")
+    assert result.returncode == 1, result.stderr
+    assert "declared type does not allow" in result.stderr and "customers.total_points" in result.stderr
+    assert "'12,000'" in result.stderr and "Traceback" not in result.stderr
