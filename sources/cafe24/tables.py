@@ -67,6 +67,19 @@ def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any]
         yield child.table, _keyed(pa.table({**parents, **own}), child.table, [*key, *child.key])
 
 
+def first_copies(rows: Sequence[dict[str, Any]], constants: dict[str, Any], key: Sequence[str],
+                 seen: set[tuple]) -> list[dict[str, Any]]:
+    """The rows whose key is not in `seen` yet, added to it. A walk can meet a row twice (two date types, a
+    page that shifted), and one load package must hold each key once for the merge to skip its dedup."""
+    fresh = []
+    for row in rows:
+        k = tuple(constants[name] if name in constants else row.get(name) for name in key)
+        if k not in seen:
+            seen.add(k)
+            fresh.append(row)
+    return fresh
+
+
 def _keyed(data: pa.Table, table: str, key: Sequence[str]) -> pa.Table:
     """Key columns are never null: dlt declares them NOT NULL, so the Arrow schema says so too."""
     for name in key:

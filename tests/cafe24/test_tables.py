@@ -101,3 +101,22 @@ def test_a_field_the_api_starts_sending_lands_and_the_run_names_it(project) -> N
     types = dict(sql(project, "SELECT column_name, data_type FROM information_schema.columns WHERE "
                               "table_schema = 'cafe24_data' AND table_name = 'products'"))
     assert types["eco_label"] == "VARCHAR" and types["carbon_grams"] == "VARCHAR"
+
+
+def test_an_order_several_walks_return_in_one_run_lands_once_with_its_items_once(project) -> None:
+    """The merge skips dlt's dedup (sources.cafe24.MERGE), so the source must hand each key over once even when
+    several date types' walks return the same order in one run."""
+    server, project = project
+    run(server, project)
+    before = int(server.sandbox.clock.now())
+    httpx.post(f"{server.url}/__sandbox__/clock/advance", json={"seconds": 5 * 86400}).raise_for_status()
+    after = int(server.sandbox.clock.now())
+    store = server.sandbox.mall(MALL)
+    twice = [o for o in store.orders if sum(before < t <= after for t in o.timeline.values()) >= 2]
+    assert twice, "the store must have orders that two date types' walks return in the same run"
+    run(server, project)
+    for table, key in (("orders", "order_id"), ("order_items", "order_id, order_item_code"),
+                       ("order_receivers", "order_id, receiver_no")):
+        rows, keys = sql(project, f"SELECT count(*), count(DISTINCT (mall_id, shop_no, {key})) "
+                                  f"FROM cafe24_data.{table}")[0]
+        assert rows == keys, table
