@@ -8,7 +8,7 @@ own bucket, while dlt keeps DuckDB's single writer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -160,6 +160,18 @@ def child_hints(ep: Endpoint) -> dict[str, Any]:
             for c in ep.children}
 
 
+def _unseen(page: Sequence[dict[str, Any]], seen: set[tuple], key: Callable[[dict[str, Any]], tuple]) -> list[dict]:
+    """The rows of a page whose key this run has not yielded yet, children and all: an order matches several of
+    the date types a run sweeps. A database merge keeps one copy of a key, but a Delta merge inserts every copy
+    of a key the table does not hold yet."""
+    fresh = []
+    for row in page:
+        if (k := key(row)) not in seen:
+            seen.add(k)
+            fresh.append(row)
+    return fresh
+
+
 def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None, run: Plan) -> DltResource:
     def rows() -> Iterator[Any]:  # Arrow tables, a child's marked with its hints
         if ep.api == "front":
@@ -176,13 +188,15 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
             return state.setdefault(f"shop_{shop}", {}) if shop is not None else state
 
         each = shops if ep.per_shop else [None]
+        seen: set[tuple] = set()  # the keys this run has yielded
         if plan.count_totals and ep.slicing in AHEAD:  # every shop counted first: the total is whole at once
             client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
                                               for shop in each))
         for shop in each:
             constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {})}
             for page in WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan):
-                for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children):
+                fresh = _unseen(page, seen, lambda row: tuple(constants.get(k, row.get(k)) for k in ep.primary_key))
+                for table, data in frames(fresh, ep.table, constants, ep.primary_key, ep.children) if fresh else ():
                     # a child's hints go to a variant of their own, so the resource's table stays the parent's
                     yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
 
