@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import ContextManager
+from typing import TYPE_CHECKING, ContextManager
 
 import dlt
 import duckdb
-from dlt.common.libs.deltalake import get_delta_tables
+from dlt.common.destination.exceptions import DestinationUndefinedEntity
 
 from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
 
 from .errors import UsageError
+
+if TYPE_CHECKING:  # a database load needs neither
+    from deltalake import DeltaTable
+    from dlt.destinations.impl.filesystem.filesystem import FilesystemClient
 
 # The destinations whose tables are kept in a table format, so they can be merged.
 TABLE_FORMAT = {"filesystem": "delta"}
@@ -47,23 +51,31 @@ def _stamped() -> Iterator[None]:
         yield
 
 
+def _open(client: FilesystemClient, table: str) -> DeltaTable | None:
+    """The Delta table, or None when the lake holds none yet: a run of other tables, or no child rows so far."""
+    try:
+        return client.load_open_table("delta", table)
+    except DestinationUndefinedEntity:
+        return None
+
+
 def drop_replaced_children(pipeline: dlt.Pipeline) -> dict[str, int]:
     """Deletes the child rows that their parent's latest load did not bring (a cancelled order line, a deleted
     variant), and says how many per table. It looks at whole tables, not this run's loads, so a run stopped
     between its load and this step is made good by the next."""
-    tables = get_delta_tables(pipeline, *PARENT_OF, *set(PARENT_OF.values()))
     dropped = {}
-    with duckdb.connect() as con:
+    with pipeline.destination_client() as client, duckdb.connect() as con:
         for child, parent in PARENT_OF.items():
-            if child not in tables or parent not in tables:
+            children, parents = _open(client, child), _open(client, parent)
+            if children is None or parents is None:
                 continue
-            con.register("child", tables[child].to_pyarrow_dataset())
-            con.register("parent", tables[parent].to_pyarrow_dataset())
+            con.register("child", children.to_pyarrow_dataset())
+            con.register("parent", parents.to_pyarrow_dataset())
             joined = ", ".join(BY_TABLE[parent].primary_key)
             stale = con.sql(f"SELECT {', '.join(f'c.{k}' for k in KEYS[child])} FROM child c JOIN parent p "
                             f"USING ({joined}) WHERE c._dlt_load_id <> p._dlt_load_id").to_arrow_table()
             if stale.num_rows:
                 match = " AND ".join(f"t.{k} = s.{k}" for k in KEYS[child])
-                tables[child].merge(stale, match, source_alias="s", target_alias="t").when_matched_delete().execute()
+                children.merge(stale, match, source_alias="s", target_alias="t").when_matched_delete().execute()
                 dropped[child] = stale.num_rows
     return dropped

@@ -86,13 +86,15 @@ def test_a_full_then_an_incremental_load_keep_one_row_per_key_with_the_keys_and_
 def test_the_cli_loads_into_a_lake_folder_named_in_config_and_refuses_d_collection(
         server: SandboxServer, tmp_path: Path) -> None:
     """`cafe24-dlt run --destination filesystem`, the installed console script, the folder in .dlt/config.toml
-    as the README shows: twice, one row per key, without dlt's warnings; D.Collection is refused in one line."""
+    as the README shows: one table, then all of them twice, one row per key, without dlt's warnings; D.Collection
+    is refused in one line."""
     (tmp_path / ".dlt").mkdir()
     (tmp_path / ".dlt" / "config.toml").write_text('[destination.filesystem]\nbucket_url = "lake"\n')
     env = cli_env(server, tmp_path, "lakeclimall", bootstrap(server, "lakeclimall")["refresh_token"])
     command = [str(Path(sys.executable).parent / "cafe24-dlt"), "run", "--destination", "filesystem"]
-    for _ in range(2):
-        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    for only in (["--resources", "shops"], [], []):  # first a lake without child tables, then a full and an update
+        result = subprocess.run([*command, *only], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                timeout=180)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(f"Cafe24 -> filesystem ({DEFAULT_DATASET})")
         assert result.stderr == ""
