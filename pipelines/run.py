@@ -24,6 +24,7 @@ from sources.cafe24.fields import DECLARED
 from .backfill import next_chunk, pending
 from .cursors import carry_over, forget
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
+from .lake import TABLE_FORMAT, check_lake, drop_replaced_children, lake_settings
 from .project import Project
 from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
@@ -81,6 +82,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         clients.extend(found)
         return built
 
+    check_lake(destination, which)
     try:
         sources = build()
     except ValueError as exc:  # a refused base URL, an unreadable start date
@@ -108,7 +110,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         target: Any = dlt.destinations.duckdb(_duckdb_credentials(str(project.duckdb)))
     else:
         target = destination
-    with one_run_at_a_time(project.lock_file, wait):
+    with one_run_at_a_time(project.lock_file, wait), lake_settings(destination):
         pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
                                 pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls, expected))
         started = time.monotonic()
@@ -122,7 +124,8 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
                       "the other tables and shops catch up on the next run", file=out, flush=True)
                 sources = next_chunk(resumed, build)
             while True:
-                _check(pipeline.run(sources, loader_file_format=FILE_FORMAT.get(destination)))
+                _check(pipeline.run(sources, loader_file_format=FILE_FORMAT.get(destination),
+                                    table_format=TABLE_FORMAT.get(destination)))
                 traces.append(pipeline.last_trace)
                 left = pending(pipeline, sources)
                 if not left:
@@ -130,6 +133,10 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
                 print(f"  backfill chunk {len(traces) + 1}: {', '.join(n for names in left.values() for n in names)}",
                       file=out, flush=True)
                 sources = next_chunk(left, build)
+            if destination in TABLE_FORMAT:
+                for table, n in drop_replaced_children(pipeline).items():
+                    print(f"  {table}: deleted {n} row(s) their parent's latest load no longer has", file=out,
+                          flush=True)
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step, len(traces))) from None

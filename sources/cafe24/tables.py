@@ -70,7 +70,8 @@ def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any]
 def first_copies(rows: Sequence[dict[str, Any]], constants: dict[str, Any], key: Sequence[str],
                  seen: set[tuple]) -> list[dict[str, Any]]:
     """The rows whose key is not in `seen` yet, added to it. A walk can meet a row twice (two date types, a
-    page that shifted), and one load package must hold each key once for the merge to skip its dedup."""
+    page that shifted). One load package must hold each key once: the database merges skip their own dedup, and a
+    Delta merge inserts every copy of a key it does not hold yet."""
     fresh = []
     for row in rows:
         k = tuple(constants[name] if name in constants else row.get(name) for name in key)

@@ -9,10 +9,11 @@ import duckdb
 
 from pipelines.project import Project
 from pipelines.report import RunResult
-from pipelines.run import load
+from pipelines.run import DEFAULT_DATASET, load
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import Grant, TokenStore
+from sources.cafe24.endpoints import KEYS
 from sources.cafe24.settings import ORDER_DATE_TYPES
 from tests.cafe24.helpers import APP, bootstrap, truth
 
@@ -22,6 +23,8 @@ SMALL_STORE = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=
 SHOPS = 3  # the sandbox's active shops per mall
 # A run with nothing new: the shops list, then per shop categories, products, customers and each order date type.
 NO_CHANGE_CALLS = 1 + SHOPS * (3 + len(ORDER_DATE_TYPES))
+# The Admin tables a default run loads, child tables included, with their keys.
+TABLES = {table: key for table, key in KEYS.items() if table != "front_products"}
 
 
 
@@ -54,6 +57,13 @@ def landed(project: Project, mall: str) -> dict:
             "customers": {str(s): keys("SELECT member_id FROM cafe24_data.customers WHERE mall_id = ? AND "
                                        "shop_no = ? ORDER BY 1", s) for s in range(1, SHOPS + 1)},
         }
+
+
+def duckdb_keys(project: Project) -> dict[str, list[tuple]]:
+    """Every table's keys in the project's database, sorted: what another destination must hold too."""
+    with duckdb.connect(str(project.duckdb), read_only=True) as connection:
+        return {table: connection.execute(f"SELECT {', '.join(key)} FROM {DEFAULT_DATASET}.{table} "
+                                          f"ORDER BY {', '.join(key)}").fetchall() for table, key in TABLES.items()}
 
 
 def orders(server: SandboxServer, mall: str) -> int:

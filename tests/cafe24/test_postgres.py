@@ -7,22 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import psycopg2
 import pytest
 
 from pipelines.project import Project
 from pipelines.run import DEFAULT_DATASET
 from sandbox.server import SandboxServer
-from sources.cafe24.endpoints import KEYS
 from sources.cafe24.fields import DECLARED
 from tests.cafe24.cli import cli_env
 from tests.cafe24.helpers import advance, bootstrap, truth
 from tests.cafe24.postgres import PostgresServer
-from tests.cafe24.projects import SMALL_STORE, assert_complete, authorize, run
+from tests.cafe24.projects import SMALL_STORE, TABLES, assert_complete, authorize, duckdb_keys, run
 
-# The Admin tables a default run loads, child tables included.
-TABLES = {table: key for table, key in KEYS.items() if table != "front_products"}
 # Each of our column types as Postgres declares it (information_schema.columns.data_type); json columns are JSON
 # text, as in DuckDB (docs/tables.md).
 POSTGRES_TYPES = {"bigint": "bigint", "decimal": "numeric", "bool": "boolean", "timestamp": "timestamp with time zone",
@@ -43,12 +39,6 @@ def postgres_keys(url: str) -> dict[str, list[tuple]]:
             found[table] = [tuple(row) for row in cursor.fetchall()]
     connection.close()
     return found
-
-
-def duckdb_keys(project: Project) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(project.duckdb), read_only=True) as connection:
-        return {table: connection.execute(f"SELECT {', '.join(key)} FROM {DEFAULT_DATASET}.{table} "
-                                          f"ORDER BY {', '.join(key)}").fetchall() for table, key in TABLES.items()}
 
 
 def postgres_types(url: str) -> dict[tuple[str, str], str]:
