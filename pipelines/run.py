@@ -25,6 +25,7 @@ from .backfill import next_chunk, pending
 from .cursors import carry_over, forget
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
 from .lake import TABLE_FORMAT, check_lake, drop_replaced_children, lake_settings
+from .memory import bound_allocators
 from .project import Project
 from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
@@ -74,6 +75,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     A backfill loads in chunks (pipelines/backfill.py): after each load, the resources whose backfill is not
     done run again, until none is left; an incremental run is one load."""
     project = project or Project.at()
+    bound_allocators()
     clients: list[ApiClient] = []  # every chunk's, so calls add up over the run
 
     def build(**chunk: Any) -> list[DltSource]:
