@@ -46,6 +46,7 @@ from sources.cafe24.auth import AppCredentials, TokenStore
 from sources.cafe24.endpoints import SCOPES
 from sources.cafe24.errors import Cafe24Error, redact, register_secret, visible
 from sources.cafe24.mallid import check_mall_id
+from sources.cafe24.pii import MODES, PiiSettingError
 from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE
 from sources.cafe24.tables import UnexpectedValue
 
@@ -73,6 +74,8 @@ def run_command(args: argparse.Namespace) -> int:
         source_args["base_url"] = args.base_url
     if args.start_date:
         source_args["start_date"] = args.start_date
+    if args.pii:
+        source_args["pii"] = args.pii
     if args.token_store:
         source_args["token_store"] = args.token_store
     tables = _split(args.resources)
@@ -202,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="forget the cursors of this run's tables and malls only (with --resources/--mall, just "
                           "those) and reload them from the start, merged by key; it says which")
     run.add_argument("--start-date", help="where a first backfill of orders starts (YYYY-MM-DD, KST)")
+    run.add_argument("--pii", choices=MODES, help="personal data: keep (the default), hash (HMAC-SHA256 with "
+                     "pii_key from .dlt/secrets.toml) or drop; a dataset keeps the mode it was first loaded with")
     run.add_argument("--base-url", metavar="TEMPLATE", help="e.g. https://{mall_id}.cafe24api.com")
     run.add_argument("--token-store", metavar="DIR", help=f"where grants live (default {DEFAULT_TOKEN_STORE})")
     run.add_argument("--pipelines-dir", metavar="DIR",
@@ -273,6 +278,8 @@ def _failure(exc: BaseException) -> tuple[int, str]:
         inner = exc.exception
         if cause is not None:
             return 1, f"error: {cause}"
+        if (refused := cause_of(exc, PiiSettingError)) is not None:
+            return 2, f"error: {refused}"
         if (broken := cause_of(exc, UnexpectedValue)) is not None:
             return 1, (f"error: the API sent a value its column's declared type does not allow (docs/tables.md), so "
                        f"the run stopped there: {visible(redact(str(broken)))}")

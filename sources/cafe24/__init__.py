@@ -8,12 +8,14 @@ own bucket, while dlt keeps DuckDB's single writer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import dlt
 import pendulum
+from dlt.common.typing import TSecretStrValue
 from dlt.sources import DltResource, DltSource
 
 from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
@@ -23,6 +25,9 @@ from .endpoints import ENDPOINTS, KEYS, Endpoint
 from .errors import register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
+from .pii import check as pii_check
+from .pii import guard as pii_guard
+from .pii import protect
 from .prefetch import ahead
 from .ratelimit import pacer_for
 from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
@@ -99,6 +104,8 @@ def cafe24_source(
     count_totals: bool = False,
     backfill_chunk_rows: int = BACKFILL_CHUNK_ROWS,
     backfills_only: bool = False,
+    pii: str = "keep",
+    pii_key: TSecretStrValue = None,
 ) -> Iterator[DltResource]:
     """Products, categories, shops, orders and customers of one or more malls, incremental and merged on
     (mall_id, shop_no, key) so many malls can share one dataset.
@@ -111,7 +118,10 @@ def cafe24_source(
     backfill_chunk_rows: a walk from the beginning stops after about this many rows per shop and table, and says
     in its resource state where to go on (`paging.backfill_pending`), so a run can load it in chunks: one load
     package each, rows and position committed together. backfills_only: a run's later chunks walk only the shops
-    whose backfill goes on."""
+    whose backfill goes on.
+
+    pii: keep, hash or drop the personal-data columns (sources/cafe24/pii.py); hash, and drop for the member ids
+    that join customers and orders, use HMAC-SHA256 under pii_key, a secret."""
     malls = [check_mall_id(m.strip() if isinstance(m, str) else m)
              for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)]
     check_base_url(base_url.format(mall_id=malls[0]))
@@ -120,6 +130,9 @@ def cafe24_source(
     app = AppCredentials(credentials.client_id, credentials.client_secret or "")
     store = TokenStore(token_store)
     start = _start(start_date)
+    hasher = pii_check(pii, pii_key)
+    if pii_key:
+        register_secret(pii_key)
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
                             bucket_drain_per_second, retry) for m in malls}
@@ -127,9 +140,10 @@ def cafe24_source(
     plan = Plan(0, start, lookback_minutes * 60, tuple(order_date_types or ORDER_DATE_TYPES),
                 customers_full_refresh_days, count_totals=count_totals, backfill_chunk_rows=backfill_chunk_rows,
                 backfills_only=backfills_only)
+    personal = Personal(pii, partial(protect, mode=pii, key=hasher))
     for session in sessions.values():
         for ep in ENDPOINTS:
-            yield _resource(ep, session, shop_no, plan)
+            yield _resource(ep, session, shop_no, plan, personal)
 
 
 def _start(start_date: str) -> int:
@@ -166,7 +180,16 @@ def child_hints(ep: Endpoint) -> dict[str, Any]:
             for c in ep.children}
 
 
-def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None, run: Plan) -> DltResource:
+@dataclass(frozen=True)
+class Personal:
+    """How this run loads personal data: the mode, and what it does to a table's columns."""
+
+    mode: str
+    protect: Callable[[str, dict[str, Any]], None]
+
+
+def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None, run: Plan,
+              personal: Personal) -> DltResource:
     def rows() -> Iterator[Any]:  # Arrow tables, a child's marked with its hints
         if ep.api == "front":
             client = session.front
@@ -176,6 +199,7 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
             session.prepare(wanted_shops)
             shops, now = session.shops, session.now
         plan = replace(run, now=now, shop_rows=session.shop_rows, counted={})
+        pii_guard(dlt.current.source_state(), personal.mode)
         state = dlt.current.resource_state()
 
         def shop_state(shop: int | None) -> dict:
@@ -190,7 +214,8 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
             constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {})}
             for page in ahead(WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)):
                 page = first_copies(page, constants, ep.primary_key, seen)
-                for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children) if page else ():
+                for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children,
+                                          personal.protect) if page else ():
                     # a child's hints go to a variant of their own, so the resource's table stays the parent's
                     yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
 

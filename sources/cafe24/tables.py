@@ -8,7 +8,7 @@ bulk), since per-value Python was what made the connector slower than the API.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +45,14 @@ class Child:
 
 
 def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any], key: Sequence[str],
-           children: Sequence[Child] = ()) -> Iterator[tuple[str, pa.Table]]:
+           children: Sequence[Child] = (), protect: Callable[[str, dict[str, pa.Array]], None] | None = None,
+           ) -> Iterator[tuple[str, pa.Table]]:
     """The page as `table` (with `constants`, e.g. mall_id and shop_no, as columns), then one table per child
-    that has rows, each child row with the parent's `key` columns."""
+    that has rows, each child row with the parent's `key` columns. `protect(table, columns)` may hash or drop
+    columns before a table is made (sources/cafe24/pii.py)."""
     columns = _columns(rows, table, skip={c.field for c in children})
+    if protect:
+        protect(table, columns)
     n = len(rows)
     for name, value in constants.items():
         columns[name] = pa.array([value] * n, pa.int64() if isinstance(value, int) else pa.string())
@@ -61,6 +65,8 @@ def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any]
             continue
         at = pa.array([i for i, items in enumerate(lists) for _ in items], pa.int64())
         own = _columns(child_rows, child.table, skip=set(key))
+        if protect:
+            protect(child.table, own)
         parents = {name: pc.take(parent[name], at).combine_chunks() for name in key}
         if child.position:
             parents[child.position] = pa.array([i + 1 for items in lists for i in range(len(items))], pa.int64())
