@@ -1,0 +1,267 @@
+"""Many malls on Dagster (issue #12): the code location in `orchestration/` on a real Dagster instance.
+
+A module's worth of machinery, started once: a sandbox, a project directory configured for three malls into
+PostgreSQL, a Dagster instance (DAGSTER_HOME under tmp, the repo's dagster.yaml), the code location as a gRPC
+server and, once runs are queued, the daemon that takes them off the queue and has the default run launcher
+start each in its own process. Runs are submitted with `dagster job launch`, as an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+import yaml
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+
+from pipelines.project import Project
+from pipelines.runlock import one_run_at_a_time
+from sandbox.config import SandboxConfig, Volumes
+from sandbox.server import SandboxServer
+from tests.cafe24.cli import REPO, free_port
+from tests.cafe24.helpers import APP
+from tests.cafe24.postgres import PostgresServer
+from tests.cafe24.projects import SMALL_STORE, authorize, expected, landed_by
+
+BIN = Path(sys.executable).parent
+MALLS = ["dga", "dgb", "dgc", "dgd"]
+JOB = "cafe24_malls"
+# Small enough that a load takes a few seconds: most of a run's time here is starting its process.
+STORE = SandboxConfig(volumes=Volumes(products=40, orders=150, customers=40), limits=SMALL_STORE.limits,
+                      clock_runs=False)
+FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
+
+
+def write_project(root: Path, server: SandboxServer, malls: list[str], destination: str | None,
+                  secrets: str = "") -> Path:
+    """A project directory as a user keeps one: .dlt/config.toml with the malls, secrets beside it, the grants."""
+    (root / ".dlt").mkdir(parents=True)
+    dagster = f'[dagster]\ndestination = "{destination}"\n' if destination else ""
+    (root / ".dlt" / "config.toml").write_text(
+        f'[sources.cafe24]\nmall_id = {json.dumps(malls)}\nbase_url = "{server.url}/{{mall_id}}"\n'
+        f'token_store = "tokens"\nbucket_drain_per_second = 200\n\n{dagster}')
+    (root / ".dlt" / "secrets.toml").write_text(
+        f'[sources.cafe24.credentials]\nclient_id = "{APP["client_id"]}"\nclient_secret = "{APP["client_secret"]}"\n'
+        + secrets)
+    authorize(server, Project.at(root), *malls)
+    return root
+
+
+def dagster_env(home: Path) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__"))},
+            "DAGSTER_HOME": str(home), "RUNTIME__DLTHUB_TELEMETRY": "false", "PYTHONPATH": str(REPO)}
+
+
+class Dagster:
+    """The instance, the code location's gRPC server and (once started) the daemon, for one project."""
+
+    def __init__(self, project: Path, home: Path) -> None:
+        self.project, self.home = project, home
+        settings = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())
+        # the queue's own pace, 1 s instead of 5, only so the test waits less
+        settings["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator",
+                                       "config": {"dequeue_interval_seconds": 1}}
+        home.mkdir()
+        (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
+        self.env = dagster_env(home)
+        self.port = free_port()
+        self.workspace = home / "workspace.yaml"
+        self.workspace.write_text(yaml.safe_dump({"load_from": [{"grpc_server": {
+            "host": "127.0.0.1", "port": self.port, "location_name": "cafe24"}}]}))
+        self.processes: list[subprocess.Popen] = []
+        self.daemon: subprocess.Popen | None = None
+        self.instance: DagsterInstance | None = None
+
+    def start(self) -> Dagster:
+        self.processes.append(self._spawn("dagster", "api", "grpc", "-m", "orchestration.definitions", "-h",
+                                          "127.0.0.1", "-p", str(self.port), "--location-name", "cafe24"))
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.processes[0].poll() is not None:
+                    raise RuntimeError(f"the code server did not start: {self.log()}") from None
+                time.sleep(0.2)
+        self.instance = DagsterInstance.from_config(str(self.home))
+        return self
+
+    def _spawn(self, command: str, *args: str) -> subprocess.Popen:
+        log = open(self.home / f"{command}.log", "a")
+        return subprocess.Popen([str(BIN / command), *args], cwd=self.project, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+    def log(self) -> str:
+        return "".join(p.read_text()[-3000:] for p in sorted(self.home.glob("*.log")))
+
+    def launch(self, *malls: str) -> None:
+        """`dagster job launch` per mall, side by side, with the tags the job gives a partition's run."""
+        launches = [subprocess.Popen(
+            [str(BIN / "dagster"), "job", "launch", "-w", str(self.workspace), "-j", JOB, "--tags",
+             json.dumps({"dagster/partition": mall, "cafe24/mall": mall})],
+            cwd=self.project, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for mall in malls]
+        for mall, launch in zip(malls, launches):
+            out, _ = launch.communicate(timeout=120)
+            assert launch.returncode == 0, f"launching {mall}: {out}"
+
+    def start_daemon(self) -> None:
+        if self.daemon is None:
+            self.daemon = self._spawn("dagster-daemon", "run", "-w", str(self.workspace))
+            self.processes.append(self.daemon)
+
+    def wait(self, timeout: float = 180) -> list:
+        """Every run's record once all have finished, oldest first."""
+        assert self.instance is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.instance.get_run_records(RunsFilter(job_name=JOB), ascending=True)
+            if records and all(r.dagster_run.status in FINISHED for r in records):
+                return records
+            if time.monotonic() > deadline:
+                raise AssertionError(f"runs unfinished: {[(r.dagster_run.tags, r.dagster_run.status) for r in records]}"
+                                     f"\n{self.log()}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.instance is not None:
+            self.instance.dispose()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer(STORE) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dagster(server: SandboxServer, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[tuple[Dagster, str]]:
+    url = postgres.database("dagster")
+    root = tmp_path_factory.mktemp("dagster")
+    project = write_project(root / "project", server, MALLS, "postgres",
+                            f'\n[destination.postgres]\ncredentials = "{url}"\n')
+    running = Dagster(project, root / "home").start()
+    try:
+        yield running, url
+    finally:
+        running.stop()
+
+
+def loader_pids(instance: DagsterInstance, run_id: str) -> set[int]:
+    """The pid of the process that loaded the mall, as the run's materializations record it."""
+    return {event.dagster_event.step_materialization_data.materialization.metadata["pid"].value
+            for event in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
+
+
+def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_of_a_mall_waits_its_turn(
+        dagster: tuple[Dagster, str], server: SandboxServer) -> None:
+    """Four runs queued before the daemon starts: dga, dgb, dgc and dga again. The three malls run side by side,
+    each in a process of its own, and land what the store holds; the second dga waits for the first to end."""
+    running, url = dagster
+    running.launch("dga", "dgb", "dgc")
+    running.launch("dga")
+    running.start_daemon()
+    records = running.wait()
+    assert [r.dagster_run.status for r in records] == [DagsterRunStatus.SUCCESS] * 4, running.log()
+
+    assert running.instance is not None
+    pids = [loader_pids(running.instance, r.dagster_run.run_id) for r in records]
+    assert all(len(p) == 1 for p in pids)  # each run's five tables loaded by one process
+    assert len(set.union(*pids)) == 4 and os.getpid() not in set.union(*pids)  # a process per run, not this one
+    first, again = [r for r in records if r.dagster_run.tags["cafe24/mall"] == "dga"]  # oldest first
+    others = [r for r in records if r.dagster_run.tags["cafe24/mall"] != "dga"]
+    assert again.start_time >= first.end_time  # queued behind the first: never two runs of one pipeline
+    assert any(other.start_time < first.end_time for other in others)  # other malls did not wait for it
+
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        def query(sql: str) -> list[tuple]:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+        for mall in ("dga", "dgb", "dgc"):
+            assert landed_by(query, mall) == expected(server, mall)
+        pipelines = {row[0] for row in query("SELECT DISTINCT pipeline_name FROM cafe24_data._dlt_pipeline_state")}
+    connection.close()
+    assert pipelines == {"cafe24_dga", "cafe24_dgb", "cafe24_dgc"}  # a pipeline and its state per mall
+
+
+def test_a_run_of_a_mall_whose_pipeline_is_already_running_is_refused(dagster: tuple[Dagster, str]) -> None:
+    """Whatever bypasses the queue (a CLI run on the same project, a run launched without the mall tag), the
+    mall's pipeline lock refuses the second run at once, without retries, and says why."""
+    running, _ = dagster
+    project = Project.at(running.project, pipeline_name="cafe24_dgd")
+    with one_run_at_a_time(project.lock_file):
+        running.launch("dgd")
+        running.start_daemon()
+        [record] = [r for r in running.wait() if r.dagster_run.tags["cafe24/mall"] == "dgd"]
+    assert record.dagster_run.status == DagsterRunStatus.FAILURE
+    assert running.instance is not None
+    failures = [e.dagster_event.step_failure_data.error.message
+                for e in running.instance.all_logs(record.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE)]
+    assert len(failures) == 1 and "another run of this pipeline is in progress" in failures[0]
+
+
+def definitions_of(project: Path, home: Path) -> dict:
+    """The code location as Dagster loads it in a project directory, read in a process of its own."""
+    script = """
+import json
+from datetime import datetime, timezone
+from dagster import build_schedule_context, DagsterInstance
+from orchestration import definitions as d
+job = d.defs.resolve_job_def(d.cafe24_malls.name)
+with DagsterInstance.get() as instance:  # DAGSTER_HOME: the schedule reads its runs
+    tick = datetime(2026, 1, 1, 0, 15, tzinfo=timezone.utc)
+    requests = d.hourly(build_schedule_context(instance=instance, scheduled_execution_time=tick))
+print(json.dumps({
+    "job": job.name, "partitions": job.partitions_def.get_partition_keys(),
+    "tags": job.get_tags_for_partition_key("dgb", selected_asset_keys=None),
+    "assets": sorted(key.to_user_string() for key in d.cafe24_mall.keys), "pool": d.cafe24_mall.op.pool,
+    "schedule": d.hourly.cron_schedule,
+    "requests": [(r.run_key, r.partition_key, r.tags) for r in requests],
+}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=project, env=dagster_env(home), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_definitions_load_with_a_partition_per_configured_mall(server: SandboxServer, tmp_path: Path) -> None:
+    """`dagster definitions validate` passes, and the job, its partitions, tags, pool and schedule follow config."""
+    into_postgres = write_project(tmp_path / "postgres", server, ["dga", "dgb"], "postgres")
+    into_duckdb = write_project(tmp_path / "duckdb", server, ["dga", "dgb", "dgnew"], None)
+    home = tmp_path / "home"
+    home.mkdir()
+    validate = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
+                              cwd=into_postgres, env=dagster_env(home), capture_output=True, text=True, timeout=120)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+
+    found = definitions_of(into_postgres, home)
+    assert found["job"] == JOB and found["partitions"] == ["dga", "dgb"]
+    assert found["tags"]["cafe24/mall"] == "dgb"
+    assert found["assets"] == [f"cafe24/{t}" for t in ("categories", "customers", "orders", "products", "shops")]
+    assert found["pool"] is None  # PostgreSQL takes many writers
+    assert found["schedule"] == "15 * * * *"
+    assert found["requests"] == [[f"{m}@2026-01-01T00:15:00+00:00", m, {"cafe24/mall": m}] for m in ("dga", "dgb")]
+
+    added = definitions_of(into_duckdb, home)  # a mall added to config is a partition, and DuckDB one writer
+    assert added["partitions"] == ["dga", "dgb", "dgnew"] and added["pool"] == "cafe24_duckdb"
+
+    queue = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())["concurrency"]["runs"]
+    assert {"key": "cafe24/mall", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in \
+        queue["tag_concurrency_limits"]
