@@ -51,13 +51,16 @@ from dagster import (
     multi_asset,
     schedule,
 )
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.cafe24_pipeline import configured, configured_duckdb, mall_ids
+from pipelines.errors import UsageError, cause_of
 from pipelines.project import PIPELINE_NAME, Project
 from pipelines.report import quiet_dlt, summary
 from pipelines.run import DEFAULT_DATASET, load
 from pipelines.runlock import RunInProgress
 from sources.cafe24.endpoints import ENDPOINTS, PARENT_OF
+from sources.cafe24.errors import Cafe24AuthError
 
 MALL_TAG = "cafe24/mall"  # one run per value at a time: dagster.yaml's tag_concurrency_limits
 DUCKDB_POOL = "cafe24_duckdb"  # one slot (dagster.yaml): DuckDB takes one writer
@@ -111,8 +114,13 @@ def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
         # stdout is the run's captured log: progress lines every 10 s, as under cron
         result = load({"mall_id": mall}, destination=DESTINATION, dataset=DATASET, project=project_of(mall),
                       out=sys.stdout)
-    except RunInProgress as exc:
+    except (RunInProgress, UsageError) as exc:  # another run of the mall; a configuration to fix: no retry
         raise Failure(description=str(exc), allow_retries=False) from None
+    except PipelineStepFailed as exc:
+        refused = cause_of(exc, Cafe24AuthError)  # no grant, or a revoked one: `auth` must run, not a retry
+        if refused is None:
+            raise
+        raise Failure(description=str(refused), allow_retries=False) from None
     context.log.info(summary(result))
     calls = result.malls.get(mall)
     for table in TABLES:
