@@ -1,146 +1,44 @@
-"""Many malls on Dagster (issue #12): the code location in `orchestration/` on a real Dagster instance.
-
-A module's worth of machinery, started once: a sandbox, a project directory configured for three malls into
-PostgreSQL, a Dagster instance (DAGSTER_HOME under tmp, the repo's dagster.yaml), the code location as a gRPC
-server and, once runs are queued, the daemon that takes them off the queue and has the default run launcher
-start each in its own process. Runs are submitted with `dagster job launch`, as an operator would."""
+"""Many malls on Dagster (issue #12): the code location in `orchestration/` on a real Dagster instance
+(tests/cafe24/dagster_instance.py), started once for the module: a sandbox, a project directory whose config
+names four malls loading into PostgreSQL, the instance in tmp with the repo's dagster.yaml, its code server and,
+once runs are queued, the daemon, whose run launcher starts each run in its own process."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
 import yaml
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from pipelines.project import Project
 from pipelines.runlock import one_run_at_a_time
 from sandbox.config import SandboxConfig, Volumes
 from sandbox.server import SandboxServer
-from tests.cafe24.cli import REPO, free_port
-from tests.cafe24.helpers import APP
+from tests.cafe24.cli import REPO
+from tests.cafe24.dagster_instance import BIN, JOB, Dagster, dagster_env, write_project
+from tests.cafe24.helpers import bootstrap
 from tests.cafe24.postgres import PostgresServer
-from tests.cafe24.projects import SMALL_STORE, authorize, expected, landed_by
+from tests.cafe24.projects import SMALL_STORE, expected, landed_by
 
-BIN = Path(sys.executable).parent
 MALLS = ["dga", "dgb", "dgc", "dgd"]
-JOB = "cafe24_malls"
 # Small enough that a load takes a few seconds; the project sweeps orders by order date only (a first run's
 # backfill sees every order that way), a few calls instead of one per date type and shop.
 STORE = SandboxConfig(volumes=Volumes(products=40, orders=150, customers=40), limits=SMALL_STORE.limits,
                       clock_runs=False)
-FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
+OPTIONS = {"bucket_drain_per_second": 200, "order_date_types": ["order_date"]}
 
 
-def write_project(root: Path, server: SandboxServer, malls: list[str], destination: str | None,
-                  secrets: str = "") -> Path:
-    """A project directory as a user keeps one: .dlt/config.toml with the malls, secrets beside it, the grants."""
-    (root / ".dlt").mkdir(parents=True)
-    dagster = f'[dagster]\ndestination = "{destination}"\n' if destination else ""
-    (root / ".dlt" / "config.toml").write_text(
-        f'[sources.cafe24]\nmall_id = {json.dumps(malls)}\nbase_url = "{server.url}/{{mall_id}}"\n'
-        f'token_store = "tokens"\nbucket_drain_per_second = 200\norder_date_types = ["order_date"]\n\n{dagster}')
-    (root / ".dlt" / "secrets.toml").write_text(
-        f'[sources.cafe24.credentials]\nclient_id = "{APP["client_id"]}"\nclient_secret = "{APP["client_secret"]}"\n'
-        + secrets)
-    authorize(server, Project.at(root), *malls)
-    return root
-
-
-def dagster_env(home: Path) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__"))},
-            "DAGSTER_HOME": str(home), "RUNTIME__DLTHUB_TELEMETRY": "false", "PYTHONPATH": str(REPO)}
-
-
-class Dagster:
-    """The instance, the code location's gRPC server and (once started) the daemon, for one project."""
-
-    def __init__(self, project: Path, home: Path) -> None:
-        self.project, self.home = project, home
-        settings = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())
-        # the queue's own pace, 1 s instead of 5, only so the test waits less
-        settings["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator",
-                                       "config": {"dequeue_interval_seconds": 1}}
-        home.mkdir()
-        (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
-        self.env = dagster_env(home)
-        self.port = free_port()
-        self.workspace = home / "workspace.yaml"
-        self.workspace.write_text(yaml.safe_dump({"load_from": [{"grpc_server": {
-            "host": "127.0.0.1", "port": self.port, "location_name": "cafe24"}}]}))
-        self.processes: list[subprocess.Popen] = []
-        self.daemon: subprocess.Popen | None = None
-        self.instance: DagsterInstance | None = None
-
-    def start(self) -> Dagster:
-        self.processes.append(self._spawn("dagster", "api", "grpc", "-m", "orchestration.definitions", "-h",
-                                          "127.0.0.1", "-p", str(self.port), "--location-name", "cafe24"))
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.processes[0].poll() is not None:
-                    raise RuntimeError(f"the code server did not start: {self.log()}") from None
-                time.sleep(0.2)
-        self.instance = DagsterInstance.from_config(str(self.home))
-        return self
-
-    def _spawn(self, command: str, *args: str) -> subprocess.Popen:
-        log = open(self.home / f"{command}.log", "a")
-        return subprocess.Popen([str(BIN / command), *args], cwd=self.project, env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT)
-
-    def log(self) -> str:
-        return "".join(p.read_text()[-3000:] for p in sorted(self.home.glob("*.log")))
-
-    def launch(self, *malls: str) -> None:
-        """`dagster job launch` per mall, side by side, with the tags the job gives a partition's run."""
-        launches = [subprocess.Popen(
-            [str(BIN / "dagster"), "job", "launch", "-w", str(self.workspace), "-j", JOB, "--tags",
-             json.dumps({"dagster/partition": mall, "cafe24/mall": mall})],
-            cwd=self.project, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for mall in malls]
-        for mall, launch in zip(malls, launches):
-            out, _ = launch.communicate(timeout=120)
-            assert launch.returncode == 0, f"launching {mall}: {out}"
-
-    def start_daemon(self) -> None:
-        if self.daemon is None:
-            self.daemon = self._spawn("dagster-daemon", "run", "-w", str(self.workspace))
-            self.processes.append(self.daemon)
-
-    def wait(self, timeout: float = 180) -> list:
-        """Every run's record once all have finished, oldest first."""
-        assert self.instance is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            records = self.instance.get_run_records(RunsFilter(job_name=JOB), ascending=True)
-            if records and all(r.dagster_run.status in FINISHED for r in records):
-                return records
-            if time.monotonic() > deadline:
-                raise AssertionError(f"runs unfinished: {[(r.dagster_run.tags, r.dagster_run.status) for r in records]}"
-                                     f"\n{self.log()}")
-            time.sleep(0.5)
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if self.instance is not None:
-            self.instance.dispose()
+def project_at(root: Path, server: SandboxServer, malls: list[str], destination: str | None = None,
+               credentials: str | None = None) -> Path:
+    return write_project(root, server.url, {m: bootstrap(server, m) for m in malls}, OPTIONS, destination,
+                         credentials)
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +52,7 @@ def dagster(server: SandboxServer, postgres: PostgresServer, tmp_path_factory: p
             ) -> Iterator[tuple[Dagster, str]]:
     url = postgres.database("dagster")
     root = tmp_path_factory.mktemp("dagster")
-    project = write_project(root / "project", server, MALLS, "postgres",
-                            f'\n[destination.postgres]\ncredentials = "{url}"\n')
+    project = project_at(root / "project", server, MALLS, "postgres", url)
     running = Dagster(project, root / "home").start()
     try:
         yield running, url
@@ -177,7 +74,7 @@ def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_
     running.launch("dga", "dgb", "dgc")
     running.launch("dga")
     running.start_daemon()
-    records = running.wait()
+    records = running.wait(runs=4)
     assert [r.dagster_run.status for r in records] == [DagsterRunStatus.SUCCESS] * 4, running.log()
 
     assert running.instance is not None
@@ -244,8 +141,8 @@ print(json.dumps({
 
 def test_the_definitions_load_with_a_partition_per_configured_mall(server: SandboxServer, tmp_path: Path) -> None:
     """`dagster definitions validate` passes, and the job, its partitions, tags, pool and schedule follow config."""
-    into_postgres = write_project(tmp_path / "postgres", server, ["dga", "dgb"], "postgres")
-    into_duckdb = write_project(tmp_path / "duckdb", server, ["dga", "dgb", "dgnew"], None)
+    into_postgres = project_at(tmp_path / "postgres", server, ["dga", "dgb"], "postgres")
+    into_duckdb = project_at(tmp_path / "duckdb", server, ["dga", "dgb", "dgnew"])
     home = tmp_path / "home"
     home.mkdir()
     validate = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
