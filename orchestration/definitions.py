@@ -28,6 +28,7 @@ calls the loader the CLI uses, with its lock, chunking and run summary, and repo
 # No `from __future__ import annotations`: Dagster reads the context parameter's annotation as a type.
 import os
 import sys
+import time
 from collections.abc import Iterator
 
 import dlt
@@ -110,6 +111,7 @@ def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     """One mall's tables: a backfill in chunks on its first run, incremental after."""
     mall = context.partition_key
     quiet_dlt()
+    cpu = time.process_time()
     try:
         # stdout is the run's captured log: progress lines every 10 s, as under cron
         result = load({"mall_id": mall}, destination=DESTINATION, dataset=DATASET, project=project_of(mall),
@@ -122,12 +124,14 @@ def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
             raise
         raise Failure(description=str(refused), allow_retries=False) from None
     context.log.info(summary(result))
+    cpu = time.process_time() - cpu  # this process's, all threads: what a mall costs a machine
     calls = result.malls.get(mall)
     for table in TABLES:
         yield MaterializeResult(asset_key=["cafe24", table], metadata={
             "rows": result.rows.get(table, 0), "child_rows": result.nested.get(table, (0, 0))[0],
             "calls": calls.calls if calls else 0, "throttled": calls.throttled if calls else 0,
-            "seconds": round(result.elapsed, 1), "pid": os.getpid(), "pipeline": project_of(mall).pipeline_name})
+            "seconds": round(result.elapsed, 1), "cpu_seconds": round(cpu, 1), "pid": os.getpid(),
+            "pipeline": project_of(mall).pipeline_name})
 
 
 cafe24_malls = define_asset_job(
