@@ -11,8 +11,10 @@ hourly schedule backfills it at its next tick, or a launch of its partition does
 
 Each run loads one mall with `pipelines.run.load`, the CLI's loader, in the run's own process (the default run
 launcher starts a process per run, and the multiprocess executor one per step), as the dlt pipeline
-`cafe24_<mall>`: its own state in .dlt_pipelines/cafe24_<mall>/ and in the destination, and its own run lock,
-so a second run of a mall is refused even when something bypasses the queue. The instance's queue
+`cafe24_<mall>`: its own state in .dlt_pipelines/cafe24_<mall>/ and in the destination, its own run lock, so a
+second run of a mall is refused even when something bypasses the queue, and its own staging dataset
+(`cafe24_data_staging_<mall>`): dlt empties a merge's staging tables before filling them, so malls that shared
+one would empty each other's rows, and their TRUNCATEs deadlocked (make bench, part 8). The instance's queue
 (dagster.yaml) keeps one run per mall (the `cafe24/mall` tag) and, into DuckDB, one run at a time (the
 `cafe24_duckdb` pool: DuckDB has a single writer); runs into PostgreSQL go side by side.
 
@@ -104,7 +106,8 @@ def _children(table: str) -> str:
     partitions_def=MALLS,
     pool=DUCKDB_POOL if DESTINATION == "duckdb" else None,
     # A failed load is resumed by the next one (pending packages first, a backfill from its last chunk); this
-    # also covers two first runs racing to create the same table in an empty PostgreSQL dataset.
+    # also covers two first runs racing to create the same table in an empty PostgreSQL dataset, or to change
+    # one table's columns.
     retry_policy=RetryPolicy(max_retries=2, delay=30),
 )
 def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
@@ -115,7 +118,7 @@ def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     try:
         # stdout is the run's captured log: progress lines every 10 s, as under cron
         result = load({"mall_id": mall}, destination=DESTINATION, dataset=DATASET, project=project_of(mall),
-                      out=sys.stdout)
+                      out=sys.stdout, staging_dataset=f"{DATASET}_staging_{mall}")
     except (RunInProgress, UsageError) as exc:  # another run of the mall; a configuration to fix: no retry
         raise Failure(description=str(exc), allow_retries=False) from None
     except PipelineStepFailed as exc:
@@ -123,8 +126,8 @@ def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
         if refused is None:
             raise
         raise Failure(description=str(refused), allow_retries=False) from None
-    context.log.info(summary(result))
     cpu = time.process_time() - cpu  # this process's, all threads: what a mall costs a machine
+    context.log.info(summary(result))
     calls = result.malls.get(mall)
     for table in TABLES:
         yield MaterializeResult(asset_key=["cafe24", table], metadata={
@@ -148,8 +151,8 @@ UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunS
 def hourly(context: ScheduleEvaluationContext) -> list[RunRequest] | SkipReason:
     """Every mall each hour; a mall whose last run is still queued or going is left out this hour rather than
     queued behind it (a long backfill would otherwise pile up a run per hour)."""
-    busy = {run.tags.get(MALL_TAG) for run in context.instance.get_runs(
-        RunsFilter(job_name=cafe24_malls.name, statuses=UNFINISHED))}
+    busy = {run.tags[MALL_TAG] for run in context.instance.get_runs(
+        RunsFilter(job_name=cafe24_malls.name, statuses=UNFINISHED)) if MALL_TAG in run.tags}
     tick = context.scheduled_execution_time.isoformat()
     due = [mall for mall in MALLS.get_partition_keys() if mall not in busy]
     if not due:

@@ -61,8 +61,7 @@ class Dagster:
         self.project, self.home = project, home
         settings = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())
         # the queue's own pace, 1 s instead of 5, only so that runs wait less to be taken off the queue
-        settings["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator",
-                                       "config": {"dequeue_interval_seconds": 1}}
+        settings["run_coordinator"]["config"]["dequeue_interval_seconds"] = 1
         home.mkdir()
         (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
         self.env = dagster_env(home)

@@ -94,8 +94,12 @@ def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_
         for mall in ("dga", "dgb", "dgc"):
             assert landed_by(query, mall) == expected(server, mall)
         pipelines = {row[0] for row in query("SELECT DISTINCT pipeline_name FROM cafe24_data._dlt_pipeline_state")}
+        staging = {row[0] for row in query("SELECT schema_name FROM information_schema.schemata "
+                                           "WHERE schema_name LIKE 'cafe24_data_staging%'")}
     connection.close()
     assert pipelines == {"cafe24_dga", "cafe24_dgb", "cafe24_dgc"}  # a pipeline and its state per mall
+    # and a staging dataset per mall, so no load empties another's staged rows
+    assert staging == {"cafe24_data_staging_dga", "cafe24_data_staging_dgb", "cafe24_data_staging_dgc"}
 
 
 def test_a_run_of_a_mall_whose_pipeline_is_already_running_is_refused(dagster: tuple[Dagster, str]) -> None:
