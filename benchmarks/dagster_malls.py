@@ -83,6 +83,8 @@ def through_dagster(bench: Bench, url: str, ctl: Control, options: dict[str, Any
             "seconds": max(r["load_end"] for r in runs) - started,
             "end_to_end_seconds": max(r["run_end"] for r in runs) - submitted,
             "cpu_seconds": sum(r["cpu_seconds"] for r in runs),
+            # a retried run's rows are its last attempt's; its calls, the sandbox's count of all of them
+            "retried": [r["mall"] for r in runs if r["retries"]],
             # the runs' processes, the code server and the daemon: reaped by the time they stop
             "dagster_cpu_seconds": children_cpu() - children, "sandbox_cpu_seconds": runner_cpu() - sandbox,
             "each": runs}
@@ -100,8 +102,9 @@ def run_of(dagster: Dagster, record: Any) -> dict[str, Any]:
         found["child_rows"] += metadata["child_rows"]
         found.update({k: metadata[k] for k in ("calls", "throttled", "seconds", "cpu_seconds", "pid")})
         found["load_end"] = max(found["load_end"], event.timestamp)
+    retries = dagster.instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY)
     return {"mall": run.tags.get("cafe24/mall"), "status": run.status.value, "run_start": record.start_time,
-            "run_end": record.end_time, **found}
+            "run_end": record.end_time, "retries": len(retries), **found}
 
 
 def dagster_malls(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) -> None:
@@ -130,5 +133,6 @@ def dagster_malls(bench: Bench, url: str, ctl: Control, results: dict[str, Any])
         say(f"  {run['malls']} mall(s), {run['processes']} process(es): {run['calls']} calls, {run['rows']:,} rows in "
             f"{run['seconds']:.0f} s (ideal {run['ideal_seconds']:.0f} s; end to end {run['end_to_end_seconds']:.0f} "
             f"s): {run['calls_per_s']:.1f} calls/s = {run['calls_ratio']:.1f}x one mall, rows/s "
-            f"{run['rows_ratio']:.1f}x; {run['throttled']} x 429; loader CPU {run['cpu_seconds']:.0f} s")
+            f"{run['rows_ratio']:.1f}x; {run['throttled']} x 429; loader CPU {run['cpu_seconds']:.0f} s"
+            + (f"; retried: {', '.join(run['retried'])}" if run.get("retried") else ""))
     results["dagster_malls"] = out

@@ -389,7 +389,9 @@ def dagster_section(dm: dict[str, Any]) -> list[str]:
     d = dm["runs"]["dagster"]
     lines += ["", f"Loader CPU is the loading processes' own (all threads, load only); Dagster's side in all (the "
               f"runs' processes from their start, the code server, the daemon) used {d['dagster_cpu_seconds']:.0f} "
-              f"s, the sandbox {d['sandbox_cpu_seconds']:.0f} s.", ""]
+              f"s, the sandbox {d['sandbox_cpu_seconds']:.0f} s."
+              + (f" Retried after a failure: {', '.join(d['retried'])} (their rows are the last attempt's)."
+                 if d.get("retried") else ""), ""]
     return lines
 
 
