@@ -12,7 +12,6 @@ from __future__ import annotations
 import resource
 import time
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from dagster import DagsterEventType
@@ -64,7 +63,7 @@ def through_dagster(bench: Bench, url: str, ctl: Control, options: dict[str, Any
     root = bench.workdir / "dagster"
     project = write_project(root / "project", url, grants, options, "postgres", credentials)
     children, sandbox = children_cpu(), runner_cpu()
-    dagster = Dagster(project, Path(root / "home")).start()
+    dagster = Dagster(project, root / "home").start()
     try:
         dagster.start_daemon()
         submitted = time.time()

@@ -10,7 +10,7 @@ the code location. A new mall's first run is its backfill (the loader walks its 
 hourly schedule backfills it at its next tick, or a launch of its partition does at once.
 
 Each run loads one mall with `pipelines.run.load`, the CLI's loader, in the run's own process (the default run
-launcher starts a process per run, and the multiprocess executor one per step), as the dlt pipeline
+launcher starts a process per run, and its one step runs in it), as the dlt pipeline
 `cafe24_<mall>`: its own state in .dlt_pipelines/cafe24_<mall>/ and in the destination, its own run lock, so a
 second run of a mall is refused even when something bypasses the queue, and its own staging dataset
 (`cafe24_data_staging_<mall>`): dlt empties a merge's staging tables before filling them, so malls that shared
