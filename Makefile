@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SANDBOX_PORT ?= 8024
 
-.PHONY: install test demo sandbox bench clean
+.PHONY: install test demo sandbox bench dagster clean
 
 install: $(INSTALLED)
 
@@ -25,7 +25,7 @@ sandbox: $(INSTALLED)
 	$(BIN)/cafe24-sandbox --host 127.0.0.1 --port $(SANDBOX_PORT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache cafe24_demo
+	rm -rf $(VENV) .pytest_cache cafe24_demo cafe24_dagster
 
 # Not part of `make test`: minutes of real-time rate limits. Writes BENCHMARKS.md and benchmarks/results/.
 BENCH_INSTALLED := $(VENV)/.installed-bench
@@ -36,3 +36,14 @@ $(BENCH_INSTALLED): $(INSTALLED) pyproject.toml constraints.txt
 
 bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m benchmarks.run
+
+# Dagster's UI on 127.0.0.1:$(DAGSTER_PORT) with the Cafe24 code location, against the sandbox (orchestration/dev.py).
+DAGSTER_PORT ?= 3000
+DAGSTER_INSTALLED := $(VENV)/.installed-dagster
+
+$(DAGSTER_INSTALLED): $(INSTALLED) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dagster]'
+	touch $@
+
+dagster: $(DAGSTER_INSTALLED)
+	$(BIN)/python -m orchestration.dev --port $(SANDBOX_PORT) --ui-port $(DAGSTER_PORT)

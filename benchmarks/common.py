@@ -289,7 +289,7 @@ class StepMeter:
 
 
 def run_chunked(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str], *,
-                grants: dict[str, dict] | None = None, **options: Any) -> dict[str, Any]:
+                grants: dict[str, dict] | None = None, destination: str = "duckdb", **options: Any) -> dict[str, Any]:
     """One run as the CLI runs it: `pipelines.run.load` into the project at workdir, so a backfill loads in
     chunks of `backfill_chunk_rows` rows per table and shop, one load package each. Returns what run_ours does,
     with per-step seconds, CPU and peaks added over the chunks, and the number of chunks."""
@@ -308,7 +308,7 @@ def run_chunked(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[
     project = Project.at(workdir)
     started = time.monotonic()
     with StepMeter() as meter:
-        result = load(source_args, project=project, out=io.StringIO(), tables=list(tables))
+        result = load(source_args, project=project, out=io.StringIO(), tables=list(tables), destination=destination)
     elapsed = time.monotonic() - started
     return {"elapsed": elapsed, "steps": meter.seconds, "rows": result.rows,
             "nested_rows": {root: n for root, (n, _) in result.nested.items()}, "calls": result.calls,

@@ -35,6 +35,9 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         nominal += [(f"part 5 ({n})", run["throttled"]) for n, run in r["many_malls"]["runs"].items()]
     if "dcollection" in r:
         nominal.append(("part 6", r["dcollection"]["throttled"]))
+    if "dagster_malls" in r:
+        nominal += [(f"part 8 ({name.replace('_', ' ')})", run["throttled"])
+                    for name, run in r["dagster_malls"]["runs"].items()]
     if nominal:
         total = sum(n for _, n in nominal)
         rows.append(("0 × 429 in nominal runs", "429s our runs received, by part",
@@ -75,6 +78,12 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         sixteen = m["runs"]["16"]
         rows.append(("16 malls ≥ 12× one mall", "part 5: rows/s of 16 malls ÷ rows/s of one",
                      f"{sixteen['speedup']:.1f}×", sixteen["speedup"] >= 12))
+    dm = r.get("dagster_malls")
+    if dm:
+        d = dm["runs"]["dagster"]
+        rows.append(("16 malls through Dagster ≥ 12× one mall",
+                     "part 8: rows/s (calls/s) of 16 Dagster runs ÷ one mall's, into PostgreSQL",
+                     f"{d['rows_ratio']:.1f}× ({d['calls_ratio']:.1f}×)", d["rows_ratio"] >= 12))
     k = r.get("kill")
     if k:
         rows.append(("a killed backfill costs ≤ 1.3× an unbroken one in calls",
@@ -359,6 +368,33 @@ def kill_section(k: dict[str, Any]) -> list[str]:
     return lines
 
 
+def dagster_section(dm: dict[str, Any]) -> list[str]:
+    s = dm["store"]
+    lines = ["## 8. Many malls through Dagster (real-time limits, into PostgreSQL)", "",
+             f"Part 5's store per mall ({s['products']:,} products, {s['orders']:,} orders, {s['customers']:,} "
+             "members), every Admin table, through `pipelines.run.load` into PostgreSQL: one mall, 16 malls in one "
+             "process, and 16 malls as one `dagster job backfill` of the code location on a real instance (the "
+             "repo's dagster.yaml, its daemon and default run launcher: a process per run). The load window runs "
+             "from the first load's start to the last one's end (for Dagster, from the asset's `seconds` before "
+             "its materialization); end to end adds the processes' start (for Dagster, from the backfill's "
+             "submission to the last run's end).", ""]
+    names = {"one": "one mall", "one_process": "16 malls, one process", "dagster": "16 malls, Dagster"}
+    rows = [[names.get(name, name), run["processes"], run["calls"], f"{run['rows']:,} (+{run['nested_rows']:,})",
+             f"{run['seconds']:.0f} s (ideal {run['ideal_seconds']:.0f} s)", f"{run['end_to_end_seconds']:.0f} s",
+             f"{run['calls_per_s']:.1f}", f"{run['calls_ratio']:.1f}×", f"{run['rows_per_s']:,.0f}",
+             f"{run['rows_ratio']:.1f}×", f"{run['cpu_seconds']:.0f} s", run["throttled"]]
+            for name, run in dm["runs"].items()]
+    lines += _table(["", "processes", "calls", "rows (+child)", "load window", "end to end", "calls/s", "÷ one mall",
+                     "rows/s", "÷ one mall", "loader CPU", "429"], rows)
+    d = dm["runs"]["dagster"]
+    lines += ["", f"Loader CPU is the loading processes' own (all threads, load only); Dagster's side in all (the "
+              f"runs' processes from their start, the code server, the daemon) used {d['dagster_cpu_seconds']:.0f} "
+              f"s, the sandbox {d['sandbox_cpu_seconds']:.0f} s."
+              + (f" Retried after a failure: {', '.join(d['retried'])} (their rows are the last attempt's)."
+                 if d.get("retried") else ""), ""]
+    return lines
+
+
 def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> None:
     m = r["machine"]
     chart_path = chart(r)
@@ -490,6 +526,9 @@ def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> 
     k = r.get("kill")
     if k:
         lines += kill_section(k)
+    dm = r.get("dagster_malls")
+    if dm:
+        lines += dagster_section(dm)
     if r.get("sandbox_speed"):
         lines += ["## The sandbox is not the bottleneck", "",
                   "`benchmarks/sandbox_speed.py`, run first: how long the sandbox takes to answer at full volume, "

@@ -4,7 +4,7 @@ First runs `benchmarks/sandbox_speed.py` (is the sandbox fast enough not to be w
 the sandbox in this process (real-time rate limits, fixed seed), runs every load in its own worker process
 (`benchmarks/worker.py`), and writes BENCHMARKS.md, benchmarks/results/*.json and the pacing chart.
 
-    python -m benchmarks.run [--parts 1,2,3,4,5,6] [--keep] [--report-only]
+    python -m benchmarks.run [--parts 1,2,3,4,5,6,7,8] [--keep] [--report-only]
 
 1. ceiling: one mall's products, orders and customers in one run (they share the mall's bucket)
 2. completeness: the same kind of store through rest_api (run side by side with 1, on its own mall)
@@ -15,6 +15,8 @@ the sandbox in this process (real-time rate limits, fixed seed), runs every load
 6. D.Collection: calls per minute against its 40
 7. kill test: one backfill through the CLI (`python -m pipelines.cafe24_pipeline run`, real-time limits), SIGKILLed
    three times mid-chunk and then run to the end: its calls ÷ an unbroken backfill's, and its tables ÷ truth
+8. Dagster: 16 malls as 16 Dagster runs (a process each) into PostgreSQL, against 16 malls in one process and one
+   mall (benchmarks/dagster_malls.py; skipped, saying so, without PostgreSQL's server binaries)
 """
 
 from __future__ import annotations
@@ -439,7 +441,7 @@ def machine() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="1,2,3,4,5,6,7", help="which parts to run (default all)")
+    parser.add_argument("--parts", default="1,2,3,4,5,6,7,8", help="which parts to run (default all)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (DuckDB files, logs)")
     parser.add_argument("--no-report", action="store_true", help="write the JSON only, not BENCHMARKS.md")
     parser.add_argument("--no-sandbox-speed", action="store_true", help="skip benchmarks/sandbox_speed.py")
@@ -470,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
                                    capture_output=True, text=True, check=True)
             results["sandbox_speed"] = speed.stdout
             say(speed.stdout)
-        if parts & {1, 2, 3, 5, 6}:
+        if parts & {1, 2, 3, 5, 6, 8}:
             with SandboxServer(SandboxConfig(seed=SEED)) as server:
                 ctl = Control(server.url)
                 if parts & {1, 2, 6}:
@@ -479,6 +481,9 @@ def main(argv: list[str] | None = None) -> int:
                     incremental(bench, server.url, ctl, results)
                 if 5 in parts:
                     many_malls(bench, server.url, ctl, results)
+                if 8 in parts:
+                    from .dagster_malls import dagster_malls  # imports Dagster, which only part 8 needs
+                    dagster_malls(bench, server.url, ctl, results)
         if 4 in parts:
             with SandboxServer(SandboxConfig(seed=SEED, limits=Limits(enabled=False))) as server:
                 local(bench, server.url, Control(server.url), results, sizes(args.local_sizes, LOCAL_SIZES))
@@ -507,7 +512,8 @@ def sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
 
 def save(results: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for name in ("ceiling", "completeness", "incremental", "local", "many_malls", "dcollection", "kill"):
+    for name in ("ceiling", "completeness", "incremental", "local", "many_malls", "dcollection", "kill",
+                 "dagster_malls"):
         if name in results:
             write_json(RESULTS / f"{name}.json", {"machine": results["machine"], "seed": results["seed"],
                                                   name: results[name]})

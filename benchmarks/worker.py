@@ -33,7 +33,7 @@ def ours(job: dict[str, Any]) -> dict[str, Any]:
 
 def chunked(job: dict[str, Any]) -> dict[str, Any]:
     return run_chunked(job["url"], Path(job["workdir"]), job["malls"], job["tables"], grants=job.get("grants"),
-                       **job.get("options", {}))
+                       destination=job.get("destination", "duckdb"), **job.get("options", {}))
 
 
 def peer_config(job: dict[str, Any]) -> dict[str, Any]:

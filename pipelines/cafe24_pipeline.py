@@ -63,9 +63,9 @@ EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 def run_command(args: argparse.Namespace) -> int:
     source_args: dict[str, Any] = {}
-    configured_mall, configured_base_url, _ = _configured()
+    configured_mall, configured_base_url, _ = configured()
     if args.source != "dcollection":
-        malls = _mall_ids(args.mall) or _mall_ids(configured_mall)
+        malls = mall_ids(args.mall) or mall_ids(configured_mall)
         if not malls:
             raise UsageError("no mall to load: pass --mall MALL_ID or set mall_id under [sources.cafe24] in "
                              ".dlt/config.toml (or SOURCES__CAFE24__MALL_ID)")
@@ -79,7 +79,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.token_store:
         source_args["token_store"] = args.token_store
     tables = _split(args.resources)
-    project = Project.at(duckdb=args.duckdb or _configured_duckdb(), pipelines_dir=args.pipelines_dir)
+    project = Project.at(duckdb=args.duckdb or configured_duckdb(), pipelines_dir=args.pipelines_dir)
     into = f"{project.duckdb}" if args.destination == "duckdb" else args.destination
     base_url = args.base_url or configured_base_url
     elsewhere = f"; API at {base_url}" if base_url != DEFAULT_BASE_URL and args.source != "dcollection" else ""
@@ -97,12 +97,12 @@ def run_command(args: argparse.Namespace) -> int:
 
 # Looked up where cafe24_source looks: [sources.cafe24] in .dlt/*.toml, SOURCES__CAFE24__... variables.
 @with_config(sections=("sources", "cafe24", "cafe24"))
-def _configured(mall_id: Any = None, base_url: str = DEFAULT_BASE_URL,
+def configured(mall_id: Any = None, base_url: str = DEFAULT_BASE_URL,
                 token_store: str = DEFAULT_TOKEN_STORE) -> tuple[Any, str, str]:
     return mall_id, base_url, token_store
 
 
-def _configured_duckdb() -> str | None:
+def configured_duckdb() -> str | None:
     """dlt's own key for the database file, [destination.duckdb] credentials; relative to the project."""
     value = dlt.config.get(DUCKDB_CONFIG_KEY) or dlt.secrets.get(DUCKDB_CONFIG_KEY)
     if value is not None and not isinstance(value, str):
@@ -115,7 +115,7 @@ def _configured_credentials(credentials: Cafe24Credentials = dlt.secrets.value) 
     return credentials
 
 
-def _mall_ids(value: Any) -> list[str]:
+def mall_ids(value: Any) -> list[str]:
     """Mall ids from the command line or config: a string ("a", "a,b" or a JSON list) or a list."""
     if isinstance(value, str):
         text = value.strip()
@@ -134,9 +134,9 @@ def _mall_ids(value: Any) -> list[str]:
 
 def auth_command(args: argparse.Namespace) -> int:
     given = {k: v for k, v in (("base_url", args.base_url), ("token_store", args.token_store)) if v}
-    configured_mall, base_url, token_store = _configured(**given)
+    configured_mall, base_url, token_store = configured(**given)
     credentials = _configured_credentials()
-    malls = _mall_ids([args.mall] if args.mall is not None else configured_mall)
+    malls = mall_ids([args.mall] if args.mall is not None else configured_mall)
     if len(malls) != 1:
         raise UsageError("say which mall to authorize: auth --mall MALL_ID")
     mall_id = malls[0]

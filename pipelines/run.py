@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 import dlt
+from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -67,10 +68,12 @@ def _which_source(table: str) -> str:
 def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
          dataset: str = DEFAULT_DATASET, full_refresh: bool = False, project: Project | None = None,
          wait: float = 0.0, out: TextIO = sys.stdout, which: str = "admin",
-         dcollection_args: dict[str, Any] | None = None) -> RunResult:
+         dcollection_args: dict[str, Any] | None = None, staging_dataset: str | None = None) -> RunResult:
     """One run into `destination`, with the state and database of `project` (default: the current directory).
     `source_args` go to `cafe24_source` as they are, so what is left out comes from dlt config; `which` picks
-    the APIs and `tables` picks tables by name (default: all of them).
+    the APIs and `tables` picks tables by name (default: all of them). `staging_dataset` names the dataset dlt
+    stages merges in (default: the dataset's name + `_staging`): pipelines loading one dataset side by side each
+    need their own, since a load empties the staging tables before it fills them.
 
     A backfill loads in chunks (pipelines/backfill.py): after each load, the resources whose backfill is not
     done run again, until none is left; an incremental run is one load."""
@@ -107,11 +110,12 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     def expected() -> Counter[str]:
         return sum((c.stats.expected for c in clients), Counter())
 
+    staging = {"staging_dataset_name_layout": staging_dataset} if staging_dataset else {}
     if destination == "duckdb":
         project.duckdb.parent.mkdir(parents=True, exist_ok=True)
-        target: Any = dlt.destinations.duckdb(_duckdb_credentials(str(project.duckdb)))
+        target: Any = dlt.destinations.duckdb(_duckdb_credentials(str(project.duckdb)), **staging)
     else:
-        target = destination
+        target = Destination.from_reference(destination, **staging) if staging else destination
     with one_run_at_a_time(project.lock_file, wait), lake_settings(destination):
         pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
                                 pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls, expected))

@@ -4,6 +4,7 @@ left in the project's database, shaped like the sandbox's ground truth."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import duckdb
 
@@ -46,17 +47,20 @@ def run(server: SandboxServer, project: Project, *malls: str, **options) -> tupl
 def landed(project: Project, mall: str) -> dict:
     """What the project's database holds for a mall, shaped like the sandbox's ground truth."""
     with duckdb.connect(str(project.duckdb), read_only=True) as con:
-        def keys(sql: str, *args: object) -> list:
-            return [row[0] for row in con.execute(sql, [mall, *args]).fetchall()]
+        return landed_by(lambda sql: con.execute(sql).fetchall(), mall)
 
-        return {
-            "products": keys("SELECT product_no FROM cafe24_data.products WHERE mall_id = ? AND shop_no = 1 "
-                             "ORDER BY 1"),
-            "orders": {str(s): keys("SELECT order_id FROM cafe24_data.orders WHERE mall_id = ? AND shop_no = ? "
-                                    "ORDER BY 1", s) for s in range(1, SHOPS + 1)},
-            "customers": {str(s): keys("SELECT member_id FROM cafe24_data.customers WHERE mall_id = ? AND "
-                                       "shop_no = ? ORDER BY 1", s) for s in range(1, SHOPS + 1)},
-        }
+
+def landed_by(query: Callable[[str], list[tuple]], mall: str) -> dict:
+    """`landed` through any database's query function (mall ids are [a-z0-9], safe to write into the SQL)."""
+    def by_shop(table: str, key: str) -> dict[str, list]:
+        found: dict[str, list] = {str(s): [] for s in range(1, SHOPS + 1)}
+        for shop, value in query(f"SELECT shop_no, {key} FROM cafe24_data.{table} WHERE mall_id = '{mall}' "
+                                 "ORDER BY 1, 2"):
+            found[str(shop)].append(value)
+        return found
+
+    return {"products": by_shop("products", "product_no")["1"], "orders": by_shop("orders", "order_id"),
+            "customers": by_shop("customers", "member_id")}
 
 
 def duckdb_keys(project: Project) -> dict[str, list[tuple]]:
@@ -70,6 +74,10 @@ def orders(server: SandboxServer, mall: str) -> int:
     return sum(len(ids) for ids in truth(server, mall)["orders"].values())
 
 
+def expected(server: SandboxServer, mall: str) -> dict:
+    """The sandbox's ground truth, shaped as `landed` reads a database."""
+    return {k: v for k, v in truth(server, mall).items() if k in ("products", "orders", "customers")}
+
+
 def assert_complete(server: SandboxServer, project: Project, mall: str) -> None:
-    expected = truth(server, mall)
-    assert landed(project, mall) == {k: expected[k] for k in ("products", "orders", "customers")}
+    assert landed(project, mall) == expected(server, mall)
