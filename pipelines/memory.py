@@ -2,8 +2,8 @@
 
 Measured at the ends of the first four of five chunks of 40k sandbox orders, RSS went 336 → 500 MiB with the
 defaults and 262 → 315 MiB with these settings (Python's own objects stayed at 10–13 MiB: the growth was freed
-memory that the allocators kept). glibc gives each thread an arena of its own and keeps freed pages in every one, and pyarrow's
-default pool, mimalloc, keeps what it freed; jemalloc hands it back.
+memory that the allocators kept). glibc gives each thread an arena of its own and keeps freed pages in every
+one, and pyarrow's default pool, mimalloc, keeps what it freed; jemalloc hands it back.
 """
 
 from __future__ import annotations
