@@ -35,10 +35,12 @@ def authorize(server: SandboxServer, project: Project, *malls: str) -> None:
         store.write(Grant.from_response(bootstrap(server, mall)))
 
 
-def run(server: SandboxServer, project: Project, *malls: str, **options) -> tuple[RunResult, str]:
+def run(server: SandboxServer, project: Project, *malls: str, source: dict | None = None,
+        **options) -> tuple[RunResult, str]:
+    """`source`: more arguments for cafe24_source (shop_no, start_date, ...); `options` go to `load`."""
     out = io.StringIO()
     result = load({"mall_id": list(malls), "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
-                   "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200},
+                   "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200, **(source or {})},
                   project=project, out=out, **options)
     return result, out.getvalue()
 
