@@ -27,7 +27,14 @@ from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
 from .prefetch import ahead
 from .ratelimit import pacer_for
-from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
+from .settings import (
+    DEFAULT_API_VERSION,
+    DEFAULT_BASE_URL,
+    DEFAULT_START_DATE,
+    DEFAULT_TOKEN_STORE,
+    KST,
+    ORDER_DATE_TYPES,
+)
 from .tables import first_copies, frames
 
 # Rows reach the destination already unique by key (first_copies), so a database's delete-insert merge skips its
@@ -124,7 +131,7 @@ def cafe24_source(
     credentials: Cafe24Credentials = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     shop_no: list[int] | None = None,
-    start_date: str = "2024-01-01",
+    start_date: str = DEFAULT_START_DATE,
     api_version: str = DEFAULT_API_VERSION,
     token_store: str = DEFAULT_TOKEN_STORE,
     bucket_drain_per_second: float = 2.0,
