@@ -245,18 +245,21 @@ def summary(result: RunResult) -> str:
 
 
 def _completeness_lines(result: RunResult, width: int) -> list[str]:
-    """One line per table: the API's count against the live rows, over every mall and shop checked."""
+    """One line per table, indented under its heading: the API's count against the live rows, summed over the
+    malls and shops checked, and which of them differ."""
     if result.completeness is None:
         return [f"  completeness: not checked on a {result.destination} lake; compare the Delta tables with the "
                 "API's counts yourself (docs/tables.md)"]
     by_table: dict[str, list[Count]] = defaultdict(list)
     for count in result.completeness:
         by_table[count.table].append(count)
-    lines = [f"  {'completeness':<{width}} {'API count':>9} {'loaded':>8}   (recorded in {TABLE})"]
+    lines = [f"  completeness: the API's count against the rows in the destination (kept in {TABLE})",
+             f"    {'table':<{width}} {'API count':>9} {'loaded':>8}"]
     for table, counts in by_table.items():
         api, loaded = sum(c.api_count for c in counts), sum(c.loaded_count for c in counts)
         off = [f"{c.mall} shop {c.shop}: {c.api_count} vs {c.loaded_count}" for c in counts if not c.matches]
-        lines.append(f"  {table:<{width}} {api:>9} {loaded:>8}   " + (f"MISMATCH ({'; '.join(off)})" if off else "ok"))
+        verdict = f"MISMATCH ({'; '.join(off)})" if off else "ok"
+        lines.append(f"    {table:<{width}} {api:>9} {loaded:>8}   {verdict}")
     return lines
 
 

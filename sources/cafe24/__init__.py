@@ -42,8 +42,8 @@ from .tables import first_copies, frames
 # is named, since each destination has its default: delete-insert in databases, upsert on a Delta lake.
 MERGE = {"disposition": "merge", "deduplicated": True}
 
-__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "child_hints", "collect_sessions", "resource_name",
-           "select_tables"]
+__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "child_hints",
+           "collect_sessions", "resource_name", "select_tables"]
 
 
 @dataclass

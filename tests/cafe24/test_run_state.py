@@ -141,7 +141,8 @@ def test_a_load_left_pending_is_finished_and_the_run_goes_on_to_extract(server, 
     assert pipeline.has_pending_data
     result, out = run(server, project, "pendmall")
     assert "finishing the load an earlier run left pending" in out
-    assert result.malls["pendmall"].calls == no_change_calls(server)  # extracted anew, from the pending package's cursors
+    # extracted anew, from the pending package's cursors
+    assert result.malls["pendmall"].calls == no_change_calls(server)
     assert not pipeline.has_pending_data
     assert_complete(server, project, "pendmall")
 
