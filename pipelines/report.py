@@ -234,7 +234,8 @@ def summary(result: RunResult) -> str:
     lines += ["", f"  {'mall':<{width}} {'API calls':>9} {'429s':>6} {'retries':>8}"]
     for mall, c in result.malls.items():
         lines.append(f"  {mall:<{width}} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
-    lines += ["", *_completeness_lines(result, width)]
+    if result.completeness != []:  # [] when nothing the run loaded has a count endpoint (D.Collection, shops)
+        lines += ["", *_completeness_lines(result, width)]
     if result.new_columns:
         lines += ["", f"  new columns (the API sent fields the declared schema does not know; they were loaded): "
                       f"{', '.join(result.new_columns)}"]
