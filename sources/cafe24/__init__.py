@@ -22,7 +22,7 @@ from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .dcollection import dcollection_source
 from .endpoints import ENDPOINTS, KEYS, Endpoint
-from .errors import register_secret
+from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
 from .prefetch import ahead
@@ -85,15 +85,19 @@ class MallSession:
         every active shop of the Admin shops list when the mall has a grant, else shop 1 with a note saying so."""
         if wanted_shops:
             self.front_shops = list(wanted_shops)
-        elif self.granted:
-            self.prepare(None)
-            self.front_shops = list(self.shops)
-            return self.front_shops, self.now
         else:
+            why = "without a grant the Front API cannot list the other shops"
+            if self.granted:
+                try:
+                    self.prepare(None)
+                    self.front_shops = list(self.shops)
+                    return self.front_shops, self.now
+                except (Cafe24AuthError, Cafe24ScopeError) as exc:  # the grant cannot read the shops list
+                    why = f"the mall's grant could not list its shops ({exc})"
             self.front_shops = [1]
-            self.notes.append(f"{self.mall_id}: front_products loaded shop 1 only: without a grant the Front API "
-                              "cannot list the other shops. Run `cafe24-dlt auth` for this mall, or set shop_no "
-                              "under [sources.cafe24] (e.g. shop_no = [1, 2]) to load them all.")
+            self.notes.append(f"{self.mall_id}: front_products loaded shop 1 only: {why}. Run `cafe24-dlt auth` "
+                              "for this mall, or set shop_no under [sources.cafe24] (e.g. shop_no = [1, 2]) to "
+                              "load them all.")
         self.front.get("/products/count", {"shop_no": self.front_shops[0]})  # the server's clock
         return self.front_shops, self.front.server_time or int(pendulum.now().timestamp())
 

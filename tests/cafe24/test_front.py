@@ -13,7 +13,8 @@ from pipelines.report import summary
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24 import cafe24_source
-from tests.cafe24.helpers import make_pipeline, query, run, stats
+from sources.cafe24.auth import Grant, TokenStore
+from tests.cafe24.helpers import grant_with, make_pipeline, query, run, stats
 from tests.cafe24.projects import SHOPS, SMALL_STORE, authorize
 from tests.cafe24.projects import run as run_project
 
@@ -75,6 +76,13 @@ def test_front_products_cover_every_shop_or_say_which_they_left_out(tmp_path: Pa
         result, _ = run_project(server, bare, "bare", which="front")
         assert _front_shops(bare, "bare") == {1: displayed("bare")}
         assert "front_products loaded shop 1 only" in summary(result) and "shop_no" in summary(result)
+
+        narrow = Project.at(tmp_path / "narrow")  # a grant without mall.read_store cannot list the shops
+        TokenStore(narrow.root / "tokens").write(Grant.from_response(grant_with(server, "narrow",
+                                                                                ["mall.read_product"])))
+        result, _ = run_project(server, narrow, "narrow", which="front")
+        assert _front_shops(narrow, "narrow") == {1: displayed("narrow")}
+        assert "front_products loaded shop 1 only: the mall's grant could not list its shops" in summary(result)
 
         configured = Project.at(tmp_path / "configured")
         result, _ = run_project(server, configured, "configured", which="front", source={"shop_no": [2, 3]})
