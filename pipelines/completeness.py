@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import dlt
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from sources.cafe24 import MallSession
-from sources.cafe24.client import ApiClient
 from sources.cafe24.endpoints import BY_TABLE, Endpoint
 from sources.cafe24.paging import count_rows
 
@@ -46,12 +46,8 @@ def compare(pipeline: dlt.Pipeline, session: MallSession, table: str, shops: Seq
     ep = BY_TABLE[table]
     client = session.front if ep.api == "front" else session.client
     loaded = _loaded(pipeline, ep, session)
-    return [Count(session.mall_id, shop, table, _api(client, ep, shop, session), loaded.get(shop, 0))
-            for shop in shops]
-
-
-def _api(client: ApiClient, ep: Endpoint, shop: int, session: MallSession) -> int:
-    return count_rows(client, ep, shop, session.start, session.now)
+    return [Count(session.mall_id, shop, table, count_rows(client, ep, shop, session.start, session.now),
+                  loaded.get(shop, 0)) for shop in shops]
 
 
 def _loaded(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) -> dict[int, int]:
@@ -65,7 +61,7 @@ def _loaded(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) -> dict[
         try:
             rows = client.execute_sql(f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{in_range} "
                                       "GROUP BY shop_no", session.mall_id, *args)
-        except dlt.destinations.exceptions.DatabaseUndefinedRelation:  # nothing of it loaded yet
+        except DatabaseUndefinedRelation:  # nothing of it loaded yet
             return {}
     return {int(shop): int(n) for shop, n in rows or ()}
 
