@@ -14,7 +14,8 @@ Everything a run keeps lives in the directory it runs in: the database (./cafe24
 run --full-refresh with --resources/--mall.
 
 Exit codes: 0 everything loaded (or authorized), 1 it failed and the message says why, 2 usage or configuration,
-75 another run of this project is in progress (see --wait), 130 interrupted (Ctrl-C).
+3 with --strict: loaded, but a table's rows differ from the API's count (the summary's completeness lines say
+where), 75 another run of this project is in progress (see --wait), 130 interrupted (Ctrl-C).
 Tokens and the client secret are never printed.
 """
 
@@ -59,6 +60,7 @@ from .runlock import RunInProgress
 
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials"
 EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EX_INCOMPLETE = 3  # --strict: the run loaded, but the completeness check found a table and shop off the API's count
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -91,8 +93,13 @@ def run_command(args: argparse.Namespace) -> int:
           f"state in {project.working_dir}{elsewhere}", file=out, flush=True)
     result = load(source_args, tables=tables or None, destination=args.destination, dataset=args.dataset,
                   full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source, out=out)
-    print(json.dumps(summary_json(result)) if args.json else ("\n" if chatty else "") + summary(result), flush=True)
-    return 0
+    code = EX_INCOMPLETE if args.strict and result.incomplete else 0
+    print(json.dumps(summary_json(result, code)) if args.json else ("\n" if chatty else "") + summary(result),
+          flush=True)
+    if code:
+        print(f"error: --strict: {len(result.incomplete)} table/shop count(s) differ from the API's; see the "
+              "completeness lines of the summary", file=sys.stderr, flush=True)
+    return code
 
 
 # Looked up where cafe24_source looks: [sources.cafe24] in .dlt/*.toml, SOURCES__CAFE24__... variables.
@@ -215,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
                      help="if another run of this project is in progress, wait this long for it (default: exit "
                           f"{RunInProgress.exit_code} at once)")
+    run.add_argument("--strict", action="store_true",
+                     help=f"exit {EX_INCOMPLETE} when the completeness check finds a table and shop whose loaded rows "
+                          "differ from the API's count (for monitoring); the rows stay loaded")
     run.set_defaults(handler=run_command)
 
     auth = commands.add_parser("auth", help="authorize the app on a mall (OAuth authorization code)")

@@ -17,6 +17,8 @@ from dlt.common.runtime.collector_base import Collector
 
 from sources.cafe24.client import ApiClient
 
+from .completeness import TABLE, Count
+
 # dlt's notes to developers that cron would mail on every run: columns that got no values in a load, and on a
 # lake the child tables' merge key and the rows' dedup flag, which Delta's upsert ignores (pipelines/lake.py
 # stands in for the first, sources.cafe24.first_copies makes the second true).
@@ -43,6 +45,8 @@ class RunResult:
     destination: str
     dataset: str
     new_columns: list[str] = field(default_factory=list)  # table.column: fields the API sent that are not declared
+    notes: list[str] = field(default_factory=list)  # what the run left out and how to add it
+    completeness: list[Count] | None = None  # None: not checked (a Delta lake)
 
     @property
     def calls(self) -> int:
@@ -55,6 +59,10 @@ class RunResult:
     @property
     def retries(self) -> int:
         return sum(m.retries for m in self.malls.values())
+
+    @property
+    def incomplete(self) -> list[Count]:
+        return [c for c in self.completeness or () if not c.matches]
 
     @property
     def calls_per_second(self) -> float:
@@ -226,25 +234,51 @@ def summary(result: RunResult) -> str:
     lines += ["", f"  {'mall':<{width}} {'API calls':>9} {'429s':>6} {'retries':>8}"]
     for mall, c in result.malls.items():
         lines.append(f"  {mall:<{width}} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
+    if result.completeness != []:  # [] when nothing the run loaded has a count endpoint (D.Collection, shops)
+        lines += ["", *_completeness_lines(result, width)]
     if result.new_columns:
         lines += ["", f"  new columns (the API sent fields the declared schema does not know; they were loaded): "
                       f"{', '.join(result.new_columns)}"]
+    lines += [f"  note: {note}" for note in result.notes]
     lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
                   f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
     return "\n".join(lines)
 
 
-def summary_json(result: RunResult) -> dict[str, Any]:
-    """--json: the summary for monitors and orchestrators."""
+def _completeness_lines(result: RunResult, width: int) -> list[str]:
+    """One line per table, indented under its heading: the API's count against the live rows, summed over the
+    malls and shops checked, and which of them differ."""
+    if result.completeness is None:
+        return [f"  completeness: not checked on a {result.destination} lake; compare the Delta tables with the "
+                "API's counts yourself (docs/tables.md)"]
+    by_table: dict[str, list[Count]] = defaultdict(list)
+    for count in result.completeness:
+        by_table[count.table].append(count)
+    lines = [f"  completeness: the API's count against the rows in the destination (kept in {TABLE})",
+             f"    {'table':<{width}} {'API count':>9} {'loaded':>8}"]
+    for table, counts in by_table.items():
+        api, loaded = sum(c.api_count for c in counts), sum(c.loaded_count for c in counts)
+        off = [f"{c.mall} shop {c.shop}: {c.api_count} vs {c.loaded_count}" for c in counts if not c.matches]
+        verdict = f"MISMATCH ({'; '.join(off)})" if off else "ok"
+        lines.append(f"    {table:<{width}} {api:>9} {loaded:>8}   {verdict}")
+    return lines
+
+
+def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
+    """--json: the summary for monitors and orchestrators; `exit_code` is the command's (--strict can fail a
+    loaded run)."""
     return {
-        "ok": True, "exit_code": 0, "destination": result.destination, "dataset": result.dataset,
+        "ok": exit_code == 0, "exit_code": exit_code, "destination": result.destination, "dataset": result.dataset,
         "tables": {t: {"rows": result.rows.get(t, 0), "nested_rows": result.nested.get(t, (0, 0))[0]}
                    for t in result.tables},
         "malls": {m: {"calls": c.calls, "throttled": c.throttled, "retries": c.retries}
                   for m, c in result.malls.items()},
         "calls": result.calls, "throttled": result.throttled, "retries": result.retries,
         "elapsed_seconds": round(result.elapsed, 3), "extract_seconds": round(result.extract_seconds, 3),
-        "new_columns": result.new_columns,
+        "new_columns": result.new_columns, "notes": result.notes,
+        "completeness": None if result.completeness is None else [
+            {"mall": c.mall, "shop": c.shop, "table": c.table, "api_count": c.api_count,
+             "loaded_count": c.loaded_count, "matches": c.matches} for c in result.completeness],
     }
 
 

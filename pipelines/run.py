@@ -11,18 +11,20 @@ from typing import Any, TextIO
 import dlt
 from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo
+from dlt.common.runtime.collector import NULL_COLLECTOR
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.trace import PipelineTrace
 from dlt.sources import DltSource
 
-from sources.cafe24 import cafe24_source, dcollection_source
+from sources.cafe24 import MallSession, cafe24_source, collect_sessions, dcollection_source
 from sources.cafe24.client import ApiClient, collect_clients
 from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
 from sources.cafe24.errors import redact
 from sources.cafe24.fields import DECLARED
 
 from .backfill import next_chunk, pending
+from .completeness import Count, check, record
 from .cursors import carry_over, forget
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
 from .lake import TABLE_FORMAT, check_lake, drop_replaced_children, lake_settings
@@ -80,11 +82,13 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     project = project or Project.at()
     bound_allocators()
     clients: list[ApiClient] = []  # every chunk's, so calls add up over the run
+    sessions: list[MallSession] = []  # every chunk's, for what they learned: shops, clock, notes
 
     def build(**chunk: Any) -> list[DltSource]:
-        with collect_clients() as found:
+        with collect_clients() as found, collect_sessions() as malls:
             built = build_sources({**source_args, **chunk}, which, dcollection_args)
         clients.extend(found)
+        sessions.extend(malls)
         return built
 
     check_lake(destination, which)
@@ -143,6 +147,10 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
                 for table, n in drop_replaced_children(pipeline).items():
                     print(f"  {table}: deleted {n} row(s) their parent's latest load no longer has", file=out,
                           flush=True)
+                counts = None  # dlt reads a Delta lake through a DuckDB extension this machine cannot download
+            else:
+                counts = check(pipeline, sessions, wanted)
+                _record(pipeline, counts, traces)
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step, len(traces))) from None
@@ -151,7 +159,21 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
                       "there", file=out, flush=True)
             raise
         new_columns = _undeclared(_columns(pipeline), known)
-    return _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns)
+    notes = list(dict.fromkeys(note for session in sessions for note in session.notes))
+    return _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns, notes,
+                   counts)
+
+
+def _record(pipeline: dlt.Pipeline, counts: list[Count], traces: Sequence[PipelineTrace]) -> None:
+    """The counts go in with the run's last load id, through a load of their own that the progress display does
+    not announce: it is the check's, not news of the mall."""
+    info = traces[-1].last_load_info if traces else None
+    load_id = info.loads_ids[-1] if info and info.loads_ids else ""
+    progress, pipeline.collector = pipeline.collector, NULL_COLLECTOR
+    try:
+        record(pipeline, counts, load_id)
+    finally:
+        pipeline.collector = progress
 
 
 def _duckdb_credentials(path: str) -> DuckDbCredentials:
@@ -170,7 +192,8 @@ def _check(info: LoadInfo) -> None:
 
 
 def _result(traces: Sequence[PipelineTrace], tables: list[str], clients: Sequence[ApiClient], elapsed: float,
-            destination: str, dataset: str, new_columns: list[str]) -> RunResult:
+            destination: str, dataset: str, new_columns: list[str], notes: list[str],
+            completeness: list[Count] | None) -> RunResult:
     """Rows and extraction time added over the run's loads (one, or a backfill's chunks)."""
     rows: dict[str, int] = defaultdict(int)
     nested_rows: dict[str, int] = defaultdict(int)
@@ -192,7 +215,8 @@ def _result(traces: Sequence[PipelineTrace], tables: list[str], clients: Sequenc
     return RunResult(
         tables=tables, rows=dict(rows), nested={k: (n, len(nested_tables[k])) for k, n in nested_rows.items()},
         new_columns=new_columns, malls=calls_by_api(clients), elapsed=elapsed,
-        extract_seconds=extract_seconds or elapsed, destination=destination, dataset=dataset)
+        extract_seconds=extract_seconds or elapsed, destination=destination, dataset=dataset, notes=notes,
+        completeness=completeness)
 
 
 def _columns(pipeline: dlt.Pipeline) -> dict[str, set[str]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -22,7 +24,7 @@ from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .dcollection import dcollection_source
 from .endpoints import ENDPOINTS, KEYS, Endpoint
-from .errors import register_secret
+from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
 from .pii import check as pii_check
@@ -30,7 +32,14 @@ from .pii import guard as pii_guard
 from .pii import protect
 from .prefetch import ahead
 from .ratelimit import pacer_for
-from .settings import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE, KST, ORDER_DATE_TYPES
+from .settings import (
+    DEFAULT_API_VERSION,
+    DEFAULT_BASE_URL,
+    DEFAULT_START_DATE,
+    DEFAULT_TOKEN_STORE,
+    KST,
+    ORDER_DATE_TYPES,
+)
 from .tables import first_copies, frames
 
 # Rows reach the destination already unique by key (first_copies), so a database's delete-insert merge skips its
@@ -38,8 +47,8 @@ from .tables import first_copies, frames
 # is named, since each destination has its default: delete-insert in databases, upsert on a Delta lake.
 MERGE = {"disposition": "merge", "deduplicated": True}
 
-__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "child_hints", "resource_name",
-           "select_tables"]
+__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "child_hints",
+           "collect_sessions", "resource_name", "select_tables"]
 
 
 @dataclass
@@ -49,9 +58,12 @@ class MallSession:
     mall_id: str
     client: ApiClient
     front: ApiClient
+    start: int = 0  # where a first backfill of orders starts: the range the completeness check counts
     shops: list[int] = field(default_factory=list)
     shop_rows: tuple[dict[str, Any], ...] = ()
     now: int = 0
+    front_shops: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the run summary must tell about this mall
     lock: threading.Lock = field(default_factory=threading.Lock)
     ready: bool = False
 
@@ -66,12 +78,48 @@ class MallSession:
             self.shops = [s for s in active if wanted_shops is None or s in wanted_shops]
             self.ready = True
 
+    @property
+    def granted(self) -> bool:
+        """Whether the Admin API can be called: a grant in the token store, or a refresh token in config."""
+        tokens = self.client.tokens
+        return tokens is not None and (tokens.bootstrap_refresh_token is not None
+                                       or tokens.store.read(self.mall_id) is not None)
+
     def prepare_front(self, wanted_shops: Sequence[int] | None) -> tuple[list[int], int]:
-        """The Front API needs no grant, so it cannot list shops: it loads the shops asked for (default: 1), and
-        learns the server's clock from one count call."""
-        shops = list(wanted_shops or [1])
-        self.front.get("/products/count", {"shop_no": shops[0]})
-        return shops, self.front.server_time or int(pendulum.now().timestamp())
+        """The Front API cannot list shops, so no shop is left out silently: the shops asked for (shop_no), else
+        every active shop of the Admin shops list when the mall has a grant, else shop 1 with a note saying so."""
+        if wanted_shops:
+            self.front_shops = list(wanted_shops)
+        else:
+            why = "without a grant the Front API cannot list the other shops"
+            if self.granted:
+                try:
+                    self.prepare(None)
+                    self.front_shops = list(self.shops)
+                    return self.front_shops, self.now
+                except (Cafe24AuthError, Cafe24ScopeError) as exc:  # the grant cannot read the shops list
+                    why = f"the mall's grant could not list its shops ({exc})"
+            self.front_shops = [1]
+            self.notes.append(f"{self.mall_id}: front_products loaded shop 1 only: {why}. Run `cafe24-dlt auth` "
+                              "for this mall, or set shop_no under [sources.cafe24] (e.g. shop_no = [1, 2]) to "
+                              "load them all.")
+        self.front.get("/products/count", {"shop_no": self.front_shops[0]})  # the server's clock
+        return self.front_shops, self.front.server_time or int(pendulum.now().timestamp())
+
+
+_SESSIONS: ContextVar[list[MallSession] | None] = ContextVar("cafe24_sessions", default=None)
+
+
+@contextmanager
+def collect_sessions() -> Iterator[list[MallSession]]:
+    """Every mall session the sources build inside the block, so a run can check afterwards what it loaded
+    against the API's counts, with the same clients, shops and clock."""
+    found: list[MallSession] = []
+    token = _SESSIONS.set(found)
+    try:
+        yield found
+    finally:
+        _SESSIONS.reset(token)
 
 
 def resource_name(table: str, mall_id: str) -> str:
@@ -92,7 +140,7 @@ def cafe24_source(
     credentials: Cafe24Credentials = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     shop_no: list[int] | None = None,
-    start_date: str = "2024-01-01",
+    start_date: str = DEFAULT_START_DATE,
     api_version: str = DEFAULT_API_VERSION,
     token_store: str = DEFAULT_TOKEN_STORE,
     bucket_drain_per_second: float = 2.0,
@@ -135,7 +183,7 @@ def cafe24_source(
         register_secret(pii_key)
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
-                            bucket_drain_per_second, retry) for m in malls}
+                            bucket_drain_per_second, retry, start) for m in malls}
     # The server's clock and the shops are filled in per mall when its resources start.
     plan = Plan(0, start, lookback_minutes * 60, tuple(order_date_types or ORDER_DATE_TYPES),
                 customers_full_refresh_days, count_totals=count_totals, backfill_chunk_rows=backfill_chunk_rows,
@@ -160,7 +208,7 @@ def _start(start_date: str) -> int:
 
 
 def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore, refresh_token: str | None,
-             api_version: str, drain: float, retry: RetryPolicy) -> MallSession:
+             api_version: str, drain: float, retry: RetryPolicy, start: int) -> MallSession:
     root = base_url.format(mall_id=mall_id).rstrip("/")
     check_base_url(root)
     http = make_http()
@@ -169,7 +217,11 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
                        api_version, retry=retry)
     front = ApiClient(mall_id, f"{root}/api/v2", http, pacer_for(f"{root}/api/v2", drain), None, api_version,
                       headers={"X-Cafe24-Client-Id": app.client_id}, retry=retry)
-    return MallSession(mall_id, client, front)
+    session = MallSession(mall_id, client, front, start)
+    collecting = _SESSIONS.get()
+    if collecting is not None:
+        collecting.append(session)
+    return session
 
 
 def child_hints(ep: Endpoint) -> dict[str, Any]:

@@ -38,3 +38,5 @@ ORDER_DATE_TYPES = (
     "return_request_date", "return_accept_date", "return_complete_date",
     "exchange_request_date", "exchange_accept_date", "exchange_complete_date",
 )
+# Where a first backfill of orders starts, unless start_date says otherwise (KST).
+DEFAULT_START_DATE = "2024-01-01"

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 
 import duckdb
+import pendulum
 
 from pipelines.project import Project
 from pipelines.report import RunResult
@@ -15,15 +16,29 @@ from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import Grant, TokenStore
 from sources.cafe24.endpoints import KEYS
-from sources.cafe24.settings import ORDER_DATE_TYPES
+from sources.cafe24.settings import DEFAULT_START_DATE, KST, ORDER_DATE_TYPES
+from sources.cafe24.windows import covering
 from tests.cafe24.helpers import APP, bootstrap, truth
 
 # A store small enough for a full load in seconds, served fast, its clock still unless a test moves it.
 SMALL_STORE = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
                             limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
 SHOPS = 3  # the sandbox's active shops per mall
-# A run with nothing new: the shops list, then per shop categories, products, customers and each order date type.
-NO_CHANGE_CALLS = 1 + SHOPS * (3 + len(ORDER_DATE_TYPES))
+# A run with nothing new walks the shops list, then per shop categories, products, customers and each order date
+# type; the completeness check then adds its counts (check_calls).
+WALK_CALLS = 1 + SHOPS * (3 + len(ORDER_DATE_TYPES))
+
+
+def check_calls(server: SandboxServer) -> int:
+    """The completeness check's calls: per shop one count of categories, products and customers, and one of
+    orders per three-month window from the default start_date to the sandbox's clock."""
+    start = pendulum.from_format(DEFAULT_START_DATE, "YYYY-MM-DD", tz=KST).int_timestamp
+    return SHOPS * (3 + len(list(covering(start, int(server.sandbox.clock.now())))))
+
+
+def no_change_calls(server: SandboxServer) -> int:
+    """Every call of a run with nothing new: the walk's and the completeness check's."""
+    return WALK_CALLS + check_calls(server)
 # The Admin tables a default run loads, child tables included, with their keys.
 TABLES = {table: key for table, key in KEYS.items() if table != "front_products"}
 
@@ -36,10 +51,12 @@ def authorize(server: SandboxServer, project: Project, *malls: str) -> None:
         store.write(Grant.from_response(bootstrap(server, mall)))
 
 
-def run(server: SandboxServer, project: Project, *malls: str, **options) -> tuple[RunResult, str]:
+def run(server: SandboxServer, project: Project, *malls: str, source: dict | None = None,
+        **options) -> tuple[RunResult, str]:
+    """`source`: more arguments for cafe24_source (shop_no, start_date, ...); `options` go to `load`."""
     out = io.StringIO()
     result = load({"mall_id": list(malls), "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
-                   "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200},
+                   "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200, **(source or {})},
                   project=project, out=out, **options)
     return result, out.getvalue()
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import httpx
 
+from pipelines.project import Project
+from pipelines.report import summary
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24 import cafe24_source
-from tests.cafe24.helpers import make_pipeline, query, run, stats
+from sources.cafe24.auth import Grant, TokenStore
+from tests.cafe24.helpers import grant_with, make_pipeline, query, run, stats
+from tests.cafe24.projects import SHOPS, SMALL_STORE, authorize
+from tests.cafe24.projects import run as run_project
 
 MALL = "storefront"
 
@@ -45,3 +51,40 @@ def test_front_products_load_with_only_a_client_id(tmp_path: Path) -> None:
         landed = dict(query(pipeline, "select product_no, epoch(updated_date) from front_products"))
         assert landed == {p.product_no: p.updated for p in store.products.values() if p.display}
         assert edited.product_no in landed
+
+
+def _front_shops(project: Project, mall: str) -> dict[int, int]:
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        return dict(con.execute("SELECT shop_no, count(*) FROM cafe24_data.front_products WHERE mall_id = ? "
+                                "GROUP BY 1", [mall]).fetchall())
+
+
+def test_front_products_cover_every_shop_or_say_which_they_left_out(tmp_path: Path) -> None:
+    """Issue #13 item 3: with a grant, every active shop of the Admin shops list; with shop_no, those shops;
+    with neither, shop 1 and a note in the summary saying how to add the others."""
+    with SandboxServer(SMALL_STORE) as server:
+        def displayed(mall: str) -> int:  # the same catalogue in every shop of a mall
+            return sum(1 for p in server.sandbox.mall(mall).products.values() if p.display)
+
+        granted = Project.at(tmp_path / "granted")
+        authorize(server, granted, "granted")
+        result, _ = run_project(server, granted, "granted", which="front")
+        assert _front_shops(granted, "granted") == dict.fromkeys(range(1, SHOPS + 1), displayed("granted"))
+        assert not result.notes and "note:" not in summary(result)
+
+        bare = Project.at(tmp_path / "bare")
+        result, _ = run_project(server, bare, "bare", which="front")
+        assert _front_shops(bare, "bare") == {1: displayed("bare")}
+        assert "front_products loaded shop 1 only" in summary(result) and "shop_no" in summary(result)
+
+        narrow = Project.at(tmp_path / "narrow")  # a grant without mall.read_store cannot list the shops
+        TokenStore(narrow.root / "tokens").write(Grant.from_response(grant_with(server, "narrow",
+                                                                                ["mall.read_product"])))
+        result, _ = run_project(server, narrow, "narrow", which="front")
+        assert _front_shops(narrow, "narrow") == {1: displayed("narrow")}
+        assert "front_products loaded shop 1 only: the mall's grant could not list its shops" in summary(result)
+
+        configured = Project.at(tmp_path / "configured")
+        result, _ = run_project(server, configured, "configured", which="front", source={"shop_no": [2, 3]})
+        assert _front_shops(configured, "configured") == dict.fromkeys((2, 3), displayed("configured"))
+        assert not result.notes

@@ -66,8 +66,13 @@ def test_a_full_then_an_incremental_load_land_the_keys_of_duckdb_with_their_type
 
     advance(server, "pgmall", 6 * 3600, orders_per_hour=40, product_edits_per_hour=30, customers_per_hour=10)
     again, _ = run(server, into_postgres, "pgmall", destination="postgres")
-    run(server, into_duckdb, "pgmall")
+    in_duckdb, _ = run(server, into_duckdb, "pgmall")
     assert again.rows["orders"] > 0
+    # the completeness check reads Postgres as it reads DuckDB, and keeps its rows there too
+    assert again.completeness == in_duckdb.completeness and again.completeness and not again.incomplete
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {DEFAULT_DATASET}._cafe24_completeness")
+        assert cursor.fetchone()[0] == 2 * len(again.completeness)
     assert_complete(server, into_duckdb, "pgmall")
     assert postgres_keys(url) == duckdb_keys(into_duckdb)
 

@@ -1,0 +1,91 @@
+"""The completeness proof of a run: for each table and shop, the API's own count next to the live rows in the
+destination, recorded in `_cafe24_completeness` and shown in the summary.
+
+Orders are counted by order_date over the whole range loaded, from start_date to the run's clock (the API counts
+at most three months at once, so one count per window and shop), and compared with the destination's orders of
+that shop whose order_date falls in the same range. Other tables are compared whole. The API's side goes through
+the mall's own clients, so its calls are paced and counted like every other.
+
+`compare` is the reusable part (a later deletion reconciliation compares the same numbers); `check` runs it
+after a load, and `record` appends its rows to the dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import dlt
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+from sources.cafe24 import MallSession
+from sources.cafe24.endpoints import BY_TABLE, Endpoint
+from sources.cafe24.paging import count_rows
+
+TABLE = "_cafe24_completeness"
+# The tables whose endpoint has a count: shops has none (it is loaded whole from the list every run).
+COUNTED = ("categories", "products", "orders", "customers", "front_products")
+
+
+@dataclass(frozen=True)
+class Count:
+    mall: str
+    shop: int
+    table: str
+    api_count: int
+    loaded_count: int
+
+    @property
+    def matches(self) -> bool:
+        return self.api_count == self.loaded_count
+
+
+def compare(pipeline: dlt.Pipeline, session: MallSession, table: str, shops: Sequence[int]) -> list[Count]:
+    """Per shop of one mall: what the API counts and what the destination holds of `table`."""
+    ep = BY_TABLE[table]
+    client = session.front if ep.api == "front" else session.client
+    loaded = _loaded(pipeline, ep, session)
+    return [Count(session.mall_id, shop, table, count_rows(client, ep, shop, session.start, session.now),
+                  loaded.get(shop, 0)) for shop in shops]
+
+
+def _loaded(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) -> dict[int, int]:
+    """Live rows per shop, read through dlt's sql client so DuckDB and PostgreSQL answer alike."""
+    in_range = " AND order_date BETWEEN to_timestamp(%s) AND to_timestamp(%s)" if ep.slicing == "order_sweep" else ""
+    args = [session.start, session.now] if in_range else []
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            return {}
+        name = client.make_qualified_table_name(ep.table)
+        try:
+            rows = client.execute_sql(f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{in_range} "
+                                      "GROUP BY shop_no", session.mall_id, *args)
+        except DatabaseUndefinedRelation:  # nothing of it loaded yet
+            return {}
+    return {int(shop): int(n) for shop, n in rows or ()}
+
+
+def check(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str]) -> list[Count]:
+    """Every counted table the run loaded, for every mall and the shops the run walked. A mall's first prepared
+    session is the one whose clock the run's walks went up to (later backfill chunks keep that end)."""
+    first: dict[str, MallSession] = {}
+    for session in sessions:
+        if session.ready or session.front_shops:
+            first.setdefault(session.mall_id, session)
+    counts: list[Count] = []
+    for session in first.values():
+        for table in (t for t in COUNTED if t in tables):
+            shops = session.front_shops if BY_TABLE[table].api == "front" else session.shops
+            if shops and (BY_TABLE[table].api == "front" or session.ready):
+                counts += compare(pipeline, session, table, shops)
+    return counts
+
+
+def record(pipeline: dlt.Pipeline, counts: Sequence[Count], load_id: str) -> None:
+    """Append the counts to `_cafe24_completeness` in the run's dataset, one row per mall, shop and table."""
+    checked_at = datetime.now(timezone.utc)
+    rows = [{"load_id": load_id, "mall_id": c.mall, "shop_no": c.shop, "table_name": c.table,
+             "api_count": c.api_count, "loaded_count": c.loaded_count, "checked_at": checked_at} for c in counts]
+    if rows:
+        pipeline.run(rows, table_name=TABLE, write_disposition="append")

@@ -1,0 +1,76 @@
+"""The completeness proof (issue #13 item 2): after each run, every counted table and shop's API count next to its
+live rows in the destination, in `_cafe24_completeness`, the summary and --json; --strict exits 3 on a mismatch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cafe24_pipeline import EX_INCOMPLETE
+from pipelines.completeness import COUNTED, TABLE
+from pipelines.project import Project
+from pipelines.report import RunResult, summary
+from sandbox.server import SandboxServer
+from tests.cafe24.cli import cli, cli_env
+from tests.cafe24.helpers import bootstrap, truth
+from tests.cafe24.projects import SHOPS, SMALL_STORE, WALK_CALLS, authorize, check_calls, run
+
+ADMIN_COUNTED = [t for t in COUNTED if t != "front_products"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SandboxServer(SMALL_STORE) as server:
+        yield server
+
+
+def test_every_run_records_the_api_counts_next_to_the_loaded_rows(server, tmp_path: Path) -> None:
+    project = Project.at(tmp_path)
+    authorize(server, project, "provenmall")
+    result, _ = run(server, project, "provenmall")
+    expected = truth(server, "provenmall")
+    counts = {(c.table, c.shop): (c.api_count, c.loaded_count) for c in result.completeness}
+    assert set(counts) == {(t, s) for t in ADMIN_COUNTED for s in range(1, SHOPS + 1)}
+    assert all(api == loaded for api, loaded in counts.values())
+    assert {s: counts[("orders", s)][0] for s in range(1, SHOPS + 1)} == {
+        s: len(expected["orders"][str(s)]) for s in range(1, SHOPS + 1)}
+    assert "    orders" in summary(result) and "MISMATCH" not in summary(result)
+
+    again, _ = run(server, project, "provenmall")
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        recorded = con.execute(f"SELECT load_id, table_name, shop_no, api_count, loaded_count FROM "
+                               f"cafe24_data.{TABLE} WHERE mall_id = 'provenmall'").fetchall()
+        data_loads = {row[0] for row in con.execute("SELECT load_id FROM cafe24_data._dlt_loads").fetchall()}
+    assert len(recorded) == 2 * len(ADMIN_COUNTED) * SHOPS  # one row per table and shop, every run
+    assert {row[0] for row in recorded} <= data_loads and len({row[0] for row in recorded}) == 2
+    assert again.calls == WALK_CALLS + check_calls(server)  # the check's calls are in the summary's
+
+
+def test_a_row_missing_from_the_destination_is_a_mismatch_and_strict_exits_3(server, tmp_path: Path) -> None:
+    env = cli_env(server, tmp_path, "gapmall", bootstrap(server, "gapmall")["refresh_token"])
+    assert cli(tmp_path, env).returncode == 0
+    database = tmp_path / "cafe24.duckdb"
+    with duckdb.connect(str(database)) as con:  # the oldest order of shop 2: no incremental window sees it again
+        con.execute("DELETE FROM cafe24_data.orders WHERE order_id = (SELECT order_id FROM cafe24_data.orders "
+                    "WHERE shop_no = 2 ORDER BY order_date LIMIT 1)")
+    env.pop("SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN")  # spent; the grant lives in the project now
+
+    lenient = cli(tmp_path, env)
+    assert lenient.returncode == 0, lenient.stderr
+    assert "MISMATCH (gapmall shop 2: " in lenient.stdout
+
+    strict = cli(tmp_path, env, "--strict", "--json")
+    assert strict.returncode == EX_INCOMPLETE, strict.stderr
+    report = json.loads(strict.stdout)
+    assert not report["ok"] and report["exit_code"] == EX_INCOMPLETE
+    off = [c for c in report["completeness"] if not c["matches"]]
+    assert [(c["table"], c["shop"], c["api_count"] - c["loaded_count"]) for c in off] == [("orders", 2, 1)]
+
+
+def test_a_lake_run_says_it_was_not_checked() -> None:
+    result = RunResult(tables=["orders"], rows={"orders": 1}, nested={}, malls={}, elapsed=1.0, extract_seconds=1.0,
+                       destination="filesystem", dataset="cafe24_data", completeness=None)
+    assert "completeness: not checked on a filesystem lake" in summary(result)
