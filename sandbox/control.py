@@ -5,7 +5,7 @@ Nothing here exists on Cafe24; every route is documented in docs/sandbox.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -40,6 +40,17 @@ def _only(body: dict[str, Any], cls: type) -> dict[str, Any]:
     if unknown:
         raise ApiError(422, f"Unknown setting '{unknown[0]}'; expected some of {', '.join(sorted(names))}.")
     return body
+
+
+@dataclass(frozen=True)
+class _Deletion:
+    products: tuple[int, ...] = ()
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Restore:
+    products: tuple[int, ...] = ()
 
 
 def routes(sandbox: "Sandbox") -> list[Route]:
@@ -104,6 +115,25 @@ def routes(sandbox: "Sandbox") -> list[Route]:
             store.new_fields.update({k: dict(v) for k, v in body.items()})
             return store.new_fields
 
+    async def delete(request: Request) -> dict:
+        """The merchant deletes: {"products": [product_no, ...], "members": [member_id, ...]}."""
+        store = sandbox.mall(request.path_params["mall_id"])
+        body = _only(await _json(request), _Deletion)
+        try:
+            return {"products": store.delete_products([int(n) for n in body.get("products", ())]),
+                    "members": store.delete_members([str(m) for m in body.get("members", ())])}
+        except KeyError as exc:
+            raise ApiError(404, f"No such {exc.args[0]}.") from None
+
+    async def restore(request: Request) -> dict:
+        """The merchant restores products from the trash: {"products": [product_no, ...]}."""
+        store = sandbox.mall(request.path_params["mall_id"])
+        body = _only(await _json(request), _Restore)
+        try:
+            return {"products": store.restore_products([int(n) for n in body.get("products", ())])}
+        except KeyError as exc:
+            raise ApiError(404, f"No such {exc.args[0]}.") from None
+
     async def truth(request: Request) -> dict:
         """Ground truth as of the sandbox clock: every key a complete load must contain."""
         store = sandbox.mall(request.path_params["mall_id"])
@@ -132,5 +162,7 @@ def routes(sandbox: "Sandbox") -> list[Route]:
         ("/__sandbox__/malls/{mall_id}/volumes", volumes, ["GET", "PUT"]),
         ("/__sandbox__/malls/{mall_id}/truth", truth, ["GET"]),
         ("/__sandbox__/malls/{mall_id}/new-fields", new_fields, ["POST"]),
+        ("/__sandbox__/malls/{mall_id}/delete", delete, ["POST"]),
+        ("/__sandbox__/malls/{mall_id}/restore", restore, ["POST"]),
     ]
     return [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]

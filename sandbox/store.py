@@ -84,7 +84,9 @@ class MallStore:
         self.day_seq: dict[str, int] = {}
         self.categories = _categories(self._rng("categories"), volumes.categories)
         self.products: dict[int, Product] = {}
+        self.trash: dict[int, Product] = {}  # deleted products, which the merchant can restore
         self.customers: list[Customer] = []
+        self.members_made = 0  # member ids are numbered by how many were ever made, so a deletion frees none
         self.customer_ids: dict[str, Customer] = {}
         self.orders: list[Order] = []
         self.order_ids: dict[str, Order] = {}
@@ -197,7 +199,8 @@ class MallStore:
 
     def _add_customer(self, rng: random.Random, created: int) -> Customer:
         s = rng.randrange(len(SURNAMES))
-        member_id = f"{ROMAN[s]}{rng.choice('abcdefghjkmnpqrstuvwxyz')}{len(self.customers) + 1:05d}"
+        self.members_made += 1
+        member_id = f"{ROMAN[s]}{rng.choice('abcdefghjkmnpqrstuvwxyz')}{self.members_made:05d}"
         shop_no = rng.choices((1, 2, 3), SHOP_WEIGHTS)[0]
         born = rng.random() < 0.7
         customer = Customer(
@@ -300,13 +303,48 @@ class MallStore:
             self._index(order.shop_no, "cancel_date", at, self.orders.index(order))
             return order
 
+    # ---- the merchant's deletions ----------------------------------------------------------------------------
+
+    def delete_products(self, product_nos: list[int]) -> list[int]:
+        """Products go to the trash: every list, count and detail call stops returning them, in every shop."""
+        with self.lock:
+            missing = [n for n in product_nos if n not in self.products]
+            if missing:
+                raise KeyError(f"product {missing[0]}")
+            for n in product_nos:
+                self.trash[n] = self.products.pop(n)
+            return sorted(product_nos)
+
+    def restore_products(self, product_nos: list[int]) -> list[int]:
+        """Back from the trash as they were: the reference does not say a restore moves updated_date, so it does
+        not, and only a walk of the keys can see them again (the stricter reading)."""
+        with self.lock:
+            missing = [n for n in product_nos if n not in self.trash]
+            if missing:
+                raise KeyError(f"product {missing[0]} in the trash")
+            for n in product_nos:
+                self.products[n] = self.trash.pop(n)
+            return sorted(product_nos)
+
+    def delete_members(self, member_ids: list[str]) -> list[str]:
+        """Members leave for good (there is no restore of a deleted member); their orders keep their member_id."""
+        with self.lock:
+            missing = [m for m in member_ids if m not in self.customer_ids]
+            if missing:
+                raise KeyError(f"member {missing[0]}")
+            gone = set(member_ids)
+            self.customers = [c for c in self.customers if c.member_id not in gone]
+            for m in gone:
+                del self.customer_ids[m]
+            return sorted(gone)
+
     # ---- live activity -----------------------------------------------------------------------------------
 
     def _live_minute(self, minute_start: int) -> None:
         rng = self._rng("live", minute_start)
         r = self.rates
         for _ in range(_draws(rng, r.products_per_hour / 60)):
-            product_no = max(self.products) + 1
+            product_no = max((*self.products, *self.trash)) + 1
             at = minute_start + rng.randrange(60)
             leaves = [c.category_no for c in self.categories.values() if c.depth >= 2] or [0]
             self._add_product(rng, product_no, at, at, rng.choice((1, 2, 4)), leaves)

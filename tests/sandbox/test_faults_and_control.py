@@ -431,3 +431,37 @@ def test_unknown_api_path_is_404_with_the_error_body(server: SandboxServer, mall
 def test_wrong_method_on_a_control_path_is_405_with_the_error_body(server: SandboxServer) -> None:
     """Issue #2, control API: a path served for other methods answers 405 with the error body."""
     assert_error_body(control(server, "PUT", "/clock"), 405)
+
+
+# ---- the merchant's deletions (FACTS.md "Deleted records": no flag, no deleted list; rows just stop appearing) ----
+
+def test_deleted_products_leave_every_shop_and_come_back_from_the_trash_unchanged(server: SandboxServer,
+                                                                                   mall: str) -> None:
+    with admin_client(server, mall) as api:
+        victims = control(server, "GET", f"/malls/{mall}/truth").json()["products"][:3]
+        before = api.get(f"{PRODUCTS}/{victims[0]}").json()["product"]["updated_date"]
+        counts = {s: api.get(f"{PRODUCTS}/count", params={"shop_no": s}).json()["count"] for s in (1, 2)}
+        assert control(server, "POST", f"/malls/{mall}/delete", json={"products": victims}).json() == {
+            "products": sorted(victims), "members": []}
+        for shop in (1, 2):
+            listed = api.get(PRODUCTS, params={"shop_no": shop, "limit": 100, "fields": "product_no"}).json()
+            assert not {p["product_no"] for p in listed["products"]} & set(victims)
+            assert api.get(f"{PRODUCTS}/count", params={"shop_no": shop}).json()["count"] == counts[shop] - 3
+        assert api.get(f"{PRODUCTS}/{victims[0]}").status_code == 404
+        assert control(server, "POST", f"/malls/{mall}/delete", json={"products": victims[:1]}).status_code == 404
+
+        control(server, "POST", f"/malls/{mall}/restore", json={"products": victims[:1]}).raise_for_status()
+        assert api.get(f"{PRODUCTS}/{victims[0]}").json()["product"]["updated_date"] == before
+        assert control(server, "GET", f"/malls/{mall}/truth").json()["products"][:1] == victims[:1]
+
+
+def test_deleted_members_leave_lists_counts_and_details(server: SandboxServer, mall: str) -> None:
+    with admin_client(server, mall) as api:
+        members = control(server, "GET", f"/malls/{mall}/truth").json()["customers"]["1"][:2]
+        count = api.get("/api/v2/admin/customersprivacy/count", params={"shop_no": 1}).json()["count"]
+        control(server, "POST", f"/malls/{mall}/delete", json={"members": members}).raise_for_status()
+        assert api.get("/api/v2/admin/customersprivacy/count", params={"shop_no": 1}).json()["count"] == count - 2
+        listed = api.get("/api/v2/admin/customersprivacy", params={"shop_no": 1, "limit": 1000}).json()
+        assert not {c["member_id"] for c in listed["customersprivacy"]} & set(members)
+        assert api.get(f"/api/v2/admin/customersprivacy/{members[0]}").status_code == 404
+        assert control(server, "POST", f"/malls/{mall}/delete", json={"members": ["nobody"]}).status_code == 404
