@@ -1,10 +1,11 @@
 """The completeness proof of a run: for each table and shop, the API's own count next to the live rows in the
 destination, recorded in `_cafe24_completeness` and shown in the summary.
 
-Orders are counted by order_date over the whole range loaded, from start_date to the run's clock (the API counts
-at most three months at once, so one count per window and shop), and compared with the destination's orders of
-that shop whose order_date falls in the same range. Other tables are compared whole. The API's side goes through
-the mall's own clients, so its calls are paced and counted like every other.
+Both sides stop at the run's clock less `lookback_minutes`: a row created in the last minutes can appear after the
+walk went past its second, and the next run's overlap loads it. Orders are counted by order_date from start_date
+to there (the API counts at most three months at once, so one count per window and shop); products and members by
+their created date; categories whole. Rows marked deleted (pipelines/deletions.py) are not live, so they do not
+count. The API's side goes through the mall's own clients, so its calls are paced and counted like every other.
 
 `compare` is the reusable part (a later deletion reconciliation compares the same numbers); `check` runs it
 after a load, and `record` appends its rows to the dataset.
@@ -20,7 +21,7 @@ import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from sources.cafe24 import MallSession
-from sources.cafe24.endpoints import BY_TABLE, Endpoint
+from sources.cafe24.endpoints import BY_TABLE, DELETED, Endpoint
 from sources.cafe24.paging import count_rows
 
 TABLE = "_cafe24_completeness"
@@ -45,36 +46,52 @@ def compare(pipeline: dlt.Pipeline, session: MallSession, table: str, shops: Seq
     """Per shop of one mall: what the API counts and what the destination holds of `table`."""
     ep = BY_TABLE[table]
     client = session.front if ep.api == "front" else session.client
-    loaded = _loaded(pipeline, ep, session)
-    return [Count(session.mall_id, shop, table, count_rows(client, ep, shop, session.start, session.now),
+    loaded = loaded_counts(pipeline, ep, session)
+    return [Count(session.mall_id, shop, table, count_rows(client, ep, shop, session.start, settled(session)),
                   loaded.get(shop, 0)) for shop in shops]
 
 
-def _loaded(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) -> dict[int, int]:
+def settled(session: MallSession) -> int:
+    """Where both sides of a check stop: the run's clock less the overlap the next run walks again."""
+    return session.now - session.lookback
+
+
+def loaded_counts(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) -> dict[int, int]:
     """Live rows per shop, read through dlt's sql client so DuckDB and PostgreSQL answer alike."""
-    in_range = " AND order_date BETWEEN to_timestamp(%s) AND to_timestamp(%s)" if ep.slicing == "order_sweep" else ""
-    args = [session.start, session.now] if in_range else []
+    bound, args = "", []  # the destination's side of each bound in count_rows
+    if ep.slicing == "order_sweep":
+        bound, args = " AND order_date BETWEEN to_timestamp(%s) AND to_timestamp(%s)", [session.start, settled(session)]
+    elif ep.slicing in ("updated_keyset", "created_cursor"):
+        bound, args = " AND created_date <= to_timestamp(%s)", [settled(session)]
+    columns = pipeline.default_schema.tables.get(ep.table, {}).get("columns", {}) if pipeline.default_schema_name \
+        else {}
+    live = f" AND {DELETED} IS NOT TRUE" if DELETED in columns else ""
     with pipeline.sql_client() as client:
         if not client.has_dataset():
             return {}
         name = client.make_qualified_table_name(ep.table)
         try:
-            rows = client.execute_sql(f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{in_range} "
+            rows = client.execute_sql(f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{bound}{live} "
                                       "GROUP BY shop_no", session.mall_id, *args)
         except DatabaseUndefinedRelation:  # nothing of it loaded yet
             return {}
     return {int(shop): int(n) for shop, n in rows or ()}
 
 
-def check(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str]) -> list[Count]:
-    """Every counted table the run loaded, for every mall and the shops the run walked. A mall's first prepared
-    session is the one whose clock the run's walks went up to (later backfill chunks keep that end)."""
+def by_mall(sessions: Sequence[MallSession]) -> dict[str, MallSession]:
+    """A mall's first prepared session: the one whose clock the run's walks went up to (later backfill chunks
+    keep that end)."""
     first: dict[str, MallSession] = {}
     for session in sessions:
         if session.ready or session.front_shops:
             first.setdefault(session.mall_id, session)
+    return first
+
+
+def check(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str]) -> list[Count]:
+    """Every counted table the run loaded, for every mall and the shops the run walked."""
     counts: list[Count] = []
-    for session in first.values():
+    for session in by_mall(sessions).values():
         for table in (t for t in COUNTED if t in tables):
             shops = session.front_shops if BY_TABLE[table].api == "front" else session.shops
             if shops and (BY_TABLE[table].api == "front" or session.ready):

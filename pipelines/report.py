@@ -18,6 +18,8 @@ from dlt.common.runtime.collector_base import Collector
 from sources.cafe24.client import ApiClient
 
 from .completeness import TABLE, Count
+from .deletions import TABLE as DELETIONS_TABLE
+from .deletions import Reconciled
 
 # dlt's notes to developers that cron would mail on every run: columns that got no values in a load, and on a
 # lake the child tables' merge key and the rows' dedup flag, which Delta's upsert ignores (pipelines/lake.py
@@ -47,6 +49,7 @@ class RunResult:
     new_columns: list[str] = field(default_factory=list)  # table.column: fields the API sent that are not declared
     notes: list[str] = field(default_factory=list)  # what the run left out and how to add it
     completeness: list[Count] | None = None  # None: not checked (a Delta lake)
+    deletions: list[Reconciled] | None = None  # None: not checked (a Delta lake)
 
     @property
     def calls(self) -> int:
@@ -236,6 +239,8 @@ def summary(result: RunResult) -> str:
         lines.append(f"  {mall:<{width}} {c.calls:>9} {c.throttled:>6} {c.retries:>8}")
     if result.completeness != []:  # [] when nothing the run loaded has a count endpoint (D.Collection, shops)
         lines += ["", *_completeness_lines(result, width)]
+    if result.deletions:
+        lines += ["", *_deletion_lines(result.deletions)]
     if result.new_columns:
         lines += ["", f"  new columns (the API sent fields the declared schema does not know; they were loaded): "
                       f"{', '.join(result.new_columns)}"]
@@ -264,6 +269,16 @@ def _completeness_lines(result: RunResult, width: int) -> list[str]:
     return lines
 
 
+def _deletion_lines(deletions: Sequence[Reconciled]) -> list[str]:
+    """One line per shop whose keys were walked: why, and what it found."""
+    walked = [r for r in deletions if r.api_keys is not None]
+    if not walked:
+        return [f"  deletions: no walk of the keys was due (decisions kept in {DELETIONS_TABLE})"]
+    return [f"  deletions: keys walked (kept in {DELETIONS_TABLE})",
+            *(f"    {r.table} {r.mall} shop {r.shop}: {r.api_keys} keys in the API, {r.deleted} gone, {r.reloaded} "
+              f"loaded again ({r.reason})" for r in walked)]
+
+
 def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
     """--json: the summary for monitors and orchestrators; `exit_code` is the command's (--strict can fail a
     loaded run)."""
@@ -279,6 +294,9 @@ def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
         "completeness": None if result.completeness is None else [
             {"mall": c.mall, "shop": c.shop, "table": c.table, "api_count": c.api_count,
              "loaded_count": c.loaded_count, "matches": c.matches} for c in result.completeness],
+        "deletions": None if result.deletions is None else [
+            {"mall": r.mall, "shop": r.shop, "table": r.table, "reason": r.reason, "api_keys": r.api_keys,
+             "deleted": r.deleted, "reloaded": r.reloaded} for r in result.deletions],
     }
 
 

@@ -17,7 +17,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.trace import PipelineTrace
 from dlt.sources import DltSource
 
-from sources.cafe24 import MallSession, cafe24_source, collect_sessions, dcollection_source
+from sources.cafe24 import MallSession, cafe24_source, collect_sessions, dcollection_source, resource_name
 from sources.cafe24.client import ApiClient, collect_clients
 from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
 from sources.cafe24.errors import redact
@@ -26,6 +26,8 @@ from sources.cafe24.fields import DECLARED
 from .backfill import next_chunk, pending
 from .completeness import Count, check, record
 from .cursors import carry_over, forget
+from .deletions import Reconciled, Reload, reconcile, refreshed
+from .deletions import record as record_deletions
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
 from .lake import TABLE_FORMAT, check_lake, drop_replaced_children, lake_settings
 from .memory import bound_allocators
@@ -147,10 +149,17 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
                 for table, n in drop_replaced_children(pipeline).items():
                     print(f"  {table}: deleted {n} row(s) their parent's latest load no longer has", file=out,
                           flush=True)
-                counts = None  # dlt reads a Delta lake through a DuckDB extension this machine cannot download
+                counts, deleted = None, None  # dlt reads a Delta lake through an extension this machine lacks
             else:
                 counts = check(pipeline, sessions, wanted)
-                _record(pipeline, counts, traces)
+
+                def reload(keys: Reload) -> None:
+                    _check(pipeline.run(_reloading(keys, build), loader_file_format=FILE_FORMAT.get(destination)))
+                    traces.append(pipeline.last_trace)
+
+                deleted = reconcile(pipeline, sessions, counts, reload)
+                counts = refreshed(pipeline, counts, sessions, deleted)
+                _record(pipeline, counts, deleted, sessions, traces)
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step, len(traces))) from None
@@ -160,18 +169,30 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
             raise
         new_columns = _undeclared(_columns(pipeline), known)
     notes = list(dict.fromkeys(note for session in sessions for note in session.notes))
-    return _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns, notes,
-                   counts)
+    result = _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns, notes,
+                     counts)
+    result.deletions = deleted
+    return result
 
 
-def _record(pipeline: dlt.Pipeline, counts: list[Count], traces: Sequence[PipelineTrace]) -> None:
-    """The counts go in with the run's last load id, through a load of their own that the progress display does
-    not announce: it is the check's, not news of the mall."""
+def _reloading(keys: Reload, build: Any) -> list[DltSource]:
+    """The Admin source loading exactly these rows again, by key, and nothing else."""
+    sources = [s for s in build(reload=keys, count_totals=False, backfills_only=False) if s.name == "cafe24"]
+    for source in sources:
+        source.resources.select(*(resource_name(t, m) for t, malls in keys.items() for m in malls))
+    return sources
+
+
+def _record(pipeline: dlt.Pipeline, counts: list[Count], deleted: list[Reconciled],
+            sessions: Sequence[MallSession], traces: Sequence[PipelineTrace]) -> None:
+    """The counts and the deletion checks go in with the run's last load id, through loads of their own that the
+    progress display does not announce: they are the checks', not news of the mall."""
     info = traces[-1].last_load_info if traces else None
     load_id = info.loads_ids[-1] if info and info.loads_ids else ""
     progress, pipeline.collector = pipeline.collector, NULL_COLLECTOR
     try:
         record(pipeline, counts, load_id)
+        record_deletions(pipeline, deleted, sessions, load_id)
     finally:
         pipeline.collector = progress
 

@@ -23,10 +23,10 @@ from dlt.sources import DltResource, DltSource
 from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .dcollection import dcollection_source
-from .endpoints import ENDPOINTS, KEYS, Endpoint
+from .endpoints import DELETED, ENDPOINTS, KEYS, Endpoint
 from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
 from .mallid import check_mall_id
-from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan
+from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan, by_keys
 from .pii import check as pii_check
 from .pii import guard as pii_guard
 from .pii import protect
@@ -46,6 +46,9 @@ from .tables import first_copies, frames
 # own dedup: a window function over every column that cost DuckDB 4 s of an 8 s load at 20k orders. No strategy
 # is named, since each destination has its default: delete-insert in databases, upsert on a Delta lake.
 MERGE = {"disposition": "merge", "deduplicated": True}
+# What becomes of a row that left the API (pipelines/deletions.py): kept and marked, or deleted through dlt's
+# hard_delete hint.
+DELETION_MODES = ("soft", "hard")
 
 __all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "child_hints",
            "collect_sessions", "resource_name", "select_tables"]
@@ -64,6 +67,9 @@ class MallSession:
     now: int = 0
     front_shops: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the run summary must tell about this mall
+    lookback: int = 0  # seconds: rows this close to the clock may still appear, so checks stop short of them
+    deletions: str = "soft"
+    deletions_check_days: float = 7.0  # keys are walked at least this often, even when the counts agree
     lock: threading.Lock = field(default_factory=threading.Lock)
     ready: bool = False
 
@@ -104,7 +110,10 @@ class MallSession:
                               "for this mall, or set shop_no under [sources.cafe24] (e.g. shop_no = [1, 2]) to "
                               "load them all.")
         self.front.get("/products/count", {"shop_no": self.front_shops[0]})  # the server's clock
-        return self.front_shops, self.front.server_time or int(pendulum.now().timestamp())
+        now = self.front.server_time or int(pendulum.now().timestamp())
+        with self.lock:
+            self.now = self.now or now  # a run of the Front API alone checks its counts against this clock
+        return self.front_shops, now
 
 
 _SESSIONS: ContextVar[list[MallSession] | None] = ContextVar("cafe24_sessions", default=None)
@@ -154,6 +163,9 @@ def cafe24_source(
     backfills_only: bool = False,
     pii: str = "keep",
     pii_key: TSecretStrValue = None,
+    deletions: str = "soft",
+    deletions_check_days: float = 7.0,
+    reload: dict[str, Any] | None = None,
 ) -> Iterator[DltResource]:
     """Products, categories, shops, orders and customers of one or more malls, incremental and merged on
     (mall_id, shop_no, key) so many malls can share one dataset.
@@ -169,7 +181,12 @@ def cafe24_source(
     whose backfill goes on.
 
     pii: keep, hash or drop the personal-data columns (sources/cafe24/pii.py); hash, and drop for the member ids
-    that join customers and orders, use HMAC-SHA256 under pii_key, a secret."""
+    that join customers and orders, use HMAC-SHA256 under pii_key, a secret.
+
+    deletions: soft keeps a row that left the API with `_cafe24_deleted` true, hard deletes it; either way the
+    keys are walked when the counts disagree or deletions_check_days have passed (pipelines/deletions.py).
+    reload: {table: {mall: {shop: [keys]}}}: instead of walking, load exactly these rows again (a row that came
+    back, or one the destination lacks)."""
     malls = [check_mall_id(m.strip() if isinstance(m, str) else m)
              for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)]
     check_base_url(base_url.format(mall_id=malls[0]))
@@ -179,11 +196,17 @@ def cafe24_source(
     store = TokenStore(token_store)
     start = _start(start_date)
     hasher = pii_check(pii, pii_key)
+    if deletions not in DELETION_MODES:
+        raise ValueError(f"deletions = {deletions!r} is not one of {', '.join(DELETION_MODES)}: soft keeps a deleted "
+                         "row with _cafe24_deleted = true, hard removes it")
     if pii_key:
         register_secret(pii_key)
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
                             bucket_drain_per_second, retry, start) for m in malls}
+    for session in sessions.values():
+        session.lookback, session.deletions = lookback_minutes * 60, deletions
+        session.deletions_check_days = deletions_check_days
     # The server's clock and the shops are filled in per mall when its resources start.
     plan = Plan(0, start, lookback_minutes * 60, tuple(order_date_types or ORDER_DATE_TYPES),
                 customers_full_refresh_days, count_totals=count_totals, backfill_chunk_rows=backfill_chunk_rows,
@@ -191,7 +214,8 @@ def cafe24_source(
     personal = Personal(pii, partial(protect, mode=pii, key=hasher))
     for session in sessions.values():
         for ep in ENDPOINTS:
-            yield _resource(ep, session, shop_no, plan, personal)
+            keys = None if reload is None else reload.get(ep.table, {}).get(session.mall_id, {})
+            yield _resource(ep, session, shop_no, plan, personal, keys)
 
 
 def _start(start_date: str) -> int:
@@ -241,7 +265,8 @@ class Personal:
 
 
 def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None, run: Plan,
-              personal: Personal) -> DltResource:
+              personal: Personal, reload: dict[Any, list[Any]] | None = None) -> DltResource:
+    """`reload`: {shop: [keys]} to load again instead of walking (None: walk as usual)."""
     def rows() -> Iterator[Any]:  # Arrow tables, a child's marked with its hints
         if ep.api == "front":
             client = session.front
@@ -258,13 +283,18 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
             return state.setdefault(f"shop_{shop}", {}) if shop is not None else state
 
         each = shops if ep.per_shop else [None]
-        if plan.count_totals and ep.slicing in AHEAD:  # every shop counted first: the total is whole at once
+        if reload is not None:
+            each = [shop for shop in shops if reload.get(shop)]
+        if plan.count_totals and reload is None and ep.slicing in AHEAD:  # all shops counted first: a whole total
             client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
                                               for shop in each))
         seen: set[tuple] = set()  # keys this load package already holds
         for shop in each:
-            constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {})}
-            for page in ahead(WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)):
+            constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {}),
+                         **({DELETED: False} if ep.deletable else {})}  # a row loaded is a row the API has
+            walk = (by_keys(client, ep, shop, reload[shop]) if reload is not None else
+                    WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan))
+            for page in ahead(walk):
                 page = first_copies(page, constants, ep.primary_key, seen)
                 for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children,
                                           personal.protect) if page else ():

@@ -25,6 +25,9 @@ class Endpoint:
     params: dict[str, str] = field(default_factory=dict)
     api: Literal["admin", "front"] = "admin"  # front: the public storefront API, client id only, no grant
     children: tuple[Child, ...] = ()  # embedded lists loaded as tables of their own, keyed by the parent's key
+    # Rows can vanish from the API without a trace (no flag, no deleted list): a reconciliation walks the keys and
+    # marks the rows that went (pipelines/deletions.py). Orders cannot be deleted; categories and shops reload whole.
+    deletable: bool = False
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -35,7 +38,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # updated_date window, walked by since_product_no (no offset, so no cap); variants embedded.
     Endpoint("products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
              "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"},
-             children=(Child("variants", "product_variants", ("variant_code",)),)),
+             children=(Child("variants", "product_variants", ("variant_code",)),), deletable=True),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
     Endpoint("orders", "/orders", "orders", ("mall_id", "shop_no", "order_id"), "mall.read_order", "order_sweep",
              settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX, params={"embed": "items,receivers,buyer"},
@@ -44,7 +47,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                        Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"))),
     # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
     Endpoint("customers", "/customersprivacy", "customersprivacy", ("mall_id", "shop_no", "member_id"),
-             "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT),
+             "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT, deletable=True),
     # What shoppers see: displayed products only, with the Admin products' parameters except display.
     Endpoint("front_products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
              "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, api="front"),
@@ -55,5 +58,8 @@ PARENT_OF = {c.table: e.table for e in ENDPOINTS for c in e.children}  # child t
 # The key of every table the Admin source writes; a child's is its parent's key and its own.
 KEYS = {**{e.table: e.primary_key for e in ENDPOINTS},
         **{c.table: (*e.primary_key, *c.key) for e in ENDPOINTS for c in e.children}}
+DELETABLE = tuple(e.table for e in ENDPOINTS if e.deletable)
+# Declared on every deletable table (fields.py): false whenever the source loads a row, true once it has gone.
+DELETED, DELETED_AT = "_cafe24_deleted", "_cafe24_deleted_at"
 # What `auth` asks for: the Admin tables' scopes and no more (the Front API needs none).
 SCOPES = tuple(dict.fromkeys(e.scope for e in ENDPOINTS if e.api == "admin"))

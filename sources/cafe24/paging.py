@@ -58,12 +58,22 @@ def _count(client: ApiClient, ep: Endpoint, params: dict[str, Any]) -> int:
     return int(client.get(f"{ep.path}/count", params)["count"])
 
 
+# How a count stops at a moment: rows created later are not in it (categories have no created date).
+_CREATED_UNTIL = {"updated_keyset": ({}, "created_start_date", "created_end_date"),
+                  "created_cursor": ({"date_type": "join"}, "start_date", "end_date")}
+
+
 def count_rows(client: ApiClient, ep: Endpoint, shop_no: int, start: int, end: int) -> int:
-    """What the API says one shop holds: its count endpoint, and for orders the orders placed from `start` to
-    `end` (by order_date), summed over the windows the API accepts. The completeness check's side of the sum."""
+    """What the API says one shop holds as of `end`: the orders placed from `start` to `end` (by order_date),
+    summed over the windows the API accepts; products and members created by `end`; every category. The
+    completeness check's side of the sum."""
     if ep.slicing == "order_sweep":
         return sum(_count(client, ep, _window(shop_no, "order_date", lo, hi)) for lo, hi in covering(start, end))
-    return _count(client, ep, {"shop_no": shop_no})
+    params: dict[str, Any] = {"shop_no": shop_no}
+    if ep.slicing in _CREATED_UNTIL:
+        fixed, lo, hi = _CREATED_UNTIL[ep.slicing]
+        params.update(fixed, **{lo: kst_iso(0), hi: kst_iso(end)})  # both bounds, as the API pairs them
+    return _count(client, ep, params)
 
 
 def shops(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
@@ -96,20 +106,29 @@ def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
         params["updated_end_date"] = kst_iso(plan.now)
     else:
         backfill = state.setdefault(BACKFILL, {"since": 0, "started": plan.now})
-    since = backfill["since"] if backfill else 0
     taken = 0
-    while True:
-        rows = client.get(ep.path, {**params, "since_product_no": since})[ep.data_key]
-        if rows:
-            yield [_with_all_variants(client, ep, shop_no, row) for row in rows]
-            since = max(int(row["product_no"]) for row in rows)
-            taken += len(rows)
-        if len(rows) < ep.limit:
-            break
-        if backfill is not None and taken >= plan.backfill_chunk_rows:
+    for rows, since in _by_product_no(client, ep, params, backfill["since"] if backfill else 0):
+        yield [_with_all_variants(client, ep, shop_no, row) for row in rows]
+        taken += len(rows)
+        if backfill is not None and since is not None and taken >= plan.backfill_chunk_rows:
             backfill["since"] = since
             return
     state["updated_cursor"] = plan.now if backfill is None else state.pop(BACKFILL)["started"]
+
+
+def _by_product_no(client: ApiClient, ep: Endpoint, params: dict[str, Any], since: int
+                   ) -> Iterator[tuple[Page, int | None]]:
+    """Pages by since_product_no (no offset, so no cap), each with the number the next page starts after, or None
+    after the last page."""
+    while True:
+        rows = client.get(ep.path, {**params, "since_product_no": since})[ep.data_key]
+        if rows:
+            since = max(int(row["product_no"]) for row in rows)
+        if len(rows) < ep.limit:
+            if rows:
+                yield rows, None
+            return
+        yield rows, since
 
 
 def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict) -> dict:
@@ -190,10 +209,9 @@ def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str
 
 
 def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
-    """Members by join time. Each page starts one second before the last join time seen, so it does not matter
-    whether the platform's bound is inclusive; rows already seen are dropped. Every few days the walk starts
-    from the beginning instead, since no endpoint says which profiles changed; that walk goes in chunks, each
-    going on from the page start where the last one stopped."""
+    """Members by join time. Every few days the walk starts from the beginning instead, since no endpoint says
+    which profiles changed; that walk goes in chunks, each going on from the page start where the last one
+    stopped."""
     backfill = state.get(BACKFILL)
     if backfill is None and _members_from_the_start(state, plan):
         backfill = state[BACKFILL] = {"start": None, "newest": state.get("created_cursor"), "started": plan.now}
@@ -203,33 +221,43 @@ def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
     else:
         newest = state.get("created_cursor")
         start = None if newest is None else newest - 1
-    seen: set[str] = set()
     taken = 0
-    while True:
-        params: dict[str, Any] = {"shop_no": shop_no, "search_type": "created_date", "limit": ep.limit}
-        if start is not None:
-            params["created_start_date"] = kst_iso(start)
-        rows = client.get(ep.path, params)[ep.data_key]
-        fresh = [row for row in rows if row["member_id"] not in seen]
+    for fresh, next_start in _by_join_time(client, ep, shop_no, start):
         if fresh:
             yield fresh
             newest = max(newest or 0, *(_epoch(row["created_date"]) for row in fresh))
             taken += len(fresh)
+        if backfill is not None and next_start is not None and taken >= plan.backfill_chunk_rows:
+            backfill.update(start=next_start, newest=newest)  # the next chunk sees the last second again: merged
+            return
+    if newest is not None:
+        state["created_cursor"] = newest
+    if backfill is not None:
+        state["full_refresh_at"] = state.pop(BACKFILL)["started"]
+
+
+def _by_join_time(client: ApiClient, ep: Endpoint, shop_no: int, start: int | None, **extra: str
+                  ) -> Iterator[tuple[Page, int | None]]:
+    """Members who joined from `start` on, each page's new rows with where the next page starts (None after the
+    last). A page starts one second before the last join time seen, so it does not matter whether the platform's
+    bound is inclusive; the rows of that second already yielded are dropped."""
+    seen: set[str] = set()
+    while True:
+        params: dict[str, Any] = {"shop_no": shop_no, "search_type": "created_date", "limit": ep.limit, **extra}
+        if start is not None:
+            params["created_start_date"] = kst_iso(start)
+        rows = client.get(ep.path, params)[ep.data_key]
+        fresh = [row for row in rows if row["member_id"] not in seen]
         if len(rows) < ep.limit:
-            break
+            yield fresh, None
+            return
         last = _epoch(rows[-1]["created_date"])
         if start is not None and last - 1 <= start:
             raise Cafe24Error(client.mall_id, f"more than {ep.limit} members joined within one second at "
                               f"{kst_iso(last)}; the created_date cursor cannot pass them.", endpoint=ep.path)
         seen = {row["member_id"] for row in rows}
         start = last - 1
-        if backfill is not None and taken >= plan.backfill_chunk_rows:
-            backfill.update(start=start, newest=newest)  # the next chunk sees the last second again: merged by key
-            return
-    if newest is not None:
-        state["created_cursor"] = newest
-    if backfill is not None:
-        state["full_refresh_at"] = state.pop(BACKFILL)["started"]
+        yield fresh, start
 
 
 def _members_from_the_start(state: dict, plan: Plan) -> bool:
@@ -282,3 +310,33 @@ def _members_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
 
 
 AHEAD = {"updated_keyset": _products_ahead, "order_sweep": _orders_ahead, "created_cursor": _members_ahead}
+
+
+# The reconciliation's side (pipelines/deletions.py): every key a shop holds now, in as few columns as the API
+# allows, and rows fetched again by key.
+
+def _product_keys(client: ApiClient, ep: Endpoint, shop_no: int) -> Iterator[list[Any]]:
+    params = {"shop_no": shop_no, "limit": ep.limit, "fields": "product_no"}
+    for rows, _ in _by_product_no(client, ep, params, 0):
+        yield [int(row["product_no"]) for row in rows]
+
+
+def _member_keys(client: ApiClient, ep: Endpoint, shop_no: int) -> Iterator[list[Any]]:
+    for rows, _ in _by_join_time(client, ep, shop_no, None, fields="member_id,created_date"):
+        yield [row["member_id"] for row in rows]
+
+
+KEY_WALKS: dict[str, Callable[[ApiClient, Endpoint, int], Iterator[list[Any]]]] = {
+    "updated_keyset": _product_keys, "created_cursor": _member_keys}
+# Keys per call when rows are fetched by key: the list endpoints take a comma list of product_no or member_id.
+BY_KEY_BATCH = 100
+
+
+def by_keys(client: ApiClient, ep: Endpoint, shop_no: int, keys: list[Any]) -> Iterator[Page]:
+    """The rows of these keys, as the list endpoint prints them (embeds included), BY_KEY_BATCH keys a call."""
+    name = ep.primary_key[-1]
+    for at in range(0, len(keys), BY_KEY_BATCH):
+        batch = keys[at:at + BY_KEY_BATCH]
+        params = {**ep.params, "shop_no": shop_no, name: ",".join(map(str, batch)), "limit": len(batch)}
+        rows = client.get(ep.path, params)[ep.data_key]
+        yield [_with_all_variants(client, ep, shop_no, row) for row in rows]

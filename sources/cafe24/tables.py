@@ -55,7 +55,7 @@ def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any]
         protect(table, columns)
     n = len(rows)
     for name, value in constants.items():
-        columns[name] = pa.array([value] * n, pa.int64() if isinstance(value, int) else pa.string())
+        columns[name] = pa.array([value] * n)  # int64, string or bool, as the value is
     parent = _keyed(pa.table(columns), table, key)
     yield table, parent
     for child in children:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import psycopg2
 import pytest
 
@@ -17,7 +18,7 @@ from sources.cafe24.fields import DECLARED
 from tests.cafe24.cli import cli_env
 from tests.cafe24.helpers import advance, bootstrap, truth
 from tests.cafe24.postgres import PostgresServer
-from tests.cafe24.projects import SMALL_STORE, TABLES, assert_complete, authorize, duckdb_keys, run
+from tests.cafe24.projects import SHOPS, SMALL_STORE, TABLES, assert_complete, authorize, duckdb_keys, run
 
 # Each of our column types as Postgres declares it (information_schema.columns.data_type); json columns are JSON
 # text, as in DuckDB (docs/tables.md).
@@ -97,3 +98,36 @@ def test_the_cli_loads_into_postgres(server: SandboxServer, postgres: PostgresSe
     orders = postgres_keys(url)["orders"]
     assert orders == sorted(("pgclimall", int(shop), order_id)
                             for shop, ids in truth(server, "pgclimall")["orders"].items() for order_id in ids)
+
+
+@pytest.mark.parametrize("mode", ["soft", "hard"])
+def test_deletions_are_marked_or_deleted_in_postgres(server: SandboxServer, postgres: PostgresServer, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """The merchant deletes products and members; the next run marks them (soft) or deletes them and the products'
+    variants (hard) in Postgres, through the same SQL client and dlt merge as DuckDB."""
+    url = postgres.database(f"deletions_{mode}")
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", url)
+    project, mall = Project.at(tmp_path), f"pgdel{mode}"
+    authorize(server, project, mall)
+    run(server, project, mall, destination="postgres", source={"deletions": mode})
+    store = truth(server, mall)
+    products, members = store["products"][:5], store["customers"]["1"][:3]
+    httpx.post(f"{server.url}/__sandbox__/malls/{mall}/delete",
+               json={"products": products, "members": members}).raise_for_status()
+
+    result, _ = run(server, project, mall, destination="postgres", source={"deletions": mode})
+    assert not result.incomplete
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        found = {}
+        for table, key, keys in (("products", "product_no", products), ("customers", "member_id", members),
+                                 ("product_variants", "product_no", products)):
+            flag = "_cafe24_deleted" if table != "product_variants" else "true"
+            cursor.execute(f"SELECT {flag}, count(*) FROM {DEFAULT_DATASET}.{table} WHERE {key} = ANY(%s) "
+                           "GROUP BY 1", (list(keys),))
+            found[table] = dict(cursor.fetchall())
+    con.close()
+    if mode == "soft":
+        assert found["products"] == {True: 5 * SHOPS} and found["customers"] == {True: 3}
+        assert found["product_variants"]  # kept: the product's flag says it is gone
+    else:
+        assert found == {"products": {}, "customers": {}, "product_variants": {}}
