@@ -21,6 +21,7 @@ import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from sources.cafe24 import MallSession
+from sources.cafe24.dcollection import Feed
 from sources.cafe24.endpoints import BY_TABLE, DELETED, Endpoint
 from sources.cafe24.paging import count_rows
 
@@ -36,6 +37,7 @@ class Count:
     table: str
     api_count: int
     loaded_count: int
+    part: str | None = None  # D.Collection counts per product category (its count endpoint requires one)
 
     @property
     def matches(self) -> bool:
@@ -88,9 +90,13 @@ def by_mall(sessions: Sequence[MallSession]) -> dict[str, MallSession]:
     return first
 
 
-def check(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str]) -> list[Count]:
-    """Every counted table the run loaded, for every mall and the shops the run walked."""
+def check(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str],
+          feeds: Sequence[Feed] = ()) -> list[Count]:
+    """Every counted table the run loaded, for every mall and the shops the run walked, and D.Collection's
+    products where its count applies."""
     counts: list[Count] = []
+    if "dcollection_products" in tables:
+        counts += [count for feed in feeds for count in _feed_counts(pipeline, feed)]
     for session in by_mall(sessions).values():
         for table in (t for t in COUNTED if t in tables):
             shops = session.front_shops if BY_TABLE[table].api == "front" else session.shops
@@ -99,10 +105,35 @@ def check(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Seque
     return counts
 
 
+def _feed_counts(pipeline: dlt.Pipeline, feed: Feed) -> list[Count]:
+    """D.Collection's /api/products/count requires a product category, so it applies to a feed loaded by
+    `product_categories`: per category (a middle one, or small ones of one middle one), the count over the walk's
+    updated-date range against the loaded products in it. A feed walked by store has nothing to count against."""
+    if not feed.product_categories or not feed.shops:
+        return []
+    window = {"updated_start_date": feed.start.isoformat(), "updated_end_date": feed.today.isoformat()}
+    counts = []
+    with pipeline.sql_client() as client:
+        name = client.make_qualified_table_name("dcollection_products")
+        for code in feed.product_categories:
+            api = int(feed.client.get("/api/products/count", {**window, "dcollection_product_category": code})["count"])
+            parts = code.split(",")
+            marks = ", ".join(["%s"] * len(parts))
+            try:
+                rows = client.execute_sql(f"SELECT count(*) FROM {name} WHERE dcollection_product_category__depth2 "
+                                          f"IN ({marks}) OR dcollection_product_category__depth3 IN ({marks})",
+                                          *parts, *parts)
+            except DatabaseUndefinedRelation:  # the feed had no product to load yet
+                rows = [(0,)]
+            counts.append(Count("dcollection", 0, "dcollection_products", api, int(rows[0][0]), part=code))
+    return counts
+
+
 def record(pipeline: dlt.Pipeline, counts: Sequence[Count], load_id: str) -> None:
     """Append the counts to `_cafe24_completeness` in the run's dataset, one row per mall, shop and table."""
     checked_at = datetime.now(timezone.utc)
-    rows = [{"load_id": load_id, "mall_id": c.mall, "shop_no": c.shop, "table_name": c.table,
+    rows = [{"load_id": load_id, "mall_id": c.mall, "shop_no": c.shop, "table_name": c.table, "part": c.part,
              "api_count": c.api_count, "loaded_count": c.loaded_count, "checked_at": checked_at} for c in counts]
     if rows:
-        pipeline.run(rows, table_name=TABLE, write_disposition="append")
+        pipeline.run(rows, table_name=TABLE, write_disposition="append",
+                     columns={"part": {"data_type": "text", "nullable": True}})

@@ -263,7 +263,8 @@ def _completeness_lines(result: RunResult, width: int) -> list[str]:
              f"    {'table':<{width}} {'API count':>9} {'loaded':>8}"]
     for table, counts in by_table.items():
         api, loaded = sum(c.api_count for c in counts), sum(c.loaded_count for c in counts)
-        off = [f"{c.mall} shop {c.shop}: {c.api_count} vs {c.loaded_count}" for c in counts if not c.matches]
+        off = [f"{c.mall} {f'category {c.part}' if c.part else f'shop {c.shop}'}: {c.api_count} vs {c.loaded_count}"
+               for c in counts if not c.matches]
         verdict = f"MISMATCH ({'; '.join(off)})" if off else "ok"
         lines.append(f"    {table:<{width}} {api:>9} {loaded:>8}   {verdict}")
     return lines
@@ -292,7 +293,7 @@ def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
         "elapsed_seconds": round(result.elapsed, 3), "extract_seconds": round(result.extract_seconds, 3),
         "new_columns": result.new_columns, "notes": result.notes,
         "completeness": None if result.completeness is None else [
-            {"mall": c.mall, "shop": c.shop, "table": c.table, "api_count": c.api_count,
+            {"mall": c.mall, "shop": c.shop, "table": c.table, "part": c.part, "api_count": c.api_count,
              "loaded_count": c.loaded_count, "matches": c.matches} for c in result.completeness],
         "deletions": None if result.deletions is None else [
             {"mall": r.mall, "shop": r.shop, "table": r.table, "reason": r.reason, "api_keys": r.api_keys,

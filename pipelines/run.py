@@ -19,6 +19,7 @@ from dlt.sources import DltSource
 
 from sources.cafe24 import MallSession, cafe24_source, collect_sessions, dcollection_source, resource_name
 from sources.cafe24.client import ApiClient, collect_clients
+from sources.cafe24.dcollection import Feed, collect_feeds
 from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
 from sources.cafe24.errors import redact
 from sources.cafe24.fields import DECLARED
@@ -85,12 +86,14 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     bound_allocators()
     clients: list[ApiClient] = []  # every chunk's, so calls add up over the run
     sessions: list[MallSession] = []  # every chunk's, for what they learned: shops, clock, notes
+    feeds: list[Feed] = []  # D.Collection's, for its count
 
     def build(**chunk: Any) -> list[DltSource]:
-        with collect_clients() as found, collect_sessions() as malls:
+        with collect_clients() as found, collect_sessions() as malls, collect_feeds() as fed:
             built = build_sources({**source_args, **chunk}, which, dcollection_args)
         clients.extend(found)
         sessions.extend(malls)
+        feeds.extend(fed)
         return built
 
     check_lake(destination, which)
@@ -151,7 +154,7 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
                           flush=True)
                 counts, deleted = None, None  # dlt reads a Delta lake through an extension this machine lacks
             else:
-                counts = check(pipeline, sessions, wanted)
+                counts = check(pipeline, sessions, wanted, feeds)
 
                 def reload(keys: Reload) -> None:
                     _check(pipeline.run(_reloading(keys, build), loader_file_format=FILE_FORMAT.get(destination)))

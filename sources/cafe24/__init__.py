@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -22,6 +20,7 @@ from dlt.sources import DltResource, DltSource
 
 from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
+from .collect import Collector
 from .dcollection import dcollection_source
 from .endpoints import DELETED, ENDPOINTS, KEYS, Endpoint
 from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
@@ -116,19 +115,9 @@ class MallSession:
         return self.front_shops, now
 
 
-_SESSIONS: ContextVar[list[MallSession] | None] = ContextVar("cafe24_sessions", default=None)
-
-
-@contextmanager
-def collect_sessions() -> Iterator[list[MallSession]]:
-    """Every mall session the sources build inside the block, so a run can check afterwards what it loaded
-    against the API's counts, with the same clients, shops and clock."""
-    found: list[MallSession] = []
-    token = _SESSIONS.set(found)
-    try:
-        yield found
-    finally:
-        _SESSIONS.reset(token)
+# Every mall session the sources build inside the block, so a run can check afterwards what it loaded against the
+# API's counts, with the same clients, shops and clock.
+collect_sessions: Collector[MallSession] = Collector("cafe24_sessions")
 
 
 def resource_name(table: str, mall_id: str) -> str:
@@ -242,9 +231,7 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
     front = ApiClient(mall_id, f"{root}/api/v2", http, pacer_for(f"{root}/api/v2", drain), None, api_version,
                       headers={"X-Cafe24-Client-Id": app.client_id}, retry=retry)
     session = MallSession(mall_id, client, front, start)
-    collecting = _SESSIONS.get()
-    if collecting is not None:
-        collecting.append(session)
+    collect_sessions.add(session)
     return session
 
 

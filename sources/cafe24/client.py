@@ -16,9 +16,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -29,6 +27,7 @@ import orjson
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
 from .auth import AUTH_COMMAND, TokenManager
+from .collect import Collector
 from .errors import (
     Cafe24AuthError,
     Cafe24Error,
@@ -79,18 +78,9 @@ class CallStats:
             self.expected[table] += rows
 
 
-_COLLECTING: ContextVar[list["ApiClient"] | None] = ContextVar("cafe24_clients", default=None)
-
-
-@contextmanager
-def collect_clients() -> Iterator[list["ApiClient"]]:
-    """Every client the sources build inside the block, so a run can report calls, 429s and retries per mall."""
-    found: list[ApiClient] = []
-    token = _COLLECTING.set(found)
-    try:
-        yield found
-    finally:
-        _COLLECTING.reset(token)
+# Every client the sources build inside `with collect_clients() as clients:`, so a run can report calls, 429s and
+# retries per mall.
+collect_clients: Collector[ApiClient] = Collector("cafe24_clients")
 
 
 def check_base_url(url: str) -> None:
@@ -160,9 +150,7 @@ class ApiClient:
         self.retry = retry
         self.deadline = deadline
         self.stats = CallStats()
-        collecting = _COLLECTING.get()
-        if collecting is not None:
-            collecting.append(self)
+        collect_clients.add(self)
         self.server_time: int | None = None  # epoch seconds from the last response's Date header
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dlt.sources import DltResource
 
 from .auth import AppCredentials, Cafe24Credentials
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
+from .collect import Collector
 from .columns import KST, coerce
 from .errors import Cafe24Error, register_secret
 from .ratelimit import MinutePacer
@@ -31,10 +32,12 @@ EARLIEST = date(2000, 1, 1)  # before any Cafe24 store was created
 class Feed:
     """What the resources of one run share: the client, the shops list and the server's date."""
 
-    def __init__(self, client: ApiClient, shop_filters: dict[str, str], start: date) -> None:
+    def __init__(self, client: ApiClient, shop_filters: dict[str, str], start: date,
+                 product_categories: list[str] | None = None) -> None:
         self.client = client
         self.shop_filters = shop_filters
         self.start = start
+        self.product_categories = list(product_categories or ())
         self.shops: list[dict[str, Any]] = []
         self.today = start
         self._lock = threading.Lock()
@@ -53,6 +56,10 @@ class Feed:
     @property
     def store_ids(self) -> list[str]:
         return sorted({str(shop["store_id"]) for shop in self.shops})
+
+
+# Every feed the source builds inside the block, so a run can check its products against /api/products/count.
+collect_feeds: Collector[Feed] = Collector("cafe24_feeds")
 
 
 def _today(client: ApiClient) -> date:
@@ -107,7 +114,8 @@ def dcollection_source(
                        headers={"Authorization": app.basic_header()}, retry=RetryPolicy(attempts=max_attempts))
     filters = {name: ",".join(values) for name, values in
                zip(SHOP_FILTERS, (store_categories, shop_languages, shop_currencies)) if values}
-    feed = Feed(client, filters, date.fromisoformat(start_date))
+    feed = Feed(client, filters, date.fromisoformat(start_date), product_categories)
+    collect_feeds.add(feed)
 
     @dlt.resource(name="dcollection_shops", write_disposition="merge", primary_key=["store_id", "shop_no"])
     def shops() -> Iterator[list[dict[str, Any]]]:
@@ -123,9 +131,9 @@ def dcollection_source(
         lo = date.fromisoformat(cursor) - timedelta(days=lookback_days) if cursor else feed.start
         stores = feed.store_ids
         window = {"updated_start_date": lo.isoformat(), "updated_end_date": feed.today.isoformat()}
-        if product_categories:  # only these D.Collection categories, across every store
+        if feed.product_categories:  # only these D.Collection categories, across every store
             queries = [("/api/products", "products", {**window, "dcollection_product_category": code})
-                       for code in product_categories]
+                       for code in feed.product_categories]
         else:
             batches = [",".join(stores[i:i + STORE_BATCH]) for i in range(0, len(stores), STORE_BATCH)]
             queries = [("/api/storeproducts", "store_products", {**window, "store_id": batch}) for batch in batches]

@@ -3,6 +3,7 @@ live rows in the destination, in `_cafe24_completeness`, the summary and --json;
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from pipelines.cafe24_pipeline import EX_INCOMPLETE
 from pipelines.completeness import COUNTED, TABLE
 from pipelines.project import Project
 from pipelines.report import RunResult, summary
+from pipelines.run import load
+from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import cli, cli_env
-from tests.cafe24.helpers import bootstrap, truth
+from tests.cafe24.helpers import APP, bootstrap, truth
 from tests.cafe24.projects import SHOPS, SMALL_STORE, WALK_CALLS, authorize, check_calls, run
 
 ADMIN_COUNTED = [t for t in COUNTED if t != "front_products"]
@@ -74,3 +77,28 @@ def test_a_lake_run_says_it_was_not_checked() -> None:
     result = RunResult(tables=["orders"], rows={"orders": 1}, nested={}, malls={}, elapsed=1.0, extract_seconds=1.0,
                        destination="filesystem", dataset="cafe24_data", completeness=None)
     assert "completeness: not checked on a filesystem lake" in summary(result)
+
+
+def test_dcollection_products_are_counted_per_configured_category(tmp_path: Path) -> None:
+    """FACTS.md D.Collection: /api/products/count requires a product category, so a feed loaded by
+    product_categories is checked per category, a middle one and small ones of one middle one alike."""
+    config = SandboxConfig(limits=Limits(dcollection_per_minute=100000, drain_rate=200, max_per_second=0),
+                           clock_runs=False)
+    with SandboxServer(config) as server:
+        codes = server.sandbox.dcollection.categories()
+        middle = codes[0][1]
+        smalls = ",".join(sorted({small for _, mid, small in codes if mid == codes[-1][1]})[:3])
+        feed = {"credentials": dict(APP), "dcollection_url": server.url + "/dcollection",
+                "calls_per_minute": 100000, "product_categories": [middle, smalls]}
+        project = Project.at(tmp_path)
+        result = load({}, which="dcollection", dcollection_args=feed, project=project, out=io.StringIO())
+        counts = {c.part: (c.api_count, c.loaded_count) for c in result.completeness}
+        assert set(counts) == {middle, smalls} and all(api == loaded > 0 for api, loaded in counts.values())
+
+        with duckdb.connect(str(project.duckdb)) as con:  # one product of the middle category lost
+            con.execute("DELETE FROM cafe24_data.dcollection_products WHERE product_ukey = (SELECT min(product_ukey) "
+                        "FROM cafe24_data.dcollection_products WHERE dcollection_product_category__depth2 = ?)",
+                        [middle])
+        again = load({}, which="dcollection", dcollection_args=feed, project=project, out=io.StringIO())
+    assert [(c.part, c.api_count - c.loaded_count) for c in again.incomplete] == [(middle, 1)]
+    assert f"dcollection category {middle}: " in summary(again)
