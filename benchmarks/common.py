@@ -46,6 +46,10 @@ class Control:
     def stats(self) -> dict:
         return self._ok(self.http.get("/__sandbox__/stats"))
 
+    def delete(self, mall: str, **rows: list) -> dict:
+        """The merchant deletes {"products": [...], "members": [...]}."""
+        return self._ok(self.http.post(f"/__sandbox__/malls/{mall}/delete", json=rows))
+
     def mall_stats(self, who: str) -> dict[str, dict[str, int]]:
         return self.stats()["malls"].get(who, {})
 

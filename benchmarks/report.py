@@ -529,6 +529,9 @@ def write_report(r: dict[str, Any], extra_findings: list[str] | None = None) -> 
     dm = r.get("dagster_malls")
     if dm:
         lines += dagster_section(dm)
+    if r.get("deletions"):
+        from .deletions import deletions_section
+        lines += deletions_section(r["deletions"])
     if r.get("sandbox_speed"):
         lines += ["## The sandbox is not the bottleneck", "",
                   "`benchmarks/sandbox_speed.py`, run first: how long the sandbox takes to answer at full volume, "

@@ -4,7 +4,7 @@ First runs `benchmarks/sandbox_speed.py` (is the sandbox fast enough not to be w
 the sandbox in this process (real-time rate limits, fixed seed), runs every load in its own worker process
 (`benchmarks/worker.py`), and writes BENCHMARKS.md, benchmarks/results/*.json and the pacing chart.
 
-    python -m benchmarks.run [--parts 1,2,3,4,5,6,7,8] [--keep] [--report-only]
+    python -m benchmarks.run [--parts 1,2,3,4,5,6,7,8,9] [--keep] [--report-only]
 
 1. ceiling: one mall's products, orders and customers in one run (they share the mall's bucket)
 2. completeness: the same kind of store through rest_api (run side by side with 1, on its own mall)
@@ -17,6 +17,7 @@ the sandbox in this process (real-time rate limits, fixed seed), runs every load
    three times mid-chunk and then run to the end: its calls ÷ an unbroken backfill's, and its tables ÷ truth
 8. Dagster: 16 malls as 16 Dagster runs (a process each) into PostgreSQL, against 16 malls in one process and one
    mall (benchmarks/dagster_malls.py; skipped, saying so, without PostgreSQL's server binaries)
+9. deletions: the calls a walk of the keys costs at 10k and 100k products (benchmarks/deletions.py)
 """
 
 from __future__ import annotations
@@ -441,7 +442,7 @@ def machine() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="1,2,3,4,5,6,7,8", help="which parts to run (default all)")
+    parser.add_argument("--parts", default="1,2,3,4,5,6,7,8,9", help="which parts to run (default all)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (DuckDB files, logs)")
     parser.add_argument("--no-report", action="store_true", help="write the JSON only, not BENCHMARKS.md")
     parser.add_argument("--no-sandbox-speed", action="store_true", help="skip benchmarks/sandbox_speed.py")
@@ -489,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
                 local(bench, server.url, Control(server.url), results, sizes(args.local_sizes, LOCAL_SIZES))
         if 7 in parts:
             kill_test(bench, results)
+        if 9 in parts:
+            from .deletions import deletion_cost
+            deletion_cost(workdir, results, say)
         results["total_seconds"] = time.monotonic() - began
         save(results)
         if not args.no_report:
@@ -513,7 +517,7 @@ def sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
 def save(results: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in ("ceiling", "completeness", "incremental", "local", "many_malls", "dcollection", "kill",
-                 "dagster_malls"):
+                 "dagster_malls", "deletions"):
         if name in results:
             write_json(RESULTS / f"{name}.json", {"machine": results["machine"], "seed": results["seed"],
                                                   name: results[name]})
