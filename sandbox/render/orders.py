@@ -832,11 +832,13 @@ def buyer(o: Order, ctx: MallContext) -> dict[str, object]:
     }
 
 
-def _claim(o: Order, ctx: MallContext, claim_code: str, refund: int) -> dict[str, object]:
-    """The fields the cancellation, return and exchange embeds share (cancellation.md, return.md, exchange.md)."""
+def _claim(o: Order, ctx: MallContext, now: float, claim_code: str, refund: int) -> dict[str, object]:
+    """The fields the cancellation, return and exchange embeds share (cancellation.md, return.md, exchange.md).
+    A paid cash order is refunded to the buyer's bank account, the one its items show (refund_bank_*)."""
     t = _traits(o, ctx)
     rate = ctx.shops[o.shop_no].exchange_rate
     methods = [f"{PAYMENT_METHOD_NAME.get(o.payment_method, o.payment_method)} 환불"] if refund else []
+    bank = o.payment_method == "cash" and "pay_date" in o.visible(now)
     return {
         "shop_no": o.shop_no,
         "order_id": o.order_id,
@@ -845,6 +847,10 @@ def _claim(o: Order, ctx: MallContext, claim_code: str, refund: int) -> dict[str
         "claim_reason": t.claim_reason[1],
         "refund_methods": methods,
         "refund_reason": "",
+        "refund_bank_code": t.bank[0] if bank else None,
+        "refund_bank_name": t.bank[1] if bank else None,
+        "refund_bank_account_no": t.refund_account_no if bank else None,
+        "refund_bank_account_holder": _buyer(o, ctx).person.name if bank else None,
         "order_price_amount": _money(o.items_total, rate),
         "refund_amounts": [{"payment_method": o.payment_method, "amount": _money(refund, rate)}] if refund else [],
         "shipping_fee": _money(o.shipping_fee, rate),
@@ -866,7 +872,7 @@ def cancellation(o: Order, ctx: MallContext, now: float) -> list[dict[str, objec
     done = _cancelled_at(seen) is not None
     paid = "pay_date" in seen
     refund = o.items_total + o.shipping_fee - o.discount if paid and done else 0
-    claim = _claim(o, ctx, _claim_code(o, "C"), refund)
+    claim = _claim(o, ctx, now, _claim_code(o, "C"), refund)
     claim["status"] = "canceled" if done else "canceling"
     return [claim]
 
@@ -879,7 +885,7 @@ def return_(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
     done = "return_complete_date" in seen
     accepted = "return_accept_date" in seen
     t = _traits(o, ctx)
-    claim = _claim(o, ctx, _claim_code(o, "C"), o.items_total - o.discount if done else 0)
+    claim = _claim(o, ctx, now, _claim_code(o, "C"), o.items_total - o.discount if done else 0)
     claim["claim_due_date"] = kst_date(requested + 3 * 86400)
     claim["return_invoice_no"] = str(int(t.tracking_no) + 1) if accepted else None
     claim["return_shipping_company_name"] = t.carrier[1] if accepted else None
@@ -893,7 +899,7 @@ def exchange(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
     requested = _first(seen, _EXCHANGE_EVENTS)
     if requested is None:
         return []
-    claim = _claim(o, ctx, _claim_code(o, "B"), 0)
+    claim = _claim(o, ctx, now, _claim_code(o, "B"), 0)
     claim["claim_due_date"] = kst_date(requested + 3 * 86400)
     claim["exchanged_items"] = _item_codes(o)  # the same variants are sent again
     claim["status"] = "exchanged" if "exchange_complete_date" in seen else "accept"
