@@ -35,13 +35,28 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # updated_date window, walked by since_product_no (no offset, so no cap); variants embedded.
     Endpoint("products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
              "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"},
-             children=(Child("variants", "product_variants", ("variant_code",)),)),
+             children=(Child("variants", "product_variants", ("variant_code",)),
+                       Child("points_amount", "product_points", ("payment_method",)))),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
+    # Every embed the list call offers (FACTS.md "GET /api/v2/admin/orders"); benefits, coupons and refunds are
+    # the detail call's only, one call per order, so they are not loaded.
     Endpoint("orders", "/orders", "orders", ("mall_id", "shop_no", "order_id"), "mall.read_order", "order_sweep",
-             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX, params={"embed": "items,receivers,buyer"},
+             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX,
+             params={"embed": "items,receivers,buyer,cancellation,return,exchange"},
              children=(Child("items", "order_items", ("order_item_code",)),
                        # shipping_code is empty until the order ships
-                       Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"))),
+                       Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"),
+                       Child("cancellation", "order_cancellations", ("claim_code",)),
+                       Child("return", "order_returns", ("claim_code",)),
+                       Child("exchange", "order_exchanges", ("claim_code",)),
+                       # the lists below have no key of their own: a row is its place in the order's list
+                       Child("tax_detail", "order_tax_details", ("tax_detail_no",), position="tax_detail_no"),
+                       Child("regional_surcharge_detail", "order_regional_surcharges", ("surcharge_no",),
+                             position="surcharge_no"),
+                       Child("additional_order_info_list", "order_additional_info", ("additional_info_no",),
+                             position="additional_info_no"),
+                       Child("service_data", "order_service_data", ("service_data_no",),
+                             position="service_data_no"))),
     # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
     Endpoint("customers", "/customersprivacy", "customersprivacy", ("mall_id", "shop_no", "member_id"),
              "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT),

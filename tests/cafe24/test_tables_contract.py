@@ -43,6 +43,20 @@ def test_children_carry_the_parents_key_and_receivers_their_place() -> None:
     assert tables["order_receivers"]["receiver_no"].to_pylist() == [1, 2]
 
 
+def test_claims_are_keyed_by_their_claim_code_and_keyless_lists_by_their_place() -> None:
+    tables = shaped([{"order_id": "a", "shop_no": 1,
+                      "return": [{"shop_no": 1, "order_id": "a", "claim_code": "C1", "point_used": "-500.00"}],
+                      "tax_detail": [{"name": "VAT", "amount": "60.00", "region_tax": {"rate": "10.00"}},
+                                     {"name": "TAX", "amount": 20}]}])
+    assert tables["order_returns"].select(["order_id", "claim_code", "point_used"]).to_pylist() == [
+        {"order_id": "a", "claim_code": "C1", "point_used": Decimal("-500")}]
+    taxes = tables["order_tax_details"]
+    assert taxes["tax_detail_no"].to_pylist() == [1, 2]
+    assert taxes["amount"].to_pylist() == [Decimal(60), Decimal(20)]
+    assert taxes["region_tax__rate"].to_pylist() == [Decimal(10), None]
+    assert "return" not in tables["orders"].column_names and "order_exchanges" not in tables  # no rows, no table
+
+
 def test_an_undeclared_field_is_typed_by_its_name() -> None:
     orders = shaped([{"order_id": "a", "gift_wrap_price": "500", "gift_note": "hi", "gift_tags": ["x"],
                       "gift": {"box_date": "2024-05-01"}}])["orders"]
