@@ -65,7 +65,7 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "exchange_request_date", "ordered_date", "purchaseconfirmation_date", "refund_date",
             "return_collected_date", "return_confirmed_date", "return_request_date", "shipped_date",
             "shipping_expected_date"),
-        "json": ("additional_option_values", "multi_invoice", "options", "original_item_no", "product_bundle_list"),
+        "json": ("options", "original_item_no"),
         "text": ("additional_option_value", "bundled_shipping_type", "claim_code", "claim_reason",
             "claim_reason_type", "claim_status", "claim_type", "clearance_category", "clearance_category_code",
             "clearance_category_info", "cloth_fabric", "custom_product_code", "custom_variant_code",
@@ -230,6 +230,19 @@ _BY_TYPE.update({
         "text": ("input_type", "name", "product_type", "value"),
     },
     "order_service_data": {"text": ("key", "title", "value")},
+    "order_item_bundle_parts": {
+        "bigint": ("product_no", "quantity"),
+        "decimal": ("option_price", "product_price"),
+        "json": ("additional_option_values",),
+        "text": ("additional_option_value", "custom_product_code", "custom_variant_code", "eng_product_name",
+            "hs_code", "option_id", "option_value", "option_value_default", "product_code", "product_name",
+            "product_name_default", "supplier_id", "variant_code"),
+    },
+    "order_item_additional_options": {"text": ("key", "name", "type", "value")},
+    "order_item_invoices": {
+        "bigint": ("quantity", "shipping_company_id"),
+        "text": ("shipping_company_code", "shipping_company_name", "tracking_no", "type"),
+    },
     # points_rate is printed with its unit ("1.00%"), so it stays text
     "product_points": {"text": ("payment_method", "points_rate")},
 })

@@ -125,19 +125,25 @@ def test_an_order_several_walks_return_in_one_run_lands_once_with_its_items_once
 
 
 def test_the_orders_claims_and_nested_lists_land_as_child_tables_with_every_row_the_api_shows(project) -> None:
-    """FACTS.md "GET /api/v2/admin/orders": the list call's cancellation, return and exchange embeds, and the orders'
-    tax_detail, regional_surcharge_detail, additional_order_info_list and service_data lists, each a table keyed
-    by its order: as many rows per table as the sandbox shows for the orders loaded, typed as declared."""
+    """FACTS.md "GET /api/v2/admin/orders": the list call's cancellation, return and exchange embeds, the orders'
+    tax_detail, regional_surcharge_detail, additional_order_info_list and service_data lists, and the items'
+    product_bundle_list, additional_option_values and multi_invoice, each a table keyed by its order: as many rows
+    per table as the sandbox shows for the orders loaded, typed as declared."""
     server, project = project
     run(server, project)
     store, now = server.sandbox.mall(MALL), server.sandbox.clock.now()
     loaded = {order_id for (order_id,) in sql(project, "SELECT order_id FROM cafe24_data.orders")}
     shown = [(orders.order(o, store.ctx, now), o) for o in store.orders if o.order_id in loaded]
-    for child in BY_TABLE["orders"].children:
+    items = [item for _, o in shown for item in orders.items(o, store.ctx, now)]
+    item_lists = next(c for c in BY_TABLE["orders"].children if c.table == "order_items").children
+    for child in BY_TABLE["orders"].children + item_lists:
         if child.table in ("order_items", "order_receivers"):
             continue
         embed = orders.order_embeds.get(child.field)
-        expected = sum(len((embed(o, store.ctx, now) if embed else row[child.field]) or ()) for row, o in shown)
+        if child in item_lists:
+            expected = sum(len(item[child.field]) for item in items)
+        else:
+            expected = sum(len((embed(o, store.ctx, now) if embed else row[child.field]) or ()) for row, o in shown)
         landed = sql(project, f"SELECT count(*), count(o.order_id) FROM cafe24_data.{child.table} c LEFT JOIN "
                               "cafe24_data.orders o USING (mall_id, shop_no, order_id)")[0]
         assert expected > 0, f"the sandbox shows no {child.field} for the test to compare"

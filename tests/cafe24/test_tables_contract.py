@@ -57,6 +57,20 @@ def test_claims_are_keyed_by_their_claim_code_and_keyless_lists_by_their_place()
     assert "return" not in tables["orders"].column_names and "order_exchanges" not in tables  # no rows, no table
 
 
+def test_an_items_lists_are_keyed_by_the_item_and_their_place() -> None:
+    tables = shaped([{"order_id": "a", "items": [
+        {"order_item_code": "a-01", "multi_invoice": [{"tracking_no": "1", "shipping_company_id": 2, "quantity": 1},
+                                                      {"tracking_no": "2", "shipping_company_id": "2"}]},
+        {"order_item_code": "a-02", "product_bundle_list": [{"product_no": 7, "product_price": "10.00"}]}]}])
+    invoices = tables["order_item_invoices"]
+    assert invoices.select(["order_id", "order_item_code", "invoice_no", "shipping_company_id"]).to_pylist() == [
+        {"order_id": "a", "order_item_code": "a-01", "invoice_no": 1, "shipping_company_id": 2},
+        {"order_id": "a", "order_item_code": "a-01", "invoice_no": 2, "shipping_company_id": 2}]
+    assert tables["order_item_bundle_parts"].select(["order_item_code", "part_no", "product_no"]).to_pylist() == [
+        {"order_item_code": "a-02", "part_no": 1, "product_no": 7}]
+    assert "multi_invoice" not in tables["order_items"].column_names
+
+
 def test_an_undeclared_field_is_typed_by_its_name() -> None:
     orders = shaped([{"order_id": "a", "gift_wrap_price": "500", "gift_note": "hi", "gift_tags": ["x"],
                       "gift": {"box_date": "2024-05-01"}}])["orders"]
