@@ -8,8 +8,12 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
+from sandbox.models import MallContext, Order, OrderLine
+from sandbox.render import orders as sandbox_orders
+from sandbox.store import SHOPS
 from sources.cafe24.endpoints import BY_TABLE
 from sources.cafe24.tables import UnexpectedValue, frames
+from tests.sandbox.test_render_orders_customers import PROPERTIES
 
 ORDERS = BY_TABLE["orders"]
 
@@ -90,3 +94,16 @@ def test_an_undeclared_field_is_typed_by_its_name() -> None:
 def test_a_value_that_breaks_the_contract_stops_with_its_table_column_and_value(row: dict, named: str) -> None:
     with pytest.raises(UnexpectedValue, match=named.replace(".", r"\.")):
         shaped([row])
+
+
+def test_the_orders_call_asks_for_every_list_embed_and_so_reaches_90_percent_of_the_order_properties() -> None:
+    """FACTS.md "GET /api/v2/admin/orders": the list call takes items, receivers, buyer, return, cancellation and
+    exchange; with them the orders table and its children carry 90% of the chapter's property list (the rest are
+    the detail call's embeds and fields, and the PUT call's)."""
+    asked = set(ORDERS.params["embed"].split(","))
+    assert asked == set(sandbox_orders.LIST_EMBEDS)
+    documented = PROPERTIES["orders"]
+    o = Order("20180626-0000001", 1, "kim", (OrderLine(1, 0, 1, 1000),), 0, 0, "card", {"order_date": 1_530_000_000})
+    ctx = MallContext("m", 1, {1: SHOPS[0]}, {}, {}, {})
+    reached = set(sandbox_orders.order(o, ctx, 1_530_000_000)) | asked
+    assert sum(name in reached for name in documented) / len(documented) >= 0.9
