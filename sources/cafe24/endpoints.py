@@ -36,8 +36,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # updated_date window, walked by since_product_no (no offset, so no cap); variants embedded.
     Endpoint("products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
              "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"},
-             children=(Child("variants", "product_variants", ("variant_code",)),
-                       Child("points_amount", "product_points", ("payment_method",)))),
+             children=(Child("variants", "product_variants", ("variant_code",)),)),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
     # Every embed the list call offers (FACTS.md "GET /api/v2/admin/orders"); benefits, coupons and refunds are
     # the detail call's only, one call per order, so they are not loaded.

@@ -107,8 +107,8 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "icon_show_period__end_date", "icon_show_period__start_date", "made_date", "release_date",
             "updated_date"),
         "json": ("additional_information", "buy_group_list", "buy_member_id_list", "category", "country_hscode",
-            "exposure_group_list", "icon", "main", "product_tag", "project_no", "relational_product",
-            "shipping_rates"),
+            "exposure_group_list", "icon", "main", "points_amount", "product_tag", "project_no",
+            "relational_product", "shipping_rates"),
         "text": ("additional_image", "additionalimages", "approve_status", "benefits", "brand_code",
             "buy_limit_type", "buy_unit_type", "channeldiscountprices", "classification_code",
             "clearance_category_code", "clearance_category_eng", "clearance_category_kor", "cloth_fabric",
@@ -243,8 +243,6 @@ _BY_TYPE.update({
         "bigint": ("quantity", "shipping_company_id"),
         "text": ("shipping_company_code", "shipping_company_name", "tracking_no", "type"),
     },
-    # points_rate is printed with its unit ("1.00%"), so it stays text
-    "product_points": {"text": ("payment_method", "points_rate")},
 })
 
 DECLARED: dict[str, dict[str, ColumnType]] = {
