@@ -77,12 +77,12 @@ RENTAL_MONTHS: tuple[int, ...] = (12, 24, 36)
 ORDER_INFO_SHARE = 0.15  # additional_order_info_list: the mall's extra order-form question, answered
 ORDER_INFO_QUESTION = "배송 요청사항"
 ORDER_INFO_ANSWERS: tuple[str, ...] = ("문 앞에 놓아주세요", "선물 포장 부탁드립니다", "빠른 배송 부탁드립니다")
-GIFT_OPTION_SHARE = 0.15  # an item with additional_option_values (a text option and an attached message card)
+GIFT_OPTION_SHARE = 0.15  # an order with one item whose additional_option_values ask for gift wrapping
 GIFT_OPTION_NAME = "선물 포장"
 OVERSEAS_METHODS: tuple[tuple[str, str], ...] = (("PayPal", "PM002"), ("Alipay", "PM004"))
 JEJU_ZIP_PREFIX = "63"  # receivers on Jeju pay the regional surcharge (regional_surcharge_detail)
 JEJU_SURCHARGE = 3000  # KRW
-# Overseas shops charge tax on top of the prices: (country_tax_rate, region_tax rate or None), tax_detail.
+# The overseas shops' destinations' tax rates as tax_detail prints them: (country_tax_rate, region_tax rate or None).
 OVERSEAS_TAX: dict[str, tuple[str, str | None]] = {"USD": ("0.00", "7.25"), "JPY": ("10.00", None),
                                                    "CNY": ("13.00", None)}
 BUNDLE_EVERY = 11  # product numbers divisible by this are sold as bundles of the two products before them
@@ -389,7 +389,7 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
                     "items": codes,
                 }
             ],
-            "regional_surcharge_detail": _regional_surcharge(o, ctx, codes, cancelled_at is not None),
+            "regional_surcharge_detail": _regional_surcharge(o, ctx, t, codes, cancelled_at is not None),
             "wished_delivery_date": "",
             "wished_delivery_time": None,
             "wished_carrier_id": None,
@@ -424,10 +424,10 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
     return out
 
 
-def _regional_surcharge(o: Order, ctx: MallContext, codes: list[str], cancelled: bool) -> list[dict[str, object]]:
+def _regional_surcharge(o: Order, ctx: MallContext, t: _Traits, codes: list[str],
+                        cancelled: bool) -> list[dict[str, object]]:
     """Orders shipped to Jeju carry the mall's island surcharge template. The record's amounts are what the buyer
     paid, so the surcharge shows here only: the sandbox does not add it to the order's totals."""
-    t = _traits(o, ctx)
     if (t.recipient or _buyer(o, ctx)).address.zipcode[:2] != JEJU_ZIP_PREFIX:
         return []
     fee = _money(JEJU_SURCHARGE, ctx.shops[o.shop_no].exchange_rate)
@@ -524,6 +524,11 @@ def _option_value(product: Product, index: int) -> tuple[str, list[dict[str, obj
     return ", ".join(parts), options
 
 
+def _option_text(extras: list[dict[str, object]]) -> str:
+    """additional_option_value: the additional options as one text, '선물 포장=예'."""
+    return ", ".join(f"{x['name']}={x['value']}" for x in extras)
+
+
 def _gift_option() -> list[dict[str, object]]:
     """The additional option (추가입력옵션) a buyer filled in on one item: gift wrapping asked for."""
     return [{"key": "item_option_add", "type": "text", "name": GIFT_OPTION_NAME, "value": "예"}]
@@ -550,7 +555,7 @@ def _bundle(product: Product, ctx: MallContext, quantity: int, extras: list[dict
                 "option_id": variant_code[8:],
                 "option_value": option_value,
                 "option_value_default": option_value,
-                "additional_option_value": ", ".join(f"{x['name']}={x['value']}" for x in extras),
+                "additional_option_value": _option_text(extras),
                 "additional_option_values": extras,
                 "quantity": quantity,
                 "supplier_id": _SUPPLIER[0],
@@ -657,7 +662,7 @@ def items(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
                 "option_id": variant_code[8:],
                 "option_value": option_value,
                 "option_value_default": option_value,
-                "additional_option_value": ", ".join(f"{x['name']}={x['value']}" for x in extras),
+                "additional_option_value": _option_text(extras),
                 "additional_option_values": extras,
                 "product_name": name,
                 "product_name_default": name,
