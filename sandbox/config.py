@@ -9,16 +9,19 @@ from dataclasses import dataclass, field, replace
 class Volumes:
     """How big each generated mall is; any mall can be given its own through the control API."""
 
-    products: int = 300
-    orders: int = 3000
-    customers: int = 600
-    categories: int = 40
-    history_days: int = 400
+    # The help texts are what `cafe24-sandbox --help` prints beside each option.
+    products: int = field(default=300, metadata={"help": "products in the catalogue"})
+    orders: int = field(default=3000, metadata={"help": "orders over the history"})
+    customers: int = field(default=600, metadata={"help": "members"})
+    categories: int = field(default=40, metadata={"help": "categories in the tree"})
+    history_days: int = field(default=400, metadata={"help": "days of history before the clock's start"})
     # The awkward cases, kept on purpose (see docs/sandbox.md).
-    max_variants: int = 120  # one product carries this many variants (> the 100-per-product embed limit)
-    bulk_edit_fraction: float = 0.55  # share of products edited on one "bulk edit" day
-    same_second_rows: int = 150  # rows sharing one timestamp second (products, orders, customers)
-    peak_fraction: float = 0.3  # share of orders placed in one sale week
+    max_variants: int = field(default=120, metadata={
+        "help": "variants of the one largest product (over the embed's 100 per product)"})
+    bulk_edit_fraction: float = field(default=0.55, metadata={"help": "share of products edited on one bulk-edit day"})
+    same_second_rows: int = field(default=150, metadata={
+        "help": "rows sharing one timestamp second (products, orders, members)"})
+    peak_fraction: float = field(default=0.3, metadata={"help": "share of orders placed in one sale week"})
 
     def with_overrides(self, **changes: object) -> "Volumes":
         return replace(self, **changes)

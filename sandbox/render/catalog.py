@@ -62,6 +62,12 @@ CLEARANCE: tuple[tuple[str, str, str], ...] = (  # (eng, kor, code)
     ("T-shirts", "의류 > 티셔츠", "ACAA0000"),
     ("Cosmetics", "화장품 > 기초화장품", "ADAA0000"),
 )
+# Per clearance category, the HS codes the destination countries of the overseas shops use (country_hscode).
+COUNTRY_HSCODES: dict[str, dict[str, str]] = {
+    "ACAB0000": {"JPN": "711319000", "CHN": "71131190"},
+    "ACAA0000": {"JPN": "610910000", "CHN": "61091000"},
+    "ADAA0000": {"JPN": "330499000", "CHN": "33049900"},
+}
 ORIGINS: tuple[tuple[str, int, str, str], ...] = (  # (origin_classification, origin_place_no, made_in_code, value)
     ("F", 1798, "KR", ""),
     ("F", 1798, "KR", ""),
@@ -533,7 +539,7 @@ def _detail_fields(p: Product, ctx: MallContext, shop: Shop, d: _ProductDraw) ->
         "separated_mobile_description": _tf(d.separated_mobile),
         **INFO_TEXTS,
         "product_tax_type_text": None if d.tax_auto else "(부가세 포함)",
-        "country_hscode": {},
+        "country_hscode": dict(COUNTRY_HSCODES[d.clearance[2]]) if d.clearance else {},
         "simple_description": d.simple,
         "product_tag": tags,
         "has_option": _tf(p.n_variants > 1),

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from sandbox.clock import kst, kst_date, kst_plain
-from sandbox.models import MallContext, Order, Product, base36
+from sandbox.models import MallContext, Order, Product, Shop, base36
 from sandbox.render import korean
 from sandbox.render.catalog import option_grid  # one source for a variant's option values
 
@@ -71,6 +71,21 @@ SHIPPING_MESSAGES: tuple[str, ...] = (
     "부재 시 문 앞에 놓아주세요", "배송 전 연락 부탁드립니다", "경비실에 맡겨주세요", "", "", "",
 )  # fmt: skip
 
+# Shares of orders with the lists and fields the examples fill (orders[0] of the list example has them all).
+RENTAL_SHARE = 0.02  # service_type "rental" with service_data (rental period and monthly amount)
+RENTAL_MONTHS: tuple[int, ...] = (12, 24, 36)
+ORDER_INFO_SHARE = 0.15  # additional_order_info_list: the mall's extra order-form question, answered
+ORDER_INFO_QUESTION = "배송 요청사항"
+ORDER_INFO_ANSWERS: tuple[str, ...] = ("문 앞에 놓아주세요", "선물 포장 부탁드립니다", "빠른 배송 부탁드립니다")
+GIFT_OPTION_SHARE = 0.15  # an order with one item whose additional_option_values ask for gift wrapping
+GIFT_OPTION_NAME = "선물 포장"
+OVERSEAS_METHODS: tuple[tuple[str, str], ...] = (("PayPal", "PM002"), ("Alipay", "PM004"))
+JEJU_ZIP_PREFIX = "63"  # receivers on Jeju pay the regional surcharge (regional_surcharge_detail)
+JEJU_SURCHARGE = 3000  # KRW
+# The overseas shops' destinations' tax rates as tax_detail prints them: (country_tax_rate, region_tax rate or None).
+OVERSEAS_TAX: dict[str, tuple[str, str | None]] = {"USD": ("0.00", "7.25"), "JPY": ("10.00", None),
+                                                   "CNY": ("13.00", None)}
+BUNDLE_EVERY = 11  # product numbers divisible by this are sold as bundles of the two products before them
 _CANCEL_EVENTS = ("cancel_request_date", "cancel_accept_date", "cancel_complete_date", "cancel_date")
 _RETURN_EVENTS = ("return_request_date", "return_accept_date", "return_complete_date")
 _EXCHANGE_EVENTS = ("exchange_request_date", "exchange_accept_date", "exchange_complete_date")
@@ -106,6 +121,11 @@ class _Traits(NamedTuple):
     receiver_phone: bool
     guest: _Party | None  # the buyer of a guest order
     recipient: _Party | None  # someone other than the buyer receives the goods (a gift)
+    # Drawn after the fields above, so adding them left every earlier draw (and value) as it was.
+    rental_months: int  # 0: not a rental order (service_type "rental" and its service_data otherwise)
+    order_info: str | None  # the buyer's answer to the mall's extra order-form question, if asked
+    gift_line: int  # the order line (0-based) that carries an additional option (gift wrap), -1: none
+    overseas_method: tuple[str, str] | None  # sub_payment_method (name, code) of an overseas card payment
 
 
 class _Mall(NamedTuple):
@@ -196,7 +216,8 @@ def _draw_traits(o: Order, ctx: MallContext) -> _Traits:
         points = o.discount
     misc = rng.random()
     card = o.payment_method == "card"
-    return _Traits(
+    overseas = ctx.shops[o.shop_no].currency_code != "KRW" and card
+    return _Traits(  # keyword arguments are drawn in order: new draws go last, so earlier values stay
         place_id=place_id,
         place_name=place_name,
         first_order=misc < 0.2,
@@ -216,6 +237,10 @@ def _draw_traits(o: Order, ctx: MallContext) -> _Traits:
         receiver_phone=rng.random() < 0.3,
         guest=None if o.member_id else _party(rng),
         recipient=_party(rng) if rng.random() < 0.2 else None,
+        rental_months=rng.choice(RENTAL_MONTHS) if rng.random() < RENTAL_SHARE else 0,
+        order_info=rng.choice(ORDER_INFO_ANSWERS) if rng.random() < ORDER_INFO_SHARE else None,
+        gift_line=rng.randrange(4) if rng.random() < GIFT_OPTION_SHARE else -1,
+        overseas_method=rng.choice(OVERSEAS_METHODS) if overseas and rng.random() < 0.5 else None,
     )
 
 
@@ -325,8 +350,8 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
             "payment_method": [o.payment_method],
             "payment_method_name": [PAYMENT_METHOD_NAME.get(o.payment_method, o.payment_method)],
             "payment_gateway_names": [t.pg] if o.payment_method == "card" else None,
-            "sub_payment_method_name": None,
-            "sub_payment_method_code": None,
+            "sub_payment_method_name": t.overseas_method[0] if t.overseas_method else None,
+            "sub_payment_method_code": t.overseas_method[1] if t.overseas_method else None,
             "transaction_ids": None,
             "paid": "T" if paid_at is not None else "F",
             "canceled": "T" if cancelled_at is not None else "F",
@@ -364,7 +389,7 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
                     "items": codes,
                 }
             ],
-            "regional_surcharge_detail": [],
+            "regional_surcharge_detail": _regional_surcharge(o, ctx, t, codes, cancelled_at is not None),
             "wished_delivery_date": "",
             "wished_delivery_time": None,
             "wished_carrier_id": None,
@@ -372,7 +397,7 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
             "return_confirmed_date": kst(return_accepted) if return_accepted is not None else None,
             "total_supply_price": str(round(supply * rate)),  # no decimals, as the example prints it
             "naver_point": 0,
-            "additional_order_info_list": [],
+            "additional_order_info_list": _order_info(o, ctx, t),
             "store_pickup": "F",
             "easypay_name": t.easypay,
             "loan_status": None,
@@ -388,15 +413,96 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
     out.update(
         {
             "include_tax": "T",
-            "tax_detail": [],
-            "service_type": None,
-            "service_data": None,
+            "tax_detail": _tax_detail(o, shop, codes),
+            "service_type": "rental" if t.rental_months else None,
+            "service_data": _service_data(o, t, rate),
             "show_shipping_address": "T",
             "social_member_code": None,
             "social_name": None,
         }
     )
     return out
+
+
+def _regional_surcharge(o: Order, ctx: MallContext, t: _Traits, codes: list[str],
+                        cancelled: bool) -> list[dict[str, object]]:
+    """Orders shipped to Jeju carry the mall's island surcharge template. The record's amounts are what the buyer
+    paid, so the surcharge shows here only: the sandbox does not add it to the order's totals."""
+    if (t.recipient or _buyer(o, ctx)).address.zipcode[:2] != JEJU_ZIP_PREFIX:
+        return []
+    fee = _money(JEJU_SURCHARGE, ctx.shops[o.shop_no].exchange_rate)
+    return [
+        {
+            "shipping_group_code": int(o.order_id[9:]),
+            "supplier_code": _SUPPLIER[0],
+            "regional_surcharge_amount": fee,
+            "regional_surcharge_calculation_type": "default",
+            "template_code": 1,
+            "template_name": "제주/도서산간 배송비",
+            "cancel_shipping_fee": fee if cancelled else "0.00",
+            "additional_shipping_fee": "0.00",
+            "refunded_shipping_fee": "0.00",
+            "return_shipping_fee": "0.00",
+            "items": codes,
+        }
+    ]
+
+
+def _order_info(o: Order, ctx: MallContext, t: _Traits) -> list[dict[str, object]]:
+    """The buyer's answer to the mall's extra order-form question, applied to every product of the order."""
+    if t.order_info is None:
+        return []
+    names = [p.name for p in (ctx.products.get(line.product_no) for line in o.lines) if p is not None]
+    return [
+        {
+            "id": 1,
+            "name": ORDER_INFO_QUESTION,
+            "value": t.order_info,
+            "input_type": "A",
+            "product_type": "A",
+            "applied_product_list": list(dict.fromkeys(names)),
+        }
+    ]
+
+
+def _tax_detail(o: Order, shop: Shop, codes: list[str]) -> list[dict[str, object]]:
+    """Overseas shops' tax breakdown (VAT on the goods, TAX on the shipping fee) as tax_detail prints it, with the
+    destination's country and regional rates; domestic orders print none (their VAT is the amounts' `tax`)."""
+    rates = OVERSEAS_TAX.get(shop.currency_code)
+    if rates is None:
+        return []
+    country, region = rates
+    percent = float(country) + float(region or 0)
+    no_override = {"rate": None, "taxation_method": None}
+    out: list[dict[str, object]] = []
+    for name, base, kind in (("VAT", o.items_total - o.discount, "I"), ("TAX", o.shipping_fee, "S")):
+        if base <= 0:
+            continue
+        out.append(
+            {
+                "name": name,
+                "amount": _money(base * percent / 100, shop.exchange_rate),
+                "price_before_tax": _money(base, shop.exchange_rate),
+                "price_before_tax_type": kind,
+                "order_item_code": codes,
+                "country_tax_rate": country,
+                "region_tax": {"rate": region, "taxation_method": "A" if region else None},
+                "product_tax_override": dict(no_override),
+                "shipping_tax_override": dict(no_override),
+            }
+        )
+    return out
+
+
+def _service_data(o: Order, t: _Traits, rate: float) -> list[dict[str, object]] | None:
+    """A rental order's period (months) and monthly amount; null for other orders, as before."""
+    if not t.rental_months:
+        return None
+    monthly = f"{(o.items_total - o.discount) / t.rental_months * rate:.2f}".rstrip("0").rstrip(".")
+    return [
+        {"key": "rental_period", "value": str(t.rental_months), "title": "rental period"},
+        {"key": "rental_amount", "value": monthly, "title": "rental amount"},  # "10000", as the example
+    ]
 
 
 def _option_value(product: Product, index: int) -> tuple[str, list[dict[str, object]]]:
@@ -416,6 +522,52 @@ def _option_value(product: Product, index: int) -> tuple[str, list[dict[str, obj
             }
         )
     return ", ".join(parts), options
+
+
+def _option_text(extras: list[dict[str, object]]) -> str:
+    """additional_option_value: the additional options as one text, '선물 포장=예'."""
+    return ", ".join(f"{x['name']}={x['value']}" for x in extras)
+
+
+def _gift_option() -> list[dict[str, object]]:
+    """The additional option (추가입력옵션) a buyer filled in on one item: gift wrapping asked for."""
+    return [{"key": "item_option_add", "type": "text", "name": GIFT_OPTION_NAME, "value": "예"}]
+
+
+def _bundle(product: Product, ctx: MallContext, quantity: int, extras: list[dict[str, object]],
+            rate: float) -> list[dict[str, object]]:
+    """product_bundle_list of an item whose product is a bundle (every BUNDLE_EVERY-th product number): the two
+    products numbered just below it that still exist, one of each (their first variant) per bundle ordered."""
+    if product.product_no % BUNDLE_EVERY:
+        return []
+    parts = [ctx.products[no] for no in (product.product_no - 1, product.product_no - 2) if no in ctx.products]
+    out: list[dict[str, object]] = []
+    for part in parts:
+        variant_code = part.variant_code(0)
+        option_value = _option_value(part, 0)[0] if part.n_variants > 1 else ""
+        out.append(
+            {
+                "product_no": part.product_no,
+                "product_code": part.product_code,
+                "variant_code": variant_code,
+                "product_name": part.name,
+                "product_name_default": part.name,
+                "option_id": variant_code[8:],
+                "option_value": option_value,
+                "option_value_default": option_value,
+                "additional_option_value": _option_text(extras),
+                "additional_option_values": extras,
+                "quantity": quantity,
+                "supplier_id": _SUPPLIER[0],
+                "eng_product_name": part.eng_name or None,
+                "hs_code": "",
+                "product_price": _money(part.price, rate),
+                "option_price": "0.00",
+                "custom_product_code": "",
+                "custom_variant_code": None,
+            }
+        )
+    return out
 
 
 def items(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
@@ -493,6 +645,8 @@ def items(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
             supply = round(line.unit_price * 0.7)
             option_value, options = "", []
         code = f"{o.order_id}-{i + 1:02d}"
+        extras = _gift_option() if i == t.gift_line else []
+        bundle = _bundle(product, ctx, line.quantity, extras, rate) if product is not None else []
         out.append(
             {
                 "shop_no": o.shop_no,
@@ -508,8 +662,8 @@ def items(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
                 "option_id": variant_code[8:],
                 "option_value": option_value,
                 "option_value_default": option_value,
-                "additional_option_value": "",
-                "additional_option_values": [],
+                "additional_option_value": _option_text(extras),
+                "additional_option_values": extras,
                 "product_name": name,
                 "product_name_default": name,
                 "product_price": _money(line.unit_price, rate),
@@ -545,10 +699,10 @@ def items(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
                 "shipping_company_id": carrier_id,
                 "shipping_company_name": carrier_name,
                 "shipping_company_code": carrier_code,
-                "product_bundle": "F",
-                "product_bundle_no": "0",
-                "product_bundle_name": None,
-                "product_bundle_name_default": None,
+                "product_bundle": "T" if bundle else "F",
+                "product_bundle_no": str(line.product_no) if bundle else "0",
+                "product_bundle_name": name if bundle else None,
+                "product_bundle_name_default": name if bundle else None,
                 "product_bundle_type": "C",
                 "was_product_bundle": None,
                 "original_bundle_item_no": None,
@@ -591,7 +745,7 @@ def items(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
                 "gift": "F",
                 "item_granting_gift": None,
                 "subscription": "T" if t.subscription else "F",
-                "product_bundle_list": [],
+                "product_bundle_list": bundle,
                 "market_cancel_request": None,
                 "market_cancel_request_quantity": None,
                 "market_fail_reason": None,
@@ -683,11 +837,13 @@ def buyer(o: Order, ctx: MallContext) -> dict[str, object]:
     }
 
 
-def _claim(o: Order, ctx: MallContext, claim_code: str, refund: int) -> dict[str, object]:
-    """The fields the cancellation, return and exchange embeds share (cancellation.md, return.md, exchange.md)."""
+def _claim(o: Order, ctx: MallContext, now: float, claim_code: str, refund: int) -> dict[str, object]:
+    """The fields the cancellation, return and exchange embeds share (cancellation.md, return.md, exchange.md).
+    A paid cash order is refunded to the buyer's bank account, the one its items show (refund_bank_*)."""
     t = _traits(o, ctx)
     rate = ctx.shops[o.shop_no].exchange_rate
     methods = [f"{PAYMENT_METHOD_NAME.get(o.payment_method, o.payment_method)} 환불"] if refund else []
+    bank = o.payment_method == "cash" and "pay_date" in o.visible(now)
     return {
         "shop_no": o.shop_no,
         "order_id": o.order_id,
@@ -696,6 +852,10 @@ def _claim(o: Order, ctx: MallContext, claim_code: str, refund: int) -> dict[str
         "claim_reason": t.claim_reason[1],
         "refund_methods": methods,
         "refund_reason": "",
+        "refund_bank_code": t.bank[0] if bank else None,
+        "refund_bank_name": t.bank[1] if bank else None,
+        "refund_bank_account_no": t.refund_account_no if bank else None,
+        "refund_bank_account_holder": _buyer(o, ctx).person.name if bank else None,
         "order_price_amount": _money(o.items_total, rate),
         "refund_amounts": [{"payment_method": o.payment_method, "amount": _money(refund, rate)}] if refund else [],
         "shipping_fee": _money(o.shipping_fee, rate),
@@ -717,7 +877,7 @@ def cancellation(o: Order, ctx: MallContext, now: float) -> list[dict[str, objec
     done = _cancelled_at(seen) is not None
     paid = "pay_date" in seen
     refund = o.items_total + o.shipping_fee - o.discount if paid and done else 0
-    claim = _claim(o, ctx, _claim_code(o, "C"), refund)
+    claim = _claim(o, ctx, now, _claim_code(o, "C"), refund)
     claim["status"] = "canceled" if done else "canceling"
     return [claim]
 
@@ -730,7 +890,7 @@ def return_(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
     done = "return_complete_date" in seen
     accepted = "return_accept_date" in seen
     t = _traits(o, ctx)
-    claim = _claim(o, ctx, _claim_code(o, "C"), o.items_total - o.discount if done else 0)
+    claim = _claim(o, ctx, now, _claim_code(o, "C"), o.items_total - o.discount if done else 0)
     claim["claim_due_date"] = kst_date(requested + 3 * 86400)
     claim["return_invoice_no"] = str(int(t.tracking_no) + 1) if accepted else None
     claim["return_shipping_company_name"] = t.carrier[1] if accepted else None
@@ -744,7 +904,7 @@ def exchange(o: Order, ctx: MallContext, now: float) -> list[dict[str, object]]:
     requested = _first(seen, _EXCHANGE_EVENTS)
     if requested is None:
         return []
-    claim = _claim(o, ctx, _claim_code(o, "B"), 0)
+    claim = _claim(o, ctx, now, _claim_code(o, "B"), 0)
     claim["claim_due_date"] = kst_date(requested + 3 * 86400)
     claim["exchanged_items"] = _item_codes(o)  # the same variants are sent again
     claim["status"] = "exchanged" if "exchange_complete_date" in seen else "accept"

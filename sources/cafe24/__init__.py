@@ -22,7 +22,7 @@ from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .collect import Collector
 from .dcollection import dcollection_source
-from .endpoints import DELETED, ENDPOINTS, KEYS, Endpoint
+from .endpoints import DELETED, ENDPOINTS, Endpoint, descendants
 from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan, by_keys
@@ -239,8 +239,8 @@ def child_hints(ep: Endpoint) -> dict[str, Any]:
     """A child table is keyed by its parent's key and its own, and merged by its parent's key: a parent loaded
     again replaces all of its children, so a row removed from an order's items disappears."""
     return {c.table: dlt.mark.make_hints(table_name=c.table, write_disposition=MERGE,
-                                         primary_key=list(KEYS[c.table]), merge_key=list(ep.primary_key))
-            for c in ep.children}
+                                         primary_key=list(key), merge_key=list(ep.primary_key))
+            for c, key in descendants(ep.children, ep.primary_key)}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -40,11 +41,30 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"},
              children=(Child("variants", "product_variants", ("variant_code",)),), deletable=True),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
+    # Every embed the list call offers (FACTS.md "GET /api/v2/admin/orders"); benefits, coupons and refunds are
+    # the detail call's only, one call per order, so they are not loaded.
     Endpoint("orders", "/orders", "orders", ("mall_id", "shop_no", "order_id"), "mall.read_order", "order_sweep",
-             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX, params={"embed": "items,receivers,buyer"},
-             children=(Child("items", "order_items", ("order_item_code",)),
+             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX,
+             params={"embed": "items,receivers,buyer,cancellation,return,exchange"},
+             children=(Child("items", "order_items", ("order_item_code",), children=(
+                           # the items' lists have no key of their own either
+                           Child("product_bundle_list", "order_item_bundle_parts", ("part_no",), position="part_no"),
+                           Child("additional_option_values", "order_item_additional_options",
+                                 ("additional_option_no",), position="additional_option_no"),
+                           Child("multi_invoice", "order_item_invoices", ("invoice_no",), position="invoice_no"))),
                        # shipping_code is empty until the order ships
-                       Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"))),
+                       Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"),
+                       Child("cancellation", "order_cancellations", ("claim_code",)),
+                       Child("return", "order_returns", ("claim_code",)),
+                       Child("exchange", "order_exchanges", ("claim_code",)),
+                       # the lists below have no key of their own: a row is its place in the order's list
+                       Child("tax_detail", "order_tax_details", ("tax_detail_no",), position="tax_detail_no"),
+                       Child("regional_surcharge_detail", "order_regional_surcharges", ("surcharge_no",),
+                             position="surcharge_no"),
+                       Child("additional_order_info_list", "order_additional_info", ("additional_info_no",),
+                             position="additional_info_no"),
+                       Child("service_data", "order_service_data", ("service_data_no",),
+                             position="service_data_no"))),
     # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
     Endpoint("customers", "/customersprivacy", "customersprivacy", ("mall_id", "shop_no", "member_id"),
              "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT, deletable=True),
@@ -53,11 +73,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, api="front"),
 )
 
+
+
+def descendants(children: tuple[Child, ...], key: tuple[str, ...]) -> Iterator[tuple[Child, tuple[str, ...]]]:
+    """Every child table below a parent keyed by `key`, children's children included, each with its whole key."""
+    for child in children:
+        yield child, (*key, *child.key)
+        yield from descendants(child.children, (*key, *child.key))
+
+
 BY_TABLE = {e.table: e for e in ENDPOINTS}
-PARENT_OF = {c.table: e.table for e in ENDPOINTS for c in e.children}  # child table -> its parent's table
+# child table -> the endpoint's table it loads with (an item's bundle parts load with, and are replaced with, the order)
+PARENT_OF = {c.table: e.table for e in ENDPOINTS for c, _ in descendants(e.children, e.primary_key)}
 # The key of every table the Admin source writes; a child's is its parent's key and its own.
 KEYS = {**{e.table: e.primary_key for e in ENDPOINTS},
-        **{c.table: (*e.primary_key, *c.key) for e in ENDPOINTS for c in e.children}}
+        **{c.table: key for e in ENDPOINTS for c, key in descendants(e.children, e.primary_key)}}
 DELETABLE = tuple(e.table for e in ENDPOINTS if e.deletable)
 # Declared on every deletable table (fields.py): false whenever the source loads a row, true once it has gone.
 DELETED, DELETED_AT = "_cafe24_deleted", "_cafe24_deleted_at"

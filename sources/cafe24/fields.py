@@ -39,18 +39,17 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "store_pickup", "subscription", "use_escrow"),
         "timestamp": ("buyer__updated_date", "cancel_date", "order_date", "payment_date", "return_confirmed_date",
             "wished_delivery_date"),
-        "json": ("additional_order_info_list", "first_payment_methods", "payment_method", "payment_method_name",
-            "regional_surcharge_detail", "service_data", "shipping_fee_detail", "tax_detail"),
+        "json": ("first_payment_methods", "payment_method", "payment_method_name", "shipping_fee_detail"),
         "text": ("bank_account_no", "bank_account_owner_name", "bank_code", "bank_code_name", "benefits",
             "billing_name", "buyer__buyer_address1", "buyer__buyer_address2", "buyer__buyer_zipcode",
             "buyer__cellphone", "buyer__company_name", "buyer__company_registration_no",
             "buyer__customer_notification", "buyer__email", "buyer__member_id", "buyer__name",
             "buyer__names_furigana", "buyer__phone", "buyer__user_id", "buyer__user_name", "canceled",
-            "cancellation", "coupons", "currency", "easypay_name", "exchange", "group_no_when_ordering",
+            "coupons", "currency", "easypay_name", "group_no_when_ordering",
             "include_tax", "international_shipping_insurance", "loan_status", "market_discount_info", "market_id",
             "market_order_no", "market_seller_id", "member_authentication", "member_email", "member_id",
             "naverpay_payment_information", "order_id", "order_item_code", "order_place_id", "order_place_name",
-            "paid", "payment_gateway_names", "process_status", "purchase_confirmation", "refunds", "return",
+            "paid", "payment_gateway_names", "process_status", "purchase_confirmation", "refunds",
             "service_type", "shipping_status", "shipping_type", "shipping_type_text", "show_shipping_address",
             "social_member_code", "social_name", "sub_payment_method_code", "sub_payment_method_name",
             "transaction_ids", "wished_carrier_id", "wished_carrier_name", "wished_delivery_time"),
@@ -66,7 +65,7 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "exchange_request_date", "ordered_date", "purchaseconfirmation_date", "refund_date",
             "return_collected_date", "return_confirmed_date", "return_request_date", "shipped_date",
             "shipping_expected_date"),
-        "json": ("additional_option_values", "multi_invoice", "options", "original_item_no", "product_bundle_list"),
+        "json": ("options", "original_item_no"),
         "text": ("additional_option_value", "bundled_shipping_type", "claim_code", "claim_reason",
             "claim_reason_type", "claim_status", "claim_type", "clearance_category", "clearance_category_code",
             "clearance_category_info", "cloth_fabric", "custom_product_code", "custom_variant_code",
@@ -197,6 +196,54 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "tax_type", "tiny_image", "trend_code"),
     },
 }
+
+# The cancellation, return and exchange embeds share these fields; each adds a few of its own.
+_CLAIM: dict[ColumnType, tuple[str, ...]] = {
+    "decimal": ("cancel_fee_amount", "coupon_discount_amount", "credit_used", "order_price_amount", "point_used",
+        "shipping_fee", "tax"),
+    "json": ("items", "refund_amounts", "refund_methods"),
+    "text": ("claim_code", "claim_reason", "claim_reason_type", "include_tax", "refund_bank_account_holder",
+        "refund_bank_account_no", "refund_bank_code", "refund_bank_name", "refund_reason", "status", "undone"),
+}
+_BY_TYPE.update({
+    "order_cancellations": _CLAIM,
+    "order_returns": {**_CLAIM, "timestamp": ("claim_due_date",),
+        "text": (*_CLAIM["text"], "pickup_completed", "return_invoice_no", "return_shipping_company_name")},
+    "order_exchanges": {**_CLAIM, "timestamp": ("claim_due_date",), "json": (*_CLAIM["json"], "exchanged_items")},
+    "order_tax_details": {
+        "decimal": ("amount", "country_tax_rate", "price_before_tax", "product_tax_override__rate",
+            "region_tax__rate", "shipping_tax_override__rate"),
+        "json": ("order_item_code",),
+        "text": ("name", "price_before_tax_type", "product_tax_override__taxation_method",
+            "region_tax__taxation_method", "shipping_tax_override__taxation_method"),
+    },
+    "order_regional_surcharges": {
+        "bigint": ("shipping_group_code", "template_code"),
+        "decimal": ("additional_shipping_fee", "cancel_shipping_fee", "refunded_shipping_fee",
+            "regional_surcharge_amount", "return_shipping_fee"),
+        "json": ("items",),
+        "text": ("regional_surcharge_calculation_type", "supplier_code", "template_name"),
+    },
+    "order_additional_info": {
+        "bigint": ("id",),
+        "json": ("applied_product_list",),
+        "text": ("input_type", "name", "product_type", "value"),
+    },
+    "order_service_data": {"text": ("key", "title", "value")},
+    "order_item_bundle_parts": {
+        "bigint": ("product_no", "quantity"),
+        "decimal": ("option_price", "product_price"),
+        "json": ("additional_option_values",),
+        "text": ("additional_option_value", "custom_product_code", "custom_variant_code", "eng_product_name",
+            "hs_code", "option_id", "option_value", "option_value_default", "product_code", "product_name",
+            "product_name_default", "supplier_id", "variant_code"),
+    },
+    "order_item_additional_options": {"text": ("key", "name", "type", "value")},
+    "order_item_invoices": {
+        "bigint": ("quantity", "shipping_company_id"),
+        "text": ("shipping_company_code", "shipping_company_name", "tracking_no", "type"),
+    },
+})
 
 DECLARED: dict[str, dict[str, ColumnType]] = {
     table: {name: kind for kind, names in by_type.items() for name in names} for table, by_type in _BY_TYPE.items()

@@ -3,7 +3,8 @@ the store's data without its customers' names, contacts, addresses, birthdays or
 
 The fields are those the Admin API documents for customersprivacy (`GET /api/v2/admin/customersprivacy`), the
 orders' `buyer` embed and order receivers (`GET /api/v2/admin/orders/{order_id}/buyer`, `.../receivers`), and
-the refund account of orders and items; docs/tables.md lists them. A hash is HMAC-SHA256 under a secret key:
+the refund account of orders, items and claims (the cancellation, return and exchange embeds); docs/tables.md
+lists them. A hash is HMAC-SHA256 under a secret key:
 the same value hashes alike in every table and run, so members still join, while a bare hash of a phone number
 or an e-mail address could be reversed by trying every candidate.
 """
@@ -31,6 +32,9 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "order_receivers": ("name", "name_en", "name_furigana", "phone", "cellphone", "virtual_phone_no", "zipcode",
                         "address1", "address2"),
     "order_items": ("refund_bank_account_no", "refund_bank_account_holder"),
+    # the account a claim refunds to (the cancellation, return and exchange embeds)
+    **{table: ("refund_bank_account_no", "refund_bank_account_holder")
+       for table in ("order_cancellations", "order_returns", "order_exchanges")},
 }
 # Members are joined by these (customers' key, the orders' member): with drop they are hashed, not dropped.
 JOINS = frozenset({"member_id", "buyer__member_id"})

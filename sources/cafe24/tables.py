@@ -36,12 +36,14 @@ class UnexpectedValue(ValueError):
 @dataclass(frozen=True)
 class Child:
     """A list field of the parent that is a table of its own, keyed by the parent's key and `key`. A child with
-    no key of its own that is always set is keyed by `position`, its 1-based place in the parent's list."""
+    no key of its own that is always set is keyed by `position`, its 1-based place in the parent's list. Lists
+    inside a child's rows may be tables too (`children`), keyed by the child's whole key and their own."""
 
     field: str
     table: str
     key: tuple[str, ...]
     position: str | None = None
+    children: tuple["Child", ...] = ()
 
 
 def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any], key: Sequence[str],
@@ -58,19 +60,27 @@ def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any]
         columns[name] = pa.array([value] * n)  # int64, string or bool, as the value is
     parent = _keyed(pa.table(columns), table, key)
     yield table, parent
+    yield from _children(rows, parent, list(key), children, protect)
+
+
+def _children(rows: Sequence[dict[str, Any]], parent: pa.Table, key: list[str], children: Sequence[Child],
+              protect: Callable[[str, dict[str, pa.Array]], None] | None) -> Iterator[tuple[str, pa.Table]]:
+    """The child tables of `rows` (made into `parent`, keyed by `key`), each followed by its own children."""
     for child in children:
         lists = [row.get(child.field) or () for row in rows]
         child_rows = [item for items in lists for item in items]
         if not child_rows:
             continue
         at = pa.array([i for i, items in enumerate(lists) for _ in items], pa.int64())
-        own = _columns(child_rows, child.table, skip=set(key))
+        own = _columns(child_rows, child.table, skip={*key, *(c.field for c in child.children)})
         if protect:
             protect(child.table, own)
         parents = {name: pc.take(parent[name], at).combine_chunks() for name in key}
         if child.position:
             parents[child.position] = pa.array([i + 1 for items in lists for i in range(len(items))], pa.int64())
-        yield child.table, _keyed(pa.table({**parents, **own}), child.table, [*key, *child.key])
+        data = _keyed(pa.table({**parents, **own}), child.table, [*key, *child.key])
+        yield child.table, data
+        yield from _children(child_rows, data, [*key, *child.key], child.children, protect)
 
 
 def first_copies(rows: Sequence[dict[str, Any]], constants: dict[str, Any], key: Sequence[str],

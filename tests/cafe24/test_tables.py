@@ -16,8 +16,10 @@ from pipelines.project import Project
 from pipelines.report import RunResult
 from pipelines.run import load
 from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.render import orders
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import Grant, TokenStore
+from sources.cafe24.endpoints import BY_TABLE
 from sources.cafe24.fields import DECLARED
 from sources.cafe24.tables import ARROW
 from tests.cafe24.helpers import APP, bootstrap
@@ -120,3 +122,32 @@ def test_an_order_several_walks_return_in_one_run_lands_once_with_its_items_once
         rows, keys = sql(project, f"SELECT count(*), count(DISTINCT (mall_id, shop_no, {key})) "
                                   f"FROM cafe24_data.{table}")[0]
         assert rows == keys, table
+
+
+def test_the_orders_claims_and_nested_lists_land_as_child_tables_with_every_row_the_api_shows(project) -> None:
+    """FACTS.md "GET /api/v2/admin/orders": the list call's cancellation, return and exchange embeds, the orders'
+    tax_detail, regional_surcharge_detail, additional_order_info_list and service_data lists, and the items'
+    product_bundle_list, additional_option_values and multi_invoice, each a table keyed by its order: as many rows
+    per table as the sandbox shows for the orders loaded, typed as declared."""
+    server, project = project
+    run(server, project)
+    store, now = server.sandbox.mall(MALL), server.sandbox.clock.now()
+    loaded = {order_id for (order_id,) in sql(project, "SELECT order_id FROM cafe24_data.orders")}
+    shown = [(orders.order(o, store.ctx, now), o) for o in store.orders if o.order_id in loaded]
+    items = [item for _, o in shown for item in orders.items(o, store.ctx, now)]
+    item_lists = next(c for c in BY_TABLE["orders"].children if c.table == "order_items").children
+    for child in BY_TABLE["orders"].children + item_lists:
+        if child.table in ("order_items", "order_receivers"):
+            continue
+        embed = orders.order_embeds.get(child.field)
+        if child in item_lists:
+            expected = sum(len(item[child.field]) for item in items)
+        else:
+            expected = sum(len((embed(o, store.ctx, now) if embed else row[child.field]) or ()) for row, o in shown)
+        landed = sql(project, f"SELECT count(*), count(o.order_id) FROM cafe24_data.{child.table} c LEFT JOIN "
+                              "cafe24_data.orders o USING (mall_id, shop_no, order_id)")[0]
+        assert expected > 0, f"the sandbox shows no {child.field} for the test to compare"
+        assert landed == (expected, expected), child.table  # every row, and every row joins its order
+    amounts = sql(project, "SELECT data_type FROM information_schema.columns WHERE table_schema = 'cafe24_data' "
+                           "AND table_name = 'order_tax_details' AND column_name = 'amount'")
+    assert amounts == [("DECIMAL(38,9)",)]

@@ -406,3 +406,76 @@ def test_a_member_orders_buyer_is_the_member_the_customer_endpoints_show() -> No
     ctx.customers[member.member_id] = member
     buyer = orders.buyer(make_order(member_id="buyer01"), ctx)
     assert (buyer["name"], buyer["cellphone"], buyer["email"]) == (member.name, member.cellphone, member.email)
+
+
+# ---- the nested lists the examples fill --------------------------------------------------------------------------
+
+
+def test_overseas_orders_carry_tax_detail_shaped_like_the_example_and_domestic_orders_none() -> None:
+    """FACTS.md: GET /api/v2/admin/orders (tax_detail, orders.md "세금 상세 정보"): the example's elements."""
+    usd = Shop(2, "English Shop", "USD", "en_US", "America/Los_Angeles", False, True, 0.00075)
+    ctx = context()
+    ctx.shops[2] = usd
+    domestic = orders.order(make_order(**DELIVERED), ctx, LATER)
+    overseas = orders.order(Order("20180626-0000014", 2, None, make_order().lines, 2500, 1000, "card",
+                                  {"order_date": T0, **DELIVERED}), ctx, LATER)
+    assert domestic["tax_detail"] == []
+    assert [t["name"] for t in overseas["tax_detail"]] == ["VAT", "TAX"]  # goods, then the shipping fee
+    for rendered, documented in zip(overseas["tax_detail"], example("admin_orders_list")["orders"][0]["tax_detail"]):
+        assert_shape(rendered, documented, {"rate", "taxation_method"})  # no product or shipping override here
+    assert overseas["tax_detail"][0]["price_before_tax"] == f"{(53000 - 1000) * 0.00075:.2f}"
+
+
+def test_orders_fill_their_lists_in_some_rows_the_same_way_every_time() -> None:
+    """FACTS.md: GET /api/v2/admin/orders — regional_surcharge_detail (receivers on Jeju: here only gift recipients,
+    as the one member lives elsewhere), additional_order_info_list and service_data (rental orders) in some orders,
+    each element shaped like the example's."""
+    ctx = context()
+    rendered = [orders.order(make_order(seq, **DELIVERED), ctx, LATER) for seq in range(1, 801)]
+    documented = example("admin_orders_list")["orders"][0]
+    for key, share in (("regional_surcharge_detail", (0.005, 0.3)), ("additional_order_info_list", (0.08, 0.25)),
+                       ("service_data", (0.002, 0.06))):
+        filled = [r[key] for r in rendered if r[key]]
+        assert share[0] < len(filled) / len(rendered) < share[1], key
+        for value in filled:
+            assert_shape(value[0], documented[key][0])
+    for r in rendered:
+        receiver = orders.receivers(make_order(int(r["order_id"][9:]), **DELIVERED), ctx, LATER)[0]
+        assert bool(r["regional_surcharge_detail"]) == receiver["zipcode"].startswith(orders.JEJU_ZIP_PREFIX)
+        assert (r["service_type"] == "rental") == bool(r["service_data"])
+    assert [orders.order(make_order(seq, **DELIVERED), ctx, LATER) for seq in range(1, 801)] == rendered
+
+
+def test_a_bundle_items_components_and_a_gift_option_have_the_examples_shape() -> None:
+    """FACTS.md: Order items — product_bundle_list (the bundle's products) and additional_option_values."""
+    parts = (Product(21, "P000000L", "머그컵 A", "Mug A", T0 - DAY, T0, 9000, 9000, 4000, True, True, (25,), 1, ()),
+             Product(20, "P000000K", "머그컵 B", "Mug B", T0 - DAY, T0, 8000, 8000, 4000, True, True, (25,), 1, ()))
+    bundle = Product(22, "P000000M", "머그컵 세트", "Mug set", T0 - DAY, T0, 15000, 17000, 8000, True, True, (25,), 1, ())
+    ctx = context(products=(TEE, MUG, bundle, *parts))
+    documented = example("admin_orders_items_list")["items"][0]
+    found = set()
+    for seq in range(1, 200):
+        o = Order(f"20180626-{seq:07d}", 1, None, (OrderLine(22, 0, 1, 15000), OrderLine(15, 0, 1, 12000)), 0, 0,
+                  "card", {"order_date": T0, **DELIVERED})
+        set_item, mug = orders.items(o, ctx, LATER)
+        assert [p["product_no"] for p in set_item["product_bundle_list"]] == [21, 20]
+        assert (set_item["product_bundle"], mug["product_bundle"], mug["product_bundle_list"]) == ("T", "F", [])
+        assert_shape(set_item["product_bundle_list"][0], documented["product_bundle_list"][0])
+        for item in (set_item, mug):
+            if item["additional_option_values"]:
+                found.add(item["order_item_code"][-2:])
+                assert_shape(item["additional_option_values"][0], documented["additional_option_values"][0])
+                assert item["additional_option_value"] == f"{orders.GIFT_OPTION_NAME}=예"
+    assert found == {"01", "02"}  # some orders, on either line
+
+
+def test_a_claim_refunds_a_paid_cash_order_to_the_account_its_items_show() -> None:
+    """FACTS.md: GET /api/v2/admin/orders (return embed) and Order items (refund_bank_*): one refund account."""
+    ctx = context()
+    o = make_order(payment_method="cash", **DELIVERED, return_request_date=T0 + 8 * DAY)
+    (claim,) = orders.return_(o, ctx, LATER)
+    item = orders.items(o, ctx, LATER)[0]
+    for key in ("refund_bank_name", "refund_bank_account_no", "refund_bank_account_holder"):
+        assert claim[key] == item[key] and claim[key]
+    card = make_order(**DELIVERED, return_request_date=T0 + 8 * DAY)
+    assert orders.return_(card, ctx, LATER)[0]["refund_bank_account_no"] is None
