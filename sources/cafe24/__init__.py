@@ -291,7 +291,7 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
             if plan.count_totals and reload is None and ep.slicing in AHEAD:  # all shops counted first: whole total
                 client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
                                                   for shop in each))
-            seen: set[tuple] = set()  # keys this load package already holds
+            seen: set[tuple[Any, ...]] = set()  # keys this load package already holds
             for shop in each:
                 constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {}),
                              **({DELETED: False} if ep.deletable else {})}  # a row loaded is a row the API has
