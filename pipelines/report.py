@@ -18,6 +18,7 @@ from dlt.common.runtime.collector_base import Collector
 from sources.cafe24.client import ApiClient
 
 from .completeness import TABLE, Count
+from .transform import TransformResult, as_json, describe
 
 # dlt's notes to developers that cron would mail on every run: columns that got no values in a load, and on a
 # lake the child tables' merge key and the rows' dedup flag, which Delta's upsert ignores (pipelines/lake.py
@@ -47,6 +48,7 @@ class RunResult:
     new_columns: list[str] = field(default_factory=list)  # table.column: fields the API sent that are not declared
     notes: list[str] = field(default_factory=list)  # what the run left out and how to add it
     completeness: list[Count] | None = None  # None: not checked (a Delta lake)
+    transform: TransformResult | None = None  # None: --transform was not asked for
 
     @property
     def calls(self) -> int:
@@ -242,6 +244,8 @@ def summary(result: RunResult) -> str:
     lines += [f"  note: {note}" for note in result.notes]
     lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
                   f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
+    if result.transform is not None:
+        lines += ["", describe(result.transform)]
     return "\n".join(lines)
 
 
@@ -279,6 +283,7 @@ def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
         "completeness": None if result.completeness is None else [
             {"mall": c.mall, "shop": c.shop, "table": c.table, "api_count": c.api_count,
              "loaded_count": c.loaded_count, "matches": c.matches} for c in result.completeness],
+        "transform": None if result.transform is None else as_json(result.transform),
     }
 
 

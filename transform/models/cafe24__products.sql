@@ -19,6 +19,7 @@ select
     p.product_no,
     p.product_code,
     p.product_name,
+    p.eng_product_name,
     s.currency_code as currency,
     p.price,
     p.selling,
