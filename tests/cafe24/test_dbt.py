@@ -47,7 +47,8 @@ class Figures:
     """What the API's JSON says, summed in Python."""
 
     orders: int
-    revenue: Counter[tuple[date, str]]  # (KST day placed, currency) -> payment of the paid, not cancelled orders
+    # (KST day placed, currency) -> actual payment of the paid, not cancelled orders
+    revenue: Counter[tuple[date, str]]
     cancellations: Counter[tuple[date, int]]  # (KST day cancelled, shop) -> orders
     units: Counter[tuple[int, int]]  # (shop, product) -> units on sold lines
     orders_per_member: Counter[tuple[int, str]]  # (shop, member) -> orders
@@ -96,8 +97,9 @@ def figures(server: SandboxServer) -> Figures:
     for order in orders:
         shop, member = order["shop_no"], order["member_id"]
         counted = order["paid"] == "T" and order["canceled"] != "T"
+        paid = Decimal(order["actual_order_amount"]["payment_amount"]) if counted else Decimal(0)
         if counted:
-            found.revenue[day(order["order_date"]), currency[shop]] += Decimal(order["payment_amount"])
+            found.revenue[day(order["order_date"]), currency[shop]] += paid
         if order["canceled"] == "T":
             found.cancellations[day(order["cancel_date"]), shop] += 1
         for item in order["items"]:
@@ -105,7 +107,7 @@ def figures(server: SandboxServer) -> Figures:
                 found.units[shop, item["product_no"]] += item["quantity"]
         if member:
             found.orders_per_member[shop, member] += 1
-            found.value_per_member[shop, member] += Decimal(order["payment_amount"]) if counted else Decimal(0)
+            found.value_per_member[shop, member] += paid
     now = server.sandbox.clock.now()
     for member in server.sandbox.mall(MALL).customers:  # the store's own records: when each member joined
         if member.created <= now:

@@ -26,7 +26,7 @@ orders as (
         coalesce(i.units, 0) as units,
         o.actual_order_amount__order_price_amount as order_price_amount,
         o.actual_order_amount__shipping_fee as shipping_fee,
-        o.payment_amount
+        coalesce(o.actual_order_amount__payment_amount, o.payment_amount) as payment_amount
     from {{ source('cafe24', 'orders') }} as o
     left join {{ source('cafe24', 'shops') }} as s
         on s.mall_id = o.mall_id and s.shop_no = o.shop_no
