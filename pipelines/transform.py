@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import CalledProcessError
 from typing import Any, TextIO
 
 import dlt
@@ -98,6 +99,9 @@ def transform(pipeline: dlt.Pipeline, out: TextIO) -> TransformResult:
                 models = exc.run_results or []
             if not exc.run_results:
                 error = f"dbt {exc.command} failed: {exc.dbt_results}"
+        except CalledProcessError as exc:  # dbt's process died (its stderr went to `out` above)
+            lines = (exc.stderr or exc.output or "").strip().splitlines()
+            error = f"dbt stopped with exit code {exc.returncode}: {lines[-1] if lines else 'no message'}"
     return TransformResult(list(models or []), list(tests or []), time.monotonic() - started, error)
 
 
