@@ -32,7 +32,7 @@ from .memory import bound_allocators
 from .project import Project
 from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
-from .transform import TransformResult, transform as build_models
+from .transform import DESTINATIONS as TRANSFORM_DESTINATIONS, TransformResult, transform as build_models
 
 DEFAULT_DATASET = "cafe24_data"
 DUCKDB_MEMORY_LIMIT = "512MB"
@@ -96,8 +96,9 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         return built
 
     check_lake(destination, which)
-    if transform and destination in TABLE_FORMAT:
-        raise UsageError(f"--transform needs a SQL destination (duckdb, postgres), not {destination}")
+    if transform and destination not in TRANSFORM_DESTINATIONS:
+        raise UsageError(f"--transform builds the models in {' or '.join(TRANSFORM_DESTINATIONS)}, not in "
+                         f"{destination}")
     try:
         sources = build()
     except ValueError as exc:  # a refused base URL, an unreadable start date

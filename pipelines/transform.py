@@ -23,6 +23,7 @@ from dlt.common.runners import Venv
 from dlt.helpers.dbt.exceptions import DBTNodeResult, DBTProcessingError
 
 TRANSFORM_DIR = Path(__file__).resolve().parent.parent / "transform"
+DESTINATIONS = ("duckdb", "postgres")  # the ones transform/profiles.yml has a profile for
 # dbt's statuses for a node that did what it should: models "success", tests "pass" (or "warn", which dbt itself
 # does not count as a failure).
 PASSED = ("success", "pass", "warn")

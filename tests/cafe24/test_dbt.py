@@ -25,7 +25,8 @@ import pytest
 from pipelines.cafe24_pipeline import EX_TRANSFORM
 from pipelines.chart import draw, read
 from pipelines.project import Project
-from pipelines.run import DEFAULT_DATASET
+from pipelines.errors import UsageError
+from pipelines.run import DEFAULT_DATASET, load
 from pipelines.transform import TRANSFORM_DIR, TransformResult
 from sandbox.clock import KST
 from sandbox.server import SandboxServer
@@ -244,8 +245,8 @@ def test_a_failing_dbt_test_fails_the_run_with_its_own_exit_code(duckdb_project:
     patched = [sys.executable, "-c", "import sys, pathlib, pipelines.transform as t; "
                "t.TRANSFORM_DIR = pathlib.Path(sys.argv[1]); from pipelines.cafe24_pipeline import main; "
                "raise SystemExit(main(sys.argv[2:]))", str(broken)]
-    done = subprocess.run([*patched, "run", "--resources", "shops", "--transform", "--json"], cwd=workdir, env=env, capture_output=True,
-                          text=True, timeout=180)
+    done = subprocess.run([*patched, "run", "--resources", "shops", "--transform", "--json"], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=180)
     assert done.returncode == EX_TRANSFORM, done.stdout[-3000:] + done.stderr[-3000:]
     assert "--transform" in done.stderr
     summary = json.loads(done.stdout)
@@ -264,3 +265,11 @@ def test_the_report_chart_is_drawn_from_the_models(duckdb_project: tuple[Path, d
     assert 0 < sum(units for _, units in data.products) <= sum(figures.units.values())
     png = draw(data, tmp_path / "report.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
+
+
+def test_transform_is_refused_where_dbt_has_no_profile(tmp_path: Path) -> None:
+    """A lake has no SQL engine for dbt: refused before anything is called or written."""
+    with pytest.raises(UsageError, match="--transform builds the models in duckdb or postgres, not in filesystem"):
+        load({"mall_id": MALL, "base_url": "http://127.0.0.1:9/{mall_id}"}, destination="filesystem",
+             project=Project.at(tmp_path), transform=True)
+    assert not any(tmp_path.iterdir())
