@@ -22,6 +22,8 @@ select
     c.created_date,
     {{ cafe24_kst_date('c.created_date') }} as created_date_kst,
     c.group_no,
+    coalesce(c._cafe24_deleted, false) as is_deleted,
+    c._cafe24_deleted_at as deleted_at,
     o.first_order_at,
     o.last_order_at,
     coalesce(o.order_count, 0) as order_count,

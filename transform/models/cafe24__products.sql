@@ -25,6 +25,8 @@ select
     p.selling,
     p.display,
     p.created_date,
+    coalesce(p._cafe24_deleted, false) as is_deleted,
+    p._cafe24_deleted_at as deleted_at,
     coalesce(sold.units_sold, 0) as units_sold,
     coalesce(sold.revenue, 0) as revenue,
     coalesce(sold.order_count, 0) as order_count,
