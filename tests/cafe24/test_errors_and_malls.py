@@ -45,7 +45,7 @@ def test_several_malls_load_in_one_run_into_one_dataset(server, tmp_path: Path) 
 
 
 def test_a_token_without_a_scope_names_the_missing_scope(server, tmp_path: Path) -> None:
-    """FACTS.md status codes: 403 when the scope is missing; the error says which, and is not retried."""
+    """docs/cafe24-reference.md#errors: 403 when the scope is missing; the error says which, and is not retried."""
     limited = grant_with(server, "narrowmall", ["mall.read_store", "mall.read_product"])
     with pytest.raises(Exception) as failure:
         run(make_pipeline(tmp_path), source(server, tmp_path, "narrowmall", limited["refresh_token"])
