@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SANDBOX_PORT ?= 8024
 
-.PHONY: install test demo sandbox bench dagster clean
+.PHONY: install test demo report sandbox bench dagster clean
 
 install: $(INSTALLED)
 
@@ -20,6 +20,10 @@ test: $(INSTALLED)
 
 demo: $(INSTALLED)
 	$(BIN)/python -m pipelines.demo --port $(SANDBOX_PORT)
+
+# docs/report.png, the README's chart, from the models the demo built (run `make demo` first).
+report: $(INSTALLED)
+	$(BIN)/python -m pipelines.chart --out docs/report.png
 
 sandbox: $(INSTALLED)
 	$(BIN)/cafe24-sandbox --host 127.0.0.1 --port $(SANDBOX_PORT)

@@ -1,6 +1,7 @@
 """Cron-ready entry point: load Cafe24 into DuckDB (or any dlt destination), and authorize a mall.
 
-    cafe24-dlt [run] [--project DIR] [--resources products,orders] [--mall M ...] [--full-refresh] [--quiet|--json]
+    cafe24-dlt [run] [--project DIR] [--resources products,orders] [--mall M ...] [--full-refresh] [--transform]
+               [--quiet|--json]
     cafe24-dlt auth --mall M [--project DIR] [--port 8025] [--no-browser] [--code CODE]
 
 (`python -m pipelines.cafe24_pipeline` is the same command.)
@@ -15,7 +16,8 @@ run --full-refresh with --resources/--mall.
 
 Exit codes: 0 everything loaded (or authorized), 1 it failed and the message says why, 2 usage or configuration,
 3 with --strict: loaded, but a table's rows differ from the API's count (the summary's completeness lines say
-where), 75 another run of this project is in progress (see --wait), 130 interrupted (Ctrl-C).
+where), 4 with --transform: loaded, but a dbt model or test of transform/ failed (the summary names it), 75
+another run of this project is in progress (see --wait), 130 interrupted (Ctrl-C).
 Tokens and the client secret are never printed.
 """
 
@@ -61,6 +63,7 @@ from .runlock import RunInProgress
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials"
 EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EX_INCOMPLETE = 3  # --strict: the run loaded, but the completeness check found a table and shop off the API's count
+EX_TRANSFORM = 4  # --transform: the run loaded, but a dbt model or test failed
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -92,13 +95,19 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"Cafe24 -> {into} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}; "
           f"state in {project.working_dir}{elsewhere}", file=out, flush=True)
     result = load(source_args, tables=tables or None, destination=args.destination, dataset=args.dataset,
-                  full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source, out=out)
-    code = EX_INCOMPLETE if args.strict and result.incomplete else 0
+                  full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source, out=out,
+                  transform=args.transform)
+    incomplete = args.strict and bool(result.incomplete)
+    dbt_failed = result.transform is not None and not result.transform.ok
+    code = EX_TRANSFORM if dbt_failed else EX_INCOMPLETE if incomplete else 0
     print(json.dumps(summary_json(result, code)) if args.json else ("\n" if chatty else "") + summary(result),
           flush=True)
-    if code:
+    if incomplete:
         print(f"error: --strict: {len(result.incomplete)} table/shop count(s) differ from the API's; see the "
               "completeness lines of the summary", file=sys.stderr, flush=True)
+    if dbt_failed:
+        print("error: --transform: the load is kept, but dbt failed; see the dbt lines of the summary",
+              file=sys.stderr, flush=True)
     return code
 
 
@@ -225,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--strict", action="store_true",
                      help=f"exit {EX_INCOMPLETE} when the completeness check finds a table and shop whose loaded rows "
                           "differ from the API's count (for monitoring); the rows stay loaded")
+    run.add_argument("--transform", action="store_true",
+                     help=f"after the load, build the analytics models of transform/ (cafe24__orders, "
+                          f"cafe24__daily_shop, ...) with dbt in the same dataset and test them; exit {EX_TRANSFORM} "
+                          "if a model or test fails (duckdb or postgres)")
     run.set_defaults(handler=run_command)
 
     auth = commands.add_parser("auth", help="authorize the app on a mall (OAuth authorization code)")

@@ -3,10 +3,11 @@
 It starts the Cafe24 sandbox with Cafe24's own limits (a bucket of 40 calls draining 2 per second), authorizes
 the app on mall `demomall` the way a merchant would (authorize URL -> redirect to a local callback -> code
 exchange), loads everything into ./cafe24_demo/cafe24.duckdb (dataset cafe24_data), lets the store live for an hour of
-sandbox time, loads again incrementally and asks DuckDB an analyst's question.
+sandbox time, loads again incrementally and builds the dbt models of transform/ (as `run --transform` does), then
+prints a week of cafe24__daily_shop, asks DuckDB an analyst's question and draws the report's chart.
 
-Everything it writes is its own, in ./cafe24_demo/: the database, the grant and dlt's run state, laid out as
-the pipeline lays out any project. An earlier demo's files there are replaced, once the sandbox's port is known
+Everything it writes is its own, in ./cafe24_demo/: the database, the grant, dlt's run state and report.png, laid
+out as the pipeline lays out any project. An earlier demo's files there are replaced, once the sandbox's port is known
 to be free; the pipeline's own ./cafe24.duckdb and state are never touched.
 """
 
@@ -28,6 +29,7 @@ from sources.cafe24.errors import Cafe24Error
 from sources.cafe24.settings import DEFAULT_TOKEN_STORE
 
 from .authorize import authorize, describe_grant
+from .chart import draw, read
 from .errors import LoadFailed, UsageError
 from .project import Project
 from .report import RunResult, summary
@@ -39,17 +41,13 @@ DEMO_DIR = "cafe24_demo"  # the demo's own project directory
 LIVE = {"orders_per_hour": 120, "product_edits_per_hour": 60, "customers_per_hour": 20}
 KST = timezone(timedelta(hours=9))
 
+# The model's rows are per day, mall and shop; a shop has one currency.
 REVENUE_SQL = """\
-SELECT CAST(timezone('Asia/Seoul', o.payment_date) AS DATE)              AS day_kst,
-       s.currency_code                                                  AS currency,
-       count(*)                                                         AS orders,
-       sum(coalesce(o.actual_order_amount__payment_amount, o.payment_amount)) AS revenue
-FROM {dataset}.orders o
-JOIN {dataset}.shops s ON s.mall_id = o.mall_id AND s.shop_no = o.shop_no
-WHERE o.paid = 'T'
-  AND CAST(timezone('Asia/Seoul', o.payment_date) AS DATE) BETWEEN ? - INTERVAL 6 DAY AND ?
+SELECT date_day, currency, sum(orders) AS orders, sum(paid_revenue) AS paid_revenue
+FROM {dataset}.cafe24__daily_shop
+WHERE date_day BETWEEN ? - INTERVAL 6 DAY AND ?
 GROUP BY ALL
-ORDER BY day_kst, currency"""
+ORDER BY date_day, currency"""
 
 
 # Child tables carry their parent's natural key: items join their products by (mall_id, shop_no, product_no).
@@ -166,9 +164,9 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
     source_args = {"mall_id": MALL, "base_url": base_url, "token_store": str(tokens),
                    "credentials": {"client_id": config.client_id, "client_secret": config.client_secret}}
 
-    def measured_load() -> tuple[RunResult, int, int]:
+    def measured_load(transform: bool = False) -> tuple[RunResult, int, int]:
         before = control.get("/stats").json()["totals"]
-        result = load(source_args, dataset=DEFAULT_DATASET, project=project, which="all",
+        result = load(source_args, dataset=DEFAULT_DATASET, project=project, which="all", transform=transform,
                       dcollection_args={"credentials": source_args["credentials"],
                                         "dcollection_url": f"{server.url}/dcollection"})
         after = control.get("/stats").json()["totals"]
@@ -182,8 +180,9 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
     control.post(f"/malls/{MALL}/live", json=LIVE).raise_for_status()
     control.post("/clock/advance", json={"seconds": 3600}).raise_for_status()
     print(f"3. The store goes live ({LIVE['orders_per_hour']} orders, {LIVE['product_edits_per_hour']} product "
-          f"edits, {LIVE['customers_per_hour']} new members an hour) and an hour passes. Second run, incremental:\n")
-    second, second_requests, second_429 = measured_load()
+          f"edits, {LIVE['customers_per_hour']} new members an hour) and an hour passes. Second run, incremental, "
+          "then the dbt models of transform/ (`cafe24-dlt run --transform`):\n")
+    second, second_requests, second_429 = measured_load(transform=True)
     print("\n" + summary(second) + "\n")
 
     print("4. Both runs\n")
@@ -191,14 +190,19 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
 
     now = control.get("/clock").json()["epoch"]
     today = datetime.fromtimestamp(now, KST).date()
-    print("\n5. An analyst's question: paid revenue per day for the last 7 days (KST), per shop currency\n")
+    print("\n5. The analytics models: paid revenue per day for the last 7 days (KST), per shop currency, from "
+          "cafe24__daily_shop\n   (orders placed that day; revenue of those paid and not cancelled)\n")
     print("\n".join("     " + line for line in REVENUE_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
     print_revenue(last_7_days(REVENUE_SQL, str(project.duckdb), DEFAULT_DATASET, today), today)
-    print("\n6. And the week's best sellers in shop 1, from the order lines joined to their products\n")
+    print("\n6. And an analyst's own question of the raw tables: the week's best sellers in shop 1, from the order "
+          "lines joined to their products\n")
     print("\n".join("     " + line for line in TOP_PRODUCTS_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
     print(f"  {'units':>6}{'orders':>8}  product")  # names last: Korean characters are two columns wide
     for name, units, orders in last_7_days(TOP_PRODUCTS_SQL, str(project.duckdb), DEFAULT_DATASET, today):
         print(f"  {units:>6}{orders:>8}  {name}")
+    chart = draw(read(project.duckdb, DEFAULT_DATASET), project.root / "report.png")
+    print(f"\n7. The report's chart, from cafe24__daily_shop and cafe24__products: {chart} (`make report` draws "
+          "docs/report.png from it)")
     print(f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
           "pipeline yourself with `.venv/bin/cafe24-dlt --help`.")
     return 0

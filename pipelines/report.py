@@ -20,6 +20,7 @@ from sources.cafe24.client import ApiClient
 from .completeness import TABLE, Count
 from .deletions import TABLE as DELETIONS_TABLE
 from .deletions import Reconciled
+from .transform import TransformResult, as_json, describe
 
 # dlt's notes to developers that cron would mail on every run: columns that got no values in a load, and on a
 # lake the child tables' merge key and the rows' dedup flag, which Delta's upsert ignores (pipelines/lake.py
@@ -50,6 +51,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)  # what the run left out and how to add it
     completeness: list[Count] | None = None  # None: not checked (a Delta lake)
     deletions: list[Reconciled] | None = None  # None: not checked (a Delta lake)
+    transform: TransformResult | None = None  # None: --transform was not asked for
 
     @property
     def calls(self) -> int:
@@ -247,6 +249,8 @@ def summary(result: RunResult) -> str:
     lines += [f"  note: {note}" for note in result.notes]
     lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
                   f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
+    if result.transform is not None:
+        lines += ["", describe(result.transform)]
     return "\n".join(lines)
 
 
@@ -298,6 +302,7 @@ def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
         "deletions": None if result.deletions is None else [
             {"mall": r.mall, "shop": r.shop, "table": r.table, "reason": r.reason, "api_keys": r.api_keys,
              "deleted": r.deleted, "reloaded": r.reloaded} for r in result.deletions],
+        "transform": None if result.transform is None else as_json(result.transform),
     }
 
 

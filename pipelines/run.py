@@ -17,7 +17,13 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.trace import PipelineTrace
 from dlt.sources import DltSource
 
-from sources.cafe24 import MallSession, cafe24_source, collect_sessions, dcollection_source, resource_name
+from sources.cafe24 import (
+    MallSession,
+    cafe24_source,
+    collect_sessions,
+    dcollection_source,
+    resource_name,
+)
 from sources.cafe24.client import ApiClient, collect_clients
 from sources.cafe24.dcollection import Feed, collect_feeds
 from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
@@ -35,6 +41,9 @@ from .memory import bound_allocators
 from .project import Project
 from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
+from .transform import DESTINATIONS as TRANSFORM_DESTINATIONS
+from .transform import TransformResult
+from .transform import transform as build_models
 
 DEFAULT_DATASET = "cafe24_data"
 DUCKDB_MEMORY_LIMIT = "512MB"
@@ -73,12 +82,15 @@ def _which_source(table: str) -> str:
 def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
          dataset: str = DEFAULT_DATASET, full_refresh: bool = False, project: Project | None = None,
          wait: float = 0.0, out: TextIO = sys.stdout, which: str = "admin",
-         dcollection_args: dict[str, Any] | None = None, staging_dataset: str | None = None) -> RunResult:
+         dcollection_args: dict[str, Any] | None = None, staging_dataset: str | None = None,
+         transform: bool = False) -> RunResult:
     """One run into `destination`, with the state and database of `project` (default: the current directory).
     `source_args` go to `cafe24_source` as they are, so what is left out comes from dlt config; `which` picks
     the APIs and `tables` picks tables by name (default: all of them). `staging_dataset` names the dataset dlt
     stages merges in (default: the dataset's name + `_staging`): pipelines loading one dataset side by side each
-    need their own, since a load empties the staging tables before it fills them.
+    need their own, since a load empties the staging tables before it fills them. `transform` builds and tests
+    the dbt models of transform/ after the load, still holding the run lock (the result's `transform` says how
+    it went; a failed model or test does not raise).
 
     A backfill loads in chunks (pipelines/backfill.py): after each load, the resources whose backfill is not
     done run again, until none is left; an incremental run is one load."""
@@ -97,6 +109,9 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         return built
 
     check_lake(destination, which)
+    if transform and destination not in TRANSFORM_DESTINATIONS:
+        raise UsageError(f"--transform builds the models in {' or '.join(TRANSFORM_DESTINATIONS)}, not in "
+                         f"{destination}")
     try:
         sources = build()
     except ValueError as exc:  # a refused base URL, an unreadable start date
@@ -171,9 +186,10 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
                       "there", file=out, flush=True)
             raise
         new_columns = _undeclared(_columns(pipeline), known)
+        elapsed = time.monotonic() - started
+        models = build_models(pipeline, out) if transform else None
     notes = list(dict.fromkeys(note for session in sessions for note in session.notes))
-    result = _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns, notes,
-                     counts)
+    result = _result(traces, wanted, clients, elapsed, destination, dataset, new_columns, notes, counts, models)
     result.deletions = deleted
     return result
 
@@ -217,7 +233,7 @@ def _check(info: LoadInfo) -> None:
 
 def _result(traces: Sequence[PipelineTrace], tables: list[str], clients: Sequence[ApiClient], elapsed: float,
             destination: str, dataset: str, new_columns: list[str], notes: list[str],
-            completeness: list[Count] | None) -> RunResult:
+            completeness: list[Count] | None, transform: TransformResult | None) -> RunResult:
     """Rows and extraction time added over the run's loads (one, or a backfill's chunks)."""
     rows: dict[str, int] = defaultdict(int)
     nested_rows: dict[str, int] = defaultdict(int)
@@ -240,7 +256,7 @@ def _result(traces: Sequence[PipelineTrace], tables: list[str], clients: Sequenc
         tables=tables, rows=dict(rows), nested={k: (n, len(nested_tables[k])) for k, n in nested_rows.items()},
         new_columns=new_columns, malls=calls_by_api(clients), elapsed=elapsed,
         extract_seconds=extract_seconds or elapsed, destination=destination, dataset=dataset, notes=notes,
-        completeness=completeness)
+        completeness=completeness, transform=transform)
 
 
 def _columns(pipeline: dlt.Pipeline) -> dict[str, set[str]]:

@@ -7,6 +7,8 @@ own bucket, while dlt keeps DuckDB's single writer.
 
 from __future__ import annotations
 
+import copy
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +24,7 @@ from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .collect import Collector
 from .dcollection import dcollection_source
-from .endpoints import DELETED, ENDPOINTS, Endpoint, descendants
+from .endpoints import DELETED, ENDPOINTS, SCOPES, Endpoint, descendants
 from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan, by_keys
@@ -44,6 +46,7 @@ from .tables import first_copies, frames
 # Rows reach the destination already unique by key (first_copies), so a database's delete-insert merge skips its
 # own dedup: a window function over every column that cost DuckDB 4 s of an 8 s load at 20k orders. No strategy
 # is named, since each destination has its default: delete-insert in databases, upsert on a Delta lake.
+logger = logging.getLogger(__name__)
 MERGE = {"disposition": "merge", "deduplicated": True}
 # What becomes of a row that left the API (pipelines/deletions.py): kept and marked, or deleted through dlt's
 # hard_delete hint.
@@ -66,6 +69,7 @@ class MallSession:
     now: int = 0
     front_shops: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the run summary must tell about this mall
+    skipped: set[str] = field(default_factory=set)  # tables left out: the grant lacks their scope
     lookback: int = 0  # seconds: rows this close to the clock may still appear, so checks stop short of them
     deletions: str = "soft"
     deletions_check_days: float = 7.0  # keys are walked at least this often, even when the counts agree
@@ -82,6 +86,16 @@ class MallSession:
             active = [int(s["shop_no"]) for s in self.shop_rows if s.get("active", "T") in ("T", True)]
             self.shops = [s for s in active if wanted_shops is None or s in wanted_shops]
             self.ready = True
+
+    def skip(self, ep: Endpoint) -> None:
+        """A table whose scope the grant lacks is left out, saying which scope and how to grant it; the others
+        load (Endpoint.scope: what each endpoint needs)."""
+        with self.lock:
+            self.skipped.add(ep.table)
+            self.notes.append(f"{self.mall_id}: {ep.table} skipped: the grant lacks the scope {ep.scope}. Add it to "
+                              f"the app in the Cafe24 developers' console, then run `cafe24-dlt auth --mall "
+                              f"{self.mall_id} --scopes {','.join(SCOPES)}`.")
+        logger.warning("%s: %s skipped: the grant lacks the scope %s", self.mall_id, ep.table, ep.scope)
 
     @property
     def granted(self) -> bool:
@@ -272,21 +286,30 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
         each = shops if ep.per_shop else [None]
         if reload is not None:
             each = [shop for shop in shops if reload.get(shop)]
-        if plan.count_totals and reload is None and ep.slicing in AHEAD:  # all shops counted first: a whole total
-            client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
-                                              for shop in each))
-        seen: set[tuple] = set()  # keys this load package already holds
-        for shop in each:
-            constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {}),
-                         **({DELETED: False} if ep.deletable else {})}  # a row loaded is a row the API has
-            walk = (by_keys(client, ep, shop, reload[shop]) if reload is not None else
-                    WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan))
-            for page in ahead(walk):
-                page = first_copies(page, constants, ep.primary_key, seen)
-                for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children,
-                                          personal.protect) if page else ():
-                    # a child's hints go to a variant of their own, so the resource's table stays the parent's
-                    yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
+        yielded, before = False, copy.deepcopy(dict(state))
+        try:
+            if plan.count_totals and reload is None and ep.slicing in AHEAD:  # all shops counted first: whole total
+                client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
+                                                  for shop in each))
+            seen: set[tuple[Any, ...]] = set()  # keys this load package already holds
+            for shop in each:
+                constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {}),
+                             **({DELETED: False} if ep.deletable else {})}  # a row loaded is a row the API has
+                walk = (by_keys(client, ep, shop, reload[shop]) if reload is not None else
+                        WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan))
+                for page in ahead(walk):
+                    page = first_copies(page, constants, ep.primary_key, seen)
+                    for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children,
+                                              personal.protect) if page else ():
+                        # a child's hints go to a variant of their own, so the resource's table stays the parent's
+                        yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
+                        yielded = True
+        except Cafe24ScopeError:
+            if yielded:  # a scope cannot go missing halfway; whatever this is, it is not a grant to fix
+                raise
+            state.clear()  # as it was: a walk's first steps (a backfill begun) must not look like work pending
+            state.update(before)
+            session.skip(ep)
 
     hints = child_hints(ep)
     return dlt.resource(

@@ -44,7 +44,7 @@ REPLY_FIELDS = ("mall_id", *TOKEN_FIELDS, "issued_at", "expires_at", "refresh_to
 
 @configspec
 class Cafe24Credentials(CredentialsConfiguration):
-    client_id: str = None
+    client_id: str = None  # type: ignore[assignment]  # dlt's configspec: None until resolved, then required
     client_secret: TSecretStrValue | None = None  # the Admin API needs it; front_products needs only client_id
     refresh_token: TSecretStrValue | None = None  # first use only; afterwards the token store keeps the grant
 
@@ -91,7 +91,10 @@ class Grant:
 
 def _kst_epoch(text: str) -> float:
     """Token timestamps are KST wall time without an offset ("2021-03-01T14:00:00.000")."""
-    return pendulum.parse(text, tz=KST).timestamp()
+    moment = pendulum.parse(text, tz=KST)
+    if not isinstance(moment, pendulum.DateTime):
+        raise ValueError(f"{text!r} is not a date and time")
+    return moment.timestamp()
 
 
 def _register_tokens(body: Mapping[str, Any]) -> None:

@@ -25,6 +25,7 @@ from .settings import EMBED_VARIANTS_MAX
 from .windows import covering, fitting, kst_iso
 
 Page = list[dict[str, Any]]
+State = dict[str, Any]  # a resource's or a shop's slice of dlt state
 # Rows of one shop's backfill per load package: what a kill can lose, and what the destination merges at once.
 BACKFILL_CHUNK_ROWS = 50_000
 
@@ -49,7 +50,7 @@ class Plan:
 BACKFILL = "backfill"
 
 
-def backfill_pending(resource_state: dict) -> bool:
+def backfill_pending(resource_state: State) -> bool:
     """Whether a resource has a shop whose backfill must go on in another chunk."""
     return any(isinstance(shop, dict) and BACKFILL in shop for shop in resource_state.values())
 
@@ -76,12 +77,12 @@ def count_rows(client: ApiClient, ep: Endpoint, shop_no: int, start: int, end: i
     return _count(client, ep, params)
 
 
-def shops(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def shops(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """The shops list the run was planned with: loading it costs no second call."""
     yield list(plan.shop_rows)
 
 
-def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     params = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
     at = 0
     while True:
@@ -95,7 +96,7 @@ def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Pla
                               "this endpoint has no filter to split by.", endpoint=ep.path)
 
 
-def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """First run: the whole catalogue by since_product_no, in chunks that go on from the last product number.
     Later: the updated_date window since the cursor."""
     params: dict[str, Any] = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
@@ -131,7 +132,7 @@ def _by_product_no(client: ApiClient, ep: Endpoint, params: dict[str, Any], sinc
         yield rows, since
 
 
-def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict) -> dict:
+def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict[str, Any]) -> dict[str, Any]:
     """The embed stops at 100 variants per product; fetch the whole list for products that reach it."""
     if len(row.get("variants") or ()) >= EMBED_VARIANTS_MAX:
         path = f"{ep.path}/{row['product_no']}/variants"
@@ -139,7 +140,7 @@ def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict)
     return row
 
 
-def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """Sweep each date_type from its cursor to now. A first run needs only order_date: it sees every order in
     its current state; later runs sweep every date_type, so each status change is seen by the event it made."""
     cursors: dict[str, int] = state.setdefault("cursors", {})
@@ -154,7 +155,7 @@ def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan
         cursors[date_type] = plan.now
 
 
-def _orders_backfill(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def _orders_backfill(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """order_date from `start` to the backfill's fixed end, in time order. A chunk ends where a (sub-)window
     ends: every order before that second is loaded, so the next chunk starts one second later."""
     backfill = state.setdefault(BACKFILL, {"next": plan.start, "until": plan.now})
@@ -208,7 +209,7 @@ def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str
         yield [], b  # this part is whole
 
 
-def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """Members by join time. Every few days the walk starts from the beginning instead, since no endpoint says
     which profiles changed; that walk goes in chunks, each going on from the page start where the last one
     stopped."""
@@ -260,7 +261,7 @@ def _by_join_time(client: ApiClient, ep: Endpoint, shop_no: int, start: int | No
         yield fresh, start
 
 
-def _members_from_the_start(state: dict, plan: Plan) -> bool:
+def _members_from_the_start(state: State, plan: Plan) -> bool:
     full_at = state.get("full_refresh_at")
     return full_at is None or plan.now - full_at >= plan.customers_full_refresh_days * 86400
 
@@ -269,13 +270,13 @@ def _epoch(text: str) -> int:
     return int(parse_timestamp(text).timestamp())
 
 
-Walker = Callable[[ApiClient, Endpoint, int, dict, Plan], Iterator[Page]]
+Walker = Callable[[ApiClient, Endpoint, int, State, Plan], Iterator[Page]]
 
 
 def _backfills_only(walk: Walker) -> Walker:
     """In a run's later chunks, a shop whose backfill ended (or that had none) was walked by the first chunk
     already: walking it again would cost its incremental calls once per chunk."""
-    def walker(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+    def walker(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
         if BACKFILL in state or not plan.backfills_only:
             yield from walk(client, ep, shop_no, state, plan)
 
@@ -290,12 +291,12 @@ WALKERS = {"shops": shops, "offset": offset, "updated_keyset": _backfills_only(u
 # chunk of an earlier run started: the first chunk's run counted it whole). Only the walks that can be long are
 # counted; the small offset and shops tables are not.
 
-def _products_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+def _products_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> int:
     from_start = state.get("updated_cursor") is None and BACKFILL not in state
     return _count(client, ep, {"shop_no": shop_no}) if from_start else 0
 
 
-def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> int:
     """A backfill's windows, each counted once; the walk reuses a count instead of asking again."""
     if state.get("cursors") or BACKFILL in state:
         return 0
@@ -304,7 +305,7 @@ def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, pl
     return sum(n for (shop, _, _), n in plan.counted.items() if shop == shop_no)
 
 
-def _members_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+def _members_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> int:
     from_start = (_members_from_the_start(state, plan) or state.get("created_cursor") is None) and BACKFILL not in state
     return _count(client, ep, {"shop_no": shop_no}) if from_start else 0
 

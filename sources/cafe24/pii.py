@@ -73,7 +73,7 @@ def protect(table: str, columns: dict[str, pa.Array], mode: str, key: bytes | No
                                   for v in values], pa.string())
 
 
-def guard(state: dict, mode: str) -> None:
+def guard(state: dict[str, Any], mode: str) -> None:
     """Records the mode a dataset is loaded with, and refuses another one: rows loaded before a change would keep
     what they hold, raw or hashed, beside rows loaded after it. A dataset loaded before the setting existed was
     loaded with keep."""

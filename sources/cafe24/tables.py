@@ -84,7 +84,7 @@ def _children(rows: Sequence[dict[str, Any]], parent: pa.Table, key: list[str], 
 
 
 def first_copies(rows: Sequence[dict[str, Any]], constants: dict[str, Any], key: Sequence[str],
-                 seen: set[tuple]) -> list[dict[str, Any]]:
+                 seen: set[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """The rows whose key is not in `seen` yet, added to it. A walk can meet a row twice (two date types, a
     page that shifted). One load package must hold each key once: the database merges skip their own dedup, and a
     Delta merge inserts every copy of a key it does not hold yet."""

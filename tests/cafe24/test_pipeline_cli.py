@@ -169,7 +169,7 @@ def test_auth_with_a_pasted_code_stores_the_grant(start_sandbox, tmp_path):
     assert again.returncode == 1 and "already been used" in again.stderr  # codes are single-use
 
 
-def test_make_demo_loads_twice_incrementally_and_answers_the_revenue_query(tmp_path):
+def test_make_demo_loads_twice_incrementally_builds_the_models_and_draws_the_chart(tmp_path):
     """`make demo` with Cafe24's real limits (2 calls/s): the one slow test, about a minute. It works in its own
     folder: the user's ./cafe24.duckdb is the CLI's default database and must come out as it went in."""
     users = tmp_path / "cafe24.duckdb"
@@ -196,9 +196,13 @@ def test_make_demo_loads_twice_incrementally_and_answers_the_revenue_query(tmp_p
     throttled = re.search(r"^  429 answers\s+(\d+)\s+(\d+)$", out, re.M)
     assert calls and throttled and throttled.groups() == ("0", "0")
     assert re.search(r"calls/s while extracting\s+[\d.]+\s+[\d.]+\s+\(the bucket drains 2\.0/s\)", out)
-    assert "paid revenue per day for the last 7 days" in out
+    assert re.search(r"^  dbt models of transform/, built and tested in [\d.]+ s:$", out, re.M)
+    assert len(re.findall(r"^    cafe24__\w+\s+success", out, re.M)) == 5
+    assert re.search(r"^    tests: \d+ passed, 0 warned, 0 failed$", out, re.M)
+    assert "paid revenue per day for the last 7 days" in out and "cafe24__daily_shop" in out
     revenue_days = re.findall(r"^  \d{4}-\d{2}-\d{2}\s+\d", out, re.M)
     assert len(revenue_days) == 7
+    assert (demo / "report.png").read_bytes().startswith(b"\x89PNG")
     assert (demo / ".cafe24_tokens" / "demomall.json").exists() and (demo / ".dlt_pipelines" / "cafe24").is_dir()
 
 
