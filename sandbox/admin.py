@@ -1,6 +1,6 @@
 """The Admin and Front API resources: what each endpoint accepts, filters and returns.
 
-Parameter names, limits and offset caps follow the reference chapters (FACTS.md). Documented filters the sandbox
+Parameter names, limits and offset caps follow the reference (docs/cafe24-reference.md). Documented filters the sandbox
 does not evaluate answer 501, so a test can never pass on a filter that was silently ignored.
 """
 
@@ -100,7 +100,7 @@ def embeds(q: Query, allowed: tuple[str, ...]) -> list[str]:
 
 
 def select_fields(q: Query, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`fields=a,b` keeps only those keys (FACTS.md "Global conventions" §6); unknown names are refused."""
+    """`fields=a,b` keeps only those keys (docs/cafe24-reference.md#query-conventions); unknown names are refused."""
     wanted = q.comma("fields")
     if not wanted or not rows:
         return rows
@@ -489,7 +489,7 @@ def get_customerprivacy(req: Request, member_id: str) -> dict:
 
 
 def list_customers(req: Request) -> dict:
-    """A lookup, not a listing: one of cellphone or member_id is required (FACTS.md "GET .../customers")."""
+    """A lookup, not a listing: one of cellphone or member_id is required (docs/cafe24-reference.md#customer-lookup)."""
     q = Query(req.query, ("shop_no", "cellphone", "member_id"))
     no = shop_no(q)
     phones, members = set(q.comma("cellphone") or []), set(q.comma("member_id") or [])

@@ -1,6 +1,6 @@
 """Query-parameter checks shared by every endpoint: ranges, comma lists, paired dates, ISO 8601 in KST.
 
-Each failure is a 422 with the Cafe24 error body naming the parameter (FACTS.md "Global conventions").
+Each failure is a 422 with the Cafe24 error body naming the parameter (docs/cafe24-reference.md#errors).
 """
 
 from __future__ import annotations

@@ -717,7 +717,7 @@ def variant(p: Product, index: int, ctx: MallContext, shop_no: int, *, with_inve
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Product embeds other than variants (FACTS.md "GET /api/v2/admin/products", Embeds). No chapter prints their
+# Product embeds other than variants (docs/cafe24-reference.md#products: embeds). No chapter prints their
 # response bodies; each is a small object built from its chapter's property list, or a documented guess.
 # ---------------------------------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Orders as the Admin API prints them: the order object, its items, receivers and buyer, and the claim embeds.
 
-Shapes follow tests/fixtures/cafe24_examples/admin_orders_*.json key for key (FACTS.md "GET /api/v2/admin/orders",
-"Order items"). Every value is derived from the `Order` record, the sandbox clock (`now`) and a generator seeded
+Shapes follow tests/fixtures/cafe24_examples/admin_orders_*.json key for key (docs/cafe24-reference.md#orders,
+#order-items). Every value is derived from the `Order` record, the sandbox clock (`now`) and a generator seeded
 with the order id, so the same order at the same `now` renders the same bytes. Events later than `now` have not
 happened: their dates are null and the status, flags and amounts are those before them.
 

@@ -41,7 +41,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"},
              children=(Child("variants", "product_variants", ("variant_code",)),), deletable=True),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
-    # Every embed the list call offers (FACTS.md "GET /api/v2/admin/orders"); benefits, coupons and refunds are
+    # Every embed the list call offers (docs/cafe24-reference.md#orders); benefits, coupons and refunds are
     # the detail call's only, one call per order, so they are not loaded.
     Endpoint("orders", "/orders", "orders", ("mall_id", "shop_no", "order_id"), "mall.read_order", "order_sweep",
              settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX,

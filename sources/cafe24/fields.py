@@ -4,7 +4,7 @@ Taken from the documented properties (the reference's property lists), the refer
 what the sandbox prints from them; nested objects are flattened to `parent__child`, lists that are not tables
 of their own are JSON. A type comes from the property's name where the reference fixes it (T/F flags, ids,
 money, dates: see columns.py), else from the documented value; shops' `active` and `default` are T/F flags
-(FACTS.md: default "T = 기본샵"). A column the API sends beyond these still
+(docs/cafe24-reference.md#multi-shop: default "T = 기본샵"). A column the API sends beyond these still
 lands (typed by the same name rules, else text) and the run names it.
 """
 

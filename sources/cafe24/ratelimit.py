@@ -3,7 +3,7 @@
 One `BucketPacer` per mall, shared by every thread that calls that mall. It tracks the bucket level from
 `X-Api-Call-Limit`, drains it at the documented rate between calls, waits when the next call would pass the
 target level, keeps under the per-second ceiling, and stops for as long as the usage headers say when the
-usage quota is exhausted (FACTS.md "Rate limits").
+usage quota is exhausted (docs/cafe24-reference.md#usage-quota).
 
 Every `acquire` is closed by one `observe` once the call has ended (with empty headers when no answer came),
 which is how the pacer knows how many calls are in flight. A header asking for a wait that would hang the run

@@ -1,4 +1,4 @@
-"""Numbers from the Cafe24 reference (FACTS.md), named as the reference names them."""
+"""Numbers from the Cafe24 reference (docs/cafe24-reference.md), named as the reference names them."""
 
 from __future__ import annotations
 

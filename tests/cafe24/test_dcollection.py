@@ -1,4 +1,5 @@
-"""The D.Collection feed lands whole and stays current, within 40 calls a minute (issue #4, FACTS.md D.Collection)."""
+"""The D.Collection feed lands whole and stays current, within 40 calls a minute (issue #4,
+docs/cafe24-reference.md#dcollection)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def server():
 
 
 def test_every_shop_and_product_lands_including_a_shop_past_the_offset_cap(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection products: no category list and a 5,000 offset cap, yet every product arrives."""
+    """docs/cafe24-reference.md#dcollection (products): no category list and a 5,000 offset cap,
+    yet every product arrives."""
     pipeline = _pipeline(tmp_path)
     pipeline.run(_source(server, calls_per_minute=100000), loader_file_format="jsonl")
     catalog = server.sandbox.dcollection
@@ -61,7 +63,8 @@ def test_mixed_types_of_the_feed_land_in_one_typed_column(server, tmp_path: Path
 
 
 def test_an_incremental_run_picks_up_changed_products_and_shops(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection: updated_date windows (whole days) with a day of overlap, merged on the keys."""
+    """docs/cafe24-reference.md#dcollection:
+    updated_date windows (whole days) with a day of overlap, merged on the keys."""
     pipeline = _pipeline(tmp_path)
     pipeline.run(_source(server, calls_per_minute=100000), loader_file_format="jsonl")
     first_calls = stats(server)["totals"]["requests"]
@@ -78,7 +81,8 @@ def test_an_incremental_run_picks_up_changed_products_and_shops(server, tmp_path
 
 
 def test_a_run_at_the_default_limit_is_never_throttled(tmp_path: Path) -> None:
-    """FACTS.md D.Collection: 40 calls per minute per client; the pacer keeps under it, so no call gets 429."""
+    """docs/cafe24-reference.md#dcollection: 40 calls per minute per client;
+    the pacer keeps under it, so no call gets 429."""
     limited = Limits(dcollection_per_minute=40, drain_rate=200, max_per_second=0)
     with SandboxServer(SandboxConfig(limits=limited, dcollection_stores=4, dcollection_big_shop_products=4300)) as server:
         pipeline = _pipeline(tmp_path)
@@ -90,7 +94,7 @@ def test_a_run_at_the_default_limit_is_never_throttled(tmp_path: Path) -> None:
 
 
 def test_wrong_credentials_fail_at_once_without_showing_the_secret(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection status codes: 401 is reported, not retried; the secret never shows."""
+    """docs/cafe24-reference.md#dcollection (status codes): 401 is reported, not retried; the secret never shows."""
     source = dcollection_source(credentials={"client_id": APP["client_id"], "client_secret": "wrong-secret-123"},
                                 dcollection_url=server.url + "/dcollection")
     with pytest.raises(Exception) as failure:
@@ -100,7 +104,8 @@ def test_wrong_credentials_fail_at_once_without_showing_the_secret(server, tmp_p
 
 
 def test_configured_product_categories_load_only_those_categories(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection products: dcollection_product_category (a middle category) filters the feed."""
+    """docs/cafe24-reference.md#dcollection (products):
+    dcollection_product_category (a middle category) filters the feed."""
     catalog_codes = server.sandbox.dcollection.categories()
     middle = catalog_codes[0][1]
     pipeline = _pipeline(tmp_path)

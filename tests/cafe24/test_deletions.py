@@ -1,8 +1,8 @@
 """Deletions (issue #13 item 1): the merchant deletes products and members through the sandbox's control API, and
 the next ordinary run marks exactly those, in every shop, for one mall of a shared dataset; a restored product is
 live again; hard deletes remove the rows and their variants; a walk is due every deletions_check_days even when
-the counts agree. Cafe24 has no deleted flag or list (FACTS.md "Deleted records"), so only a walk of the keys can
-tell."""
+the counts agree. Cafe24 has no deleted flag or list (docs/cafe24-reference.md#deleted-records), so only a walk of the
+keys can tell."""
 
 from __future__ import annotations
 

@@ -50,8 +50,8 @@ def test_several_malls_load_in_one_run_into_one_dataset(server, tmp_path: Path) 
 
 
 def test_a_table_whose_scope_the_grant_lacks_is_skipped_with_the_scope_and_the_fix(server, tmp_path: Path) -> None:
-    """FACTS.md status codes: 403 when a scope is missing. The other tables load; the summary names the scope and
-    the `auth --scopes` fix; the completeness check does not count what was skipped."""
+    """docs/cafe24-reference.md#errors: 403 when a scope is missing. The other tables load; the summary names the
+    scope and the `auth --scopes` fix; the completeness check does not count what was skipped."""
     project = Project.at(tmp_path)
     narrow = [s for s in SCOPES if s not in ("mall.read_category", "mall.read_privacy")]
     TokenStore(str(project.root / "tokens")).write(Grant.from_response(grant_with(server, "narrowmall", narrow)))

@@ -1,5 +1,5 @@
 """front_products: the storefront's product listing, loaded with a client id and no OAuth grant (issue #4,
-FACTS.md "Front API products")."""
+docs/cafe24-reference.md#front-api)."""
 
 from __future__ import annotations
 

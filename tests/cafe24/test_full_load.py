@@ -27,7 +27,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_every_product_order_member_and_category_of_the_shop_lands(loaded) -> None:
-    """Every primary key of the ground truth, none extra (FACTS.md products/orders/customersprivacy/categories)."""
+    """Every primary key of the ground truth, none extra (docs/cafe24-reference.md#products, #orders,
+    #customersprivacy, #categories)."""
     server, pipeline, _ = loaded
     expected = truth(server, MALL)
     assert keys(pipeline, "products", "product_no", MALL, 1) == expected["products"]
@@ -37,7 +38,7 @@ def test_every_product_order_member_and_category_of_the_shop_lands(loaded) -> No
 
 
 def test_catalogue_larger_than_the_offset_cap_is_walked_by_since_product_no(loaded) -> None:
-    """FACTS.md products: over 5,000 products need since_product_no; offset would stop at 5,000."""
+    """docs/cafe24-reference.md#products: over 5,000 products need since_product_no; offset would stop at 5,000."""
     server, pipeline, _ = loaded
     assert len(truth(server, MALL)["products"]) > 5000 + 100
     calls = stats(server)["malls"][MALL]["GET /api/v2/admin/products"]["requests"]
@@ -45,7 +46,8 @@ def test_catalogue_larger_than_the_offset_cap_is_walked_by_since_product_no(load
 
 
 def test_an_orders_window_over_the_offset_cap_is_split_by_count(loaded) -> None:
-    """FACTS.md orders: offset stops at 15,000, so a fuller window is split, planned with /orders/count."""
+    """docs/cafe24-reference.md#orders: offset stops at 15,000, so a fuller window is split,
+    planned with /orders/count."""
     server, pipeline, _ = loaded
     per_day = Counter(day for (day,) in query(pipeline, "select cast(order_date as date) from orders "
                                                        f"where mall_id = '{MALL}' and shop_no = 1"))
@@ -55,7 +57,8 @@ def test_an_orders_window_over_the_offset_cap_is_split_by_count(loaded) -> None:
 
 
 def test_a_product_with_more_than_100_variants_lands_with_all_of_them(loaded) -> None:
-    """FACTS.md variants: the embed returns 100 per product; the rest come from /products/{no}/variants."""
+    """docs/cafe24-reference.md#variants: the embed returns 100 per product;
+    the rest come from /products/{no}/variants."""
     server, pipeline, _ = loaded
     store = server.sandbox.mall(MALL)
     big = max(store.products.values(), key=lambda p: p.n_variants)
@@ -95,7 +98,7 @@ def test_values_land_with_the_types_analysts_want(loaded) -> None:
 
 
 def test_a_kst_timestamp_lands_as_the_same_instant(loaded) -> None:
-    """FACTS.md Global conventions: dates are ISO 8601 with +09:00."""
+    """docs/cafe24-reference.md#dates-and-times: dates are ISO 8601 with +09:00."""
     server, pipeline, _ = loaded
     store = server.sandbox.mall(MALL)
     product = next(iter(store.products.values()))

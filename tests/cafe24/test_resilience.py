@@ -1,5 +1,5 @@
 """The grant survives rotation, kills and overlapping runs; faults and 429s change nothing in the result
-(issue #3 §2-3, FACTS.md "OAuth 2.0" and "Rate limits")."""
+(issue #3 §2-3, docs/cafe24-reference.md#oauth and #rate-limits)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def _subprocess(server: SandboxServer, workdir: Path, *flags: str) -> subprocess
 
 
 def test_a_token_that_expires_mid_run_is_refreshed_and_the_run_completes(server, tmp_path: Path) -> None:
-    """FACTS.md OAuth: a 401 mid-run refreshes once (rotating the refresh token) and the call is resent."""
+    """docs/cafe24-reference.md#oauth:
+    a 401 mid-run refreshes once (rotating the refresh token) and the call is resent."""
     grant = bootstrap(server, MALL)
     _fault(server, kind="expire_token", path="/orders", nth=5, times=2)
     pipeline = make_pipeline(tmp_path)
@@ -52,8 +53,8 @@ def test_a_token_that_expires_mid_run_is_refreshed_and_the_run_completes(server,
 
 
 def test_a_token_rotated_again_while_its_resend_is_in_flight_is_refreshed_again(server, tmp_path: Path) -> None:
-    """FACTS.md OAuth rotation: each refresh kills the previous access token, so a parallel resource's resend can
-    meet a token that has just been replaced; the call refreshes again instead of failing the run."""
+    """docs/cafe24-reference.md#oauth (rotation): each refresh kills the previous access token, so a parallel resource's
+    resend can meet a token that has just been replaced; the call refreshes again instead of failing the run."""
     grant = bootstrap(server, MALL)
     _fault(server, kind="expire_token", path="/shops", nth=1, times=2)
     pipeline = make_pipeline(tmp_path)
@@ -63,7 +64,7 @@ def test_a_token_rotated_again_while_its_resend_is_in_flight_is_refreshed_again(
 
 
 def test_a_process_killed_right_after_a_refresh_leaves_a_usable_grant(server, tmp_path: Path) -> None:
-    """FACTS.md OAuth rotation: the new refresh token is on disk before anything else happens."""
+    """docs/cafe24-reference.md#oauth (rotation): the new refresh token is on disk before anything else happens."""
     grant = bootstrap(server, MALL)
     TokenStore(tmp_path / "tokens").write(_grant(grant))
     killed = _subprocess(server, tmp_path, "--refresh-and-die")
@@ -88,7 +89,8 @@ def test_two_runs_started_together_on_one_mall_both_finish_and_the_grant_survive
 
 
 def test_faults_and_429s_leave_the_same_tables_as_a_clean_run(tmp_path: Path) -> None:
-    """FACTS.md Rate limits and errors: 429, 5xx, drops and broken bodies are retried; nothing is lost or doubled."""
+    """docs/cafe24-reference.md#rate-limits, #errors: 429, 5xx, drops and broken bodies are retried;
+    nothing is lost or doubled."""
     tight = Limits(bucket_size=10, drain_rate=4, max_per_second=0)
     with SandboxServer(SandboxConfig(volumes=SMALL, limits=tight, clock_runs=False, start_time=1790000000)) as noisy:
         grant = bootstrap(noisy, MALL)
@@ -145,7 +147,8 @@ def _grant(body: dict):
 
 
 def test_the_usage_quota_headers_pause_the_run_instead_of_drawing_429s(tmp_path: Path) -> None:
-    """FACTS.md usage limit: at 100% the -Remain headers say how long to stop; obeying them avoids 429s."""
+    """docs/cafe24-reference.md#usage-quota: at 100% the -Remain headers say how long to stop;
+    obeying them avoids 429s."""
     quota = Limits(drain_rate=200, bucket_size=40, max_per_second=0, quota_calls=15, quota_window=3)
     with SandboxServer(SandboxConfig(volumes=SMALL, limits=quota, clock_runs=False)) as server:
         pipeline = make_pipeline(tmp_path)

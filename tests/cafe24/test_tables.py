@@ -125,7 +125,7 @@ def test_an_order_several_walks_return_in_one_run_lands_once_with_its_items_once
 
 
 def test_the_orders_claims_and_nested_lists_land_as_child_tables_with_every_row_the_api_shows(project) -> None:
-    """FACTS.md "GET /api/v2/admin/orders": the list call's cancellation, return and exchange embeds, the orders'
+    """docs/cafe24-reference.md#orders: the list call's cancellation, return and exchange embeds, the orders'
     tax_detail, regional_surcharge_detail, additional_order_info_list and service_data lists, and the items'
     product_bundle_list, additional_option_values and multi_invoice, each a table keyed by its order: as many rows
     per table as the sandbox shows for the orders loaded, typed as declared."""

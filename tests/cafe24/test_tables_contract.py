@@ -97,7 +97,7 @@ def test_a_value_that_breaks_the_contract_stops_with_its_table_column_and_value(
 
 
 def test_the_orders_call_asks_for_every_list_embed_and_so_reaches_90_percent_of_the_order_properties() -> None:
-    """FACTS.md "GET /api/v2/admin/orders": the list call takes items, receivers, buyer, return, cancellation and
+    """docs/cafe24-reference.md#orders: the list call takes items, receivers, buyer, return, cancellation and
     exchange; with them the orders table and its children carry 90% of the chapter's property list (the rest are
     the detail call's embeds and fields, and the PUT call's)."""
     asked = set(ORDERS.params["embed"].split(","))

@@ -1,4 +1,4 @@
-"""Conformance of the sandbox's endpoints over real HTTP, one behaviour per test, against FACTS.md.
+"""Conformance of the sandbox's endpoints over real HTTP, one behaviour per test, against docs/cafe24-reference.md.
 
 Every test talks to a running sandbox (the session `sandbox` fixture, or a private one) through httpx, the way
 the connector will. In-process access (`server.sandbox.mall(...)`) is used only to pick records to ask about and
@@ -72,7 +72,7 @@ def ok(response: httpx.Response) -> Any:
 
 
 def assert_error(response: httpx.Response, status: int, parameter: str | None = None) -> dict:
-    """A refusal carries the documented error body (FACTS.md "Global conventions": error body)."""
+    """A refusal carries the documented error body (docs/cafe24-reference.md#errors: error body)."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
@@ -167,8 +167,8 @@ def test_every_endpoint_answers_with_its_documented_top_level_key(
     sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, ids: dict[str, Any],
     api: str, path: str, params: Any, key: str, kind: type,
 ) -> None:
-    """FACTS.md: the "Response top-level key" line of each endpoint section (products, orders, customersprivacy,
-    customers, categories, shops, D.Collection) and "Front API products"."""
+    """docs/cafe24-reference.md: the response key of each endpoint section (products, orders, customersprivacy,
+    customers, categories, shops, D.Collection) and the Front API."""
     query = window(sandbox) if params == "window" else {k: v.format(**ids) for k, v in params.items()}
     url = path.format(**ids)
     body = ok(_get(api, url, query, sandbox, client, dc))
@@ -184,7 +184,7 @@ def test_every_endpoint_answers_with_its_documented_top_level_key(
 def test_customers_lookup_finds_the_member_named_by_member_id_or_cellphone(
     client: httpx.Client, ids: dict[str, Any]
 ) -> None:
-    """FACTS.md: GET /api/v2/admin/customers — a lookup by cellphone or member_id, comma lists allowed."""
+    """docs/cafe24-reference.md#customer-lookup: a lookup by cellphone or member_id, comma lists allowed."""
     by_id = ok(client.get("/api/v2/admin/customers", params={"member_id": ids["member_id"]}))["customers"]
     assert [c["member_id"] for c in by_id] == [ids["member_id"]]
     by_phone = ok(client.get("/api/v2/admin/customers", params={"cellphone": ids["cellphone"]}))["customers"]
@@ -192,13 +192,13 @@ def test_customers_lookup_finds_the_member_named_by_member_id_or_cellphone(
 
 
 def test_customers_lookup_without_cellphone_or_member_id_is_refused(client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/customers — "cellphone 또는 member_id 중 하나는 반드시 검색 조건으로 지정"."""
+    """docs/cafe24-reference.md#customer-lookup: "cellphone 또는 member_id 중 하나는 반드시 검색 조건으로 지정"."""
     assert_error(client.get("/api/v2/admin/customers"), 422)
     assert_error(client.get("/api/v2/admin/customers", params={"shop_no": 1}), 422)
 
 
 def test_front_api_needs_the_client_id_header_and_no_bearer_token(sandbox: SandboxServer) -> None:
-    """FACTS.md: Front API products — auth by `X-Cafe24-Client-Id: {client_id}`, no OAuth token."""
+    """docs/cafe24-reference.md#front-api: auth by `X-Cafe24-Client-Id: {client_id}`, no OAuth token."""
     url = sandbox.mall_url(MALL) + "/api/v2/products"
     products = ok(httpx.get(url, headers=FRONT_HEADERS))["products"]
     assert len(products) == 10
@@ -208,14 +208,14 @@ def test_front_api_needs_the_client_id_header_and_no_bearer_token(sandbox: Sandb
 
 @pytest.mark.parametrize("path", ["/api/v2/products", "/api/v2/products/count"])
 def test_front_api_does_not_offer_display(sandbox: SandboxServer, path: str) -> None:
-    """FACTS.md: Front API products — "Same list parameters as Admin except that `display` is not offered"; the
+    """docs/cafe24-reference.md#front-api: the Admin list's parameters except `display`; the
     count takes the list's filters, so it refuses `display` too."""
     response = httpx.get(sandbox.mall_url(MALL) + path, params={"display": "T"}, headers=FRONT_HEADERS)
     assert_error(response, 422, "display")
 
 
 def test_front_api_lists_only_displayed_products(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: Front API products — the storefront's products: the count matches the Admin count of
+    """docs/cafe24-reference.md#front-api: the storefront's products: the count matches the Admin count of
     display=T products."""
     front = ok(httpx.get(sandbox.mall_url(MALL) + "/api/v2/products/count", headers=FRONT_HEADERS))["count"]
     shown = ok(client.get("/api/v2/admin/products/count", params={"display": "T"}))["count"]
@@ -224,7 +224,8 @@ def test_front_api_lists_only_displayed_products(sandbox: SandboxServer, client:
 
 
 def test_dcollection_needs_basic_auth_with_the_app_credentials(sandbox: SandboxServer) -> None:
-    """FACTS.md: D.Collection GET /api/shops — "Basic Auth 기반의 인증 시스템", base64(clientId:clientSecret)."""
+    """docs/cafe24-reference.md#dcollection: GET /api/shops, "Basic Auth 기반의 인증 시스템",
+    base64(clientId:clientSecret)."""
     url = f"{sandbox.url}/dcollection/api/shops"
     assert len(ok(httpx.get(url, headers=DC_AUTH))["shops"]) == 10
     assert_error(httpx.get(url), 401)
@@ -239,8 +240,8 @@ def test_dcollection_needs_basic_auth_with_the_app_credentials(sandbox: SandboxS
 ])
 def test_dcollection_required_parameters_are_enforced(dc: httpx.Client, path: str, params: dict,
                                                        parameter: str) -> None:
-    """FACTS.md: D.Collection GET /api/products — "Required: dcollection_product_category"; /api/storeproducts
-    "store_id required"."""
+    """docs/cafe24-reference.md#dcollection: GET /api/products requires dcollection_product_category;
+    /api/storeproducts requires store_id."""
     assert_error(dc.get(path, params=params), 422, parameter)
 
 
@@ -367,8 +368,8 @@ def test_every_example_file_has_a_shape_case() -> None:
 def test_response_has_the_keys_and_json_types_of_the_documented_example(
     sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, ids: dict[str, Any], case: str,
 ) -> None:
-    """FACTS.md: each endpoint's response key and fields; examples/README.md "Shapes to reproduce": the sandbox's
-    first object has every key of the example's first object, with the same JSON types."""
+    """docs/cafe24-reference.md: each endpoint's response key and fields; examples/README.md "Shapes to reproduce": the
+    sandbox's first object has every key of the example's first object, with the same JSON types."""
     api, path, params, pick, *pick_example = SHAPES[case]
     example_file = case.split("#")[0]
     example = (pick_example[0] if pick_example else pick)(
@@ -448,8 +449,9 @@ LIMITS = [
                          ids=[row[0] for row in LIMITS])
 def test_limit_and_offset_bounds(sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client,
                                  api: str, path: str, params: Any, status: int, expect: Any) -> None:
-    """FACTS.md: "limit최소: [1]~최대: [100]" DEFAULT 10, "offset최대값: [5000]" (products, Front API); orders
-    1000/15000; customersprivacy 1000 (DEFAULT 30)/8000; categories 100/8000; D.Collection 100/5000."""
+    """docs/cafe24-reference.md#products, #front-api: "limit최소: [1]~최대: [100]" DEFAULT 10, "offset최대값: [5000]"
+    (products, Front API); orders 1000/15000; customersprivacy 1000 (DEFAULT 30)/8000; categories 100/8000; D.Collection
+    100/5000."""
     query = dict(window(sandbox)) if params == "window" else dict(params)
     if "/orders" in path:
         query = {**window(sandbox), **query}
@@ -465,7 +467,7 @@ def test_limit_and_offset_bounds(sandbox: SandboxServer, client: httpx.Client, d
 
 
 def test_dcollection_big_shop_passes_the_offset_cap_in_one_category(dc: httpx.Client) -> None:
-    """FACTS.md: D.Collection /api/products — offset 0–5000: a category with more than 5,100 products
+    """docs/cafe24-reference.md#dcollection: /api/products, offset 0–5000: a category with more than 5,100 products
     cannot be read by offset alone (the last page starts at 5,000)."""
     count = ok(dc.get("/products/count", params={"dcollection_product_category": DC_CATEGORY}))["count"]
     assert count > 5100
@@ -479,7 +481,7 @@ def test_dcollection_big_shop_passes_the_offset_cap_in_one_category(dc: httpx.Cl
 ])
 def test_comma_list_of_more_than_100_values_is_refused(sandbox: SandboxServer, client: httpx.Client,
                                                        path: str, name: str) -> None:
-    """FACTS.md "Global conventions": comma lists "(단, 100개 항목 이하로 입력 해주세요.)"."""
+    """docs/cafe24-reference.md#query-conventions: comma lists "(단, 100개 항목 이하로 입력 해주세요.)"."""
     extra = window(sandbox) if "orders" in path else {}
     values = [str(n) for n in range(1, 102)]
     assert_error(client.get(path, params={**extra, name: ",".join(values)}), 422, name)
@@ -487,7 +489,7 @@ def test_comma_list_of_more_than_100_values_is_refused(sandbox: SandboxServer, c
 
 
 def test_comma_list_values_are_ored(client: httpx.Client) -> None:
-    """FACTS.md "Global conventions": "콤마(,)로 추가한 검색 조건은 OR 조건으로"."""
+    """docs/cafe24-reference.md#query-conventions: "콤마(,)로 추가한 검색 조건은 OR 조건으로"."""
     numbers = [p["product_no"] for p in ok(client.get("/api/v2/admin/products", params={"limit": 3}))["products"]]
     found = ok(client.get("/api/v2/admin/products", params={"product_no": ",".join(map(str, numbers))}))["products"]
     assert sorted(p["product_no"] for p in found) == sorted(numbers)
@@ -504,8 +506,8 @@ def test_comma_list_values_are_ored(client: httpx.Client) -> None:
 ])
 def test_unknown_parameter_is_refused(sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client,
                                       api: str, path: str, params: dict, name: str) -> None:
-    """FACTS.md: each section lists its parameters; the sandbox answers 422 ("정해진 스펙과 다를 경우") to any
-    other name so a misspelt filter cannot silently widen a result."""
+    """docs/cafe24-reference.md: each section lists its parameters; the sandbox answers 422 ("정해진 스펙과 다를
+    경우") to any other name so a misspelt filter cannot silently widen a result."""
     extra = window(sandbox) if "orders" in path else {}
     response = (dc if api == "dc" else client).get(path, params={**extra, **params})
     assert_error(response, 422, name)
@@ -524,8 +526,8 @@ def test_unknown_parameter_is_refused(sandbox: SandboxServer, client: httpx.Clie
 ])
 def test_documented_but_unevaluated_filter_answers_501(sandbox: SandboxServer, client: httpx.Client,
                                                       dc: httpx.Client, api: str, path: str, params: dict) -> None:
-    """FACTS.md: the documented filters of products, orders, customersprivacy and D.Collection; the sandbox
-    answers 501 for those it does not evaluate rather than ignoring them."""
+    """docs/cafe24-reference.md: the documented filters of products, orders, customersprivacy and D.Collection; the
+    sandbox answers 501 for those it does not evaluate rather than ignoring them."""
     extra = window(sandbox) if "orders" in path else {}
     response = (dc if api == "dc" else client).get(path, params={**extra, **params})
     assert_error(response, 501)
@@ -544,14 +546,14 @@ def test_documented_but_unevaluated_filter_answers_501(sandbox: SandboxServer, c
     ("/api/v2/admin/orders/count", {"start_date": "2026-01-01"}, "end_date"),
 ])
 def test_unpaired_date_bound_is_refused(client: httpx.Client, path: str, params: dict, parameter: str) -> None:
-    """FACTS.md: products "수정일 검색 종료일과 같이 사용해야함" (and the created pair); orders end_date
-    "검색 시작일과 같이 사용해야함"."""
+    """docs/cafe24-reference.md#products, #orders: products "수정일 검색 종료일과 같이 사용해야함" (and the
+    created pair); orders end_date "검색 시작일과 같이 사용해야함"."""
     assert_error(client.get(path, params=params), 422, parameter)
 
 
 @pytest.mark.parametrize("path", ["/api/v2/admin/orders", "/api/v2/admin/orders/count"])
 def test_orders_without_start_date_are_refused(client: httpx.Client, path: str) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — start_date is not marked Required, but every documented call sends
+    """docs/cafe24-reference.md#orders: start_date is not marked Required, but every documented call sends
     it and the 3-month rule needs it: the sandbox takes the strict reading."""
     assert_error(client.get(path), 422, "start_date")
     assert_error(client.get(path, params={"order_status": "N40"}), 422, "start_date")
@@ -560,7 +562,7 @@ def test_orders_without_start_date_are_refused(client: httpx.Client, path: str) 
 @pytest.mark.parametrize("path", ["/api/v2/admin/orders", "/api/v2/admin/orders/count"])
 def test_orders_window_of_three_months_is_refused_and_just_under_is_served(client: httpx.Client,
                                                                           path: str) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — 3-month window: "검색기간은 한 호출에 3개월 이상 검색 불가"."""
+    """docs/cafe24-reference.md#orders: 3-month window: "검색기간은 한 호출에 3개월 이상 검색 불가"."""
     assert_error(client.get(path, params={"start_date": "2026-05-10", "end_date": "2026-08-10"}), 422, "end_date")
     assert_error(client.get(path, params={"start_date": "2026-05-10T00:00:00+09:00",
                                           "end_date": "2026-08-10T00:00:00+09:00"}), 422, "end_date")
@@ -587,7 +589,7 @@ def early_morning_product(store: Any) -> Any:
 
 def test_products_updated_window_with_offset_datetimes_is_exact(client: httpx.Client, store: Any,
                                                                 early_morning_product: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — updated_start_date/updated_end_date in the
+    """docs/cafe24-reference.md#products: updated_start_date/updated_end_date in the
     "2018-01-03T14:01:26+09:00" form; the sandbox's bounds are inclusive and to the second."""
     p = early_morning_product
     at = kst(p.updated)
@@ -612,7 +614,7 @@ def test_products_updated_window_with_offset_datetimes_is_exact(client: httpx.Cl
 
 def test_products_date_only_bounds_cover_the_whole_kst_day(client: httpx.Client, store: Any,
                                                           early_morning_product: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — date-only bounds ("created_start_date=2018-01-03"); "검색 시작일과
+    """docs/cafe24-reference.md#products: date-only bounds ("created_start_date=2018-01-03"); "검색 시작일과
     종료일이 동일할 경우 해당 날짜로만 검색": a date is a KST day, 00:00:00 to 23:59:59 +09:00."""
     p = early_morning_product
     day = datetime.fromtimestamp(p.updated, KST).date()
@@ -629,7 +631,7 @@ def test_products_date_only_bounds_cover_the_whole_kst_day(client: httpx.Client,
 
 
 def test_products_created_window_filters_by_creation_time(client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — "상품 등록일이 해당 날짜 이후인/이전인 상품 검색"."""
+    """docs/cafe24-reference.md#products: "상품 등록일이 해당 날짜 이후인/이전인 상품 검색"."""
     times = sorted(p.created for p in store.products.values())
     lo, hi = times[10], times[40]
     params = {"created_start_date": kst(lo), "created_end_date": kst(hi)}
@@ -654,7 +656,7 @@ def _datetimes(value: Any) -> Iterator[str]:
 @pytest.mark.parametrize("resource", ["products", "orders"])
 def test_every_datetime_in_a_page_ends_with_kst_offset(sandbox: SandboxServer, client: httpx.Client,
                                                        resource: str) -> None:
-    """FACTS.md "Global conventions": dates in ISO 8601 "YYYY-MM-DDTHH:MM:SS+09:00"."""
+    """docs/cafe24-reference.md#dates-and-times: dates in ISO 8601 "YYYY-MM-DDTHH:MM:SS+09:00"."""
     params = {"limit": 100} if resource == "products" else {**window(sandbox), "limit": 100}
     rows = ok(client.get(f"/api/v2/admin/{resource}", params=params))[resource]
     assert len(rows) == 100
@@ -671,14 +673,14 @@ def test_every_datetime_in_a_page_ends_with_kst_offset(sandbox: SandboxServer, c
                                    {"product_no": "20"}])
 def test_since_product_no_cannot_be_combined_with_offset_sort_order_or_product_no(client: httpx.Client,
                                                                                  other: dict) -> None:
-    """FACTS.md: GET /api/v2/admin/products — "해당 검색 조건 사용시 다음 파라메터로는 사용할 수 없다. product_no
+    """docs/cafe24-reference.md#products: "해당 검색 조건 사용시 다음 파라메터로는 사용할 수 없다. product_no
     sort order offset"."""
     assert_error(client.get("/api/v2/admin/products", params={"since_product_no": 0, **other}), 422,
                  next(iter(other)))
 
 
 def test_since_product_no_walks_upward_and_covers_every_product(client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — since_product_no: "해당 검색조건 사용시 offset과 관계 없이 모든
+    """docs/cafe24-reference.md#products: since_product_no: "해당 검색조건 사용시 offset과 관계 없이 모든
     상품을 검색할 수 있다"."""
     seen: list[int] = []
     cursor, pages = 0, 0
@@ -705,7 +707,7 @@ def test_since_product_no_walks_upward_and_covers_every_product(client: httpx.Cl
 def test_variants_embed_on_the_list_stops_at_100_while_the_variants_endpoint_returns_all(
     client: httpx.Client, store: Any
 ) -> None:
-    """FACTS.md: GET /api/v2/admin/products — embed variants "상품당 품목정보를 100개까지 조회할 수 있음";
+    """docs/cafe24-reference.md#products: embed variants "상품당 품목정보를 100개까지 조회할 수 있음";
     GET /products/{product_no}/variants has no limit."""
     number = big_product(store)
     listed = ok(client.get("/api/v2/admin/products", params={"product_no": number, "embed": "variants"}))
@@ -721,7 +723,7 @@ def test_variants_embed_on_the_list_stops_at_100_while_the_variants_endpoint_ret
 
 
 def test_variants_endpoint_embeds_inventories_on_request(client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET .../variants — embed `inventories` ("품목의 재고 리소스")."""
+    """docs/cafe24-reference.md#variants: embed `inventories` ("품목의 재고 리소스")."""
     number = big_product(store)
     rows = ok(client.get(f"/api/v2/admin/products/{number}/variants", params={"embed": "inventories"}))["variants"]
     assert all(isinstance(v["inventories"], list) and v["inventories"] for v in rows)
@@ -736,14 +738,14 @@ def test_variants_endpoint_embeds_inventories_on_request(client: httpx.Client, s
     ("/api/v2/admin/orders", "items,nothing"),
 ])
 def test_unknown_embed_is_refused(sandbox: SandboxServer, client: httpx.Client, path: str, embed: str) -> None:
-    """FACTS.md: the embeds each list call offers (products: channeldiscountprices … hits; orders: items,
-    receivers, buyer, return, cancellation, exchange)."""
+    """docs/cafe24-reference.md: the embeds each list call offers (products: channeldiscountprices … hits; orders:
+    items, receivers, buyer, return, cancellation, exchange)."""
     extra = window(sandbox) if "orders" in path else {}
     assert_error(client.get(path, params={**extra, "embed": embed}), 422, "embed")
 
 
 def test_orders_embed_attaches_items_receivers_and_buyer(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — embeds (list): items, receivers, buyer, …"""
+    """docs/cafe24-reference.md#orders: embeds (list): items, receivers, buyer, …"""
     params = {**window(sandbox), "limit": 50}
     bare = ok(client.get("/api/v2/admin/orders", params=params))["orders"]
     rows = ok(client.get("/api/v2/admin/orders", params={**params, "embed": "items,receivers,buyer"}))["orders"]
@@ -758,7 +760,7 @@ def test_orders_embed_attaches_items_receivers_and_buyer(sandbox: SandboxServer,
 
 
 def test_fields_returns_only_the_named_keys(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md "Global conventions": "`fields=a,b` returns only those fields (§6)"."""
+    """docs/cafe24-reference.md#query-conventions: `fields=a,b` returns only those fields."""
     rows = ok(client.get("/api/v2/admin/products", params={"fields": "product_no,product_name", "limit": 5}))
     assert len(rows["products"]) == 5
     assert all(set(p) == {"product_no", "product_name"} for p in rows["products"])
@@ -767,7 +769,7 @@ def test_fields_returns_only_the_named_keys(sandbox: SandboxServer, client: http
 
 
 def test_detail_returns_more_fields_than_the_list(client: httpx.Client, ids: dict[str, Any]) -> None:
-    """FACTS.md "Global conventions" §4: "상세 조회는 … 목록 조회보다 더 많은 항목이 반환됩니다"; products:
+    """docs/cafe24-reference.md#requests: "상세 조회는 … 목록 조회보다 더 많은 항목이 반환됩니다"; products:
     description appears only in the detail."""
     listed = ok(client.get("/api/v2/admin/products", params={"product_no": ids["product_no"]}))["products"][0]
     detail = ok(client.get(f"/api/v2/admin/products/{ids['product_no']}"))["product"]
@@ -779,7 +781,7 @@ def test_detail_returns_more_fields_than_the_list(client: httpx.Client, ids: dic
 
 
 def test_orders_links_point_at_the_next_page_on_the_same_host(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — the list carries `"links": [{"rel": "next", "href": ...}]`."""
+    """docs/cafe24-reference.md#orders: the list carries `"links": [{"rel": "next", "href": ...}]`."""
     params = {**window(sandbox), "limit": 7}
     first = ok(client.get("/api/v2/admin/orders", params=params))
     nexts = [link for link in first["links"] if link["rel"] == "next"]
@@ -796,7 +798,7 @@ def test_orders_links_point_at_the_next_page_on_the_same_host(sandbox: SandboxSe
 
 
 def test_orders_last_page_has_no_next_link(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — `links` shows where the next page is; the last page has none."""
+    """docs/cafe24-reference.md#orders: `links` shows where the next page is; the last page has none."""
     params = window(sandbox, 30)  # a quiet month: the sale week lies further back
     count = ok(client.get("/api/v2/admin/orders/count", params=params))["count"]
     assert 0 < count <= 1000
@@ -809,7 +811,7 @@ def test_orders_last_page_has_no_next_link(sandbox: SandboxServer, client: httpx
 
 
 def test_orders_count_depends_on_date_type(sandbox: SandboxServer, client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — date_type picks the date the range applies to, DEFAULT order_date."""
+    """docs/cafe24-reference.md#orders: date_type picks the date the range applies to, DEFAULT order_date."""
     params = window(sandbox, 30, ending_days_ago=20)
     by_order = ok(client.get("/api/v2/admin/orders/count", params=params))["count"]
     explicit = ok(client.get("/api/v2/admin/orders/count", params={**params, "date_type": "order_date"}))["count"]
@@ -826,7 +828,7 @@ def test_orders_count_depends_on_date_type(sandbox: SandboxServer, client: httpx
 
 def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, client: httpx.Client,
                                                      store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — date_type cancel_date (one of the 16 date types)."""
+    """docs/cafe24-reference.md#orders: date_type cancel_date (one of the 16 date types)."""
     now = sandbox.sandbox.clock.now()
 
     def day(epoch: int) -> date:
@@ -856,14 +858,14 @@ def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, cli
 ])
 def test_created_date_search_refuses_offset_and_other_filters(client: httpx.Client, other: dict,
                                                               parameter: str | None) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — "가입일 기준 사용시 created_start_date 외의 모든 검색
+    """docs/cafe24-reference.md#customersprivacy: "가입일 기준 사용시 created_start_date 외의 모든 검색
     조건은 사용할 수 없다"; "offset은 사용할 수 없다"."""
     params = {"search_type": "created_date", "created_start_date": "2025-01-01", **other}
     assert_error(client.get("/api/v2/admin/customersprivacy", params=params), 422, parameter)
 
 
 def test_created_date_search_is_ascending_with_an_inclusive_start(client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — created_start_date: "해당 가입일 이후에 가입한 회원"."""
+    """docs/cafe24-reference.md#customersprivacy: created_start_date: "해당 가입일 이후에 가입한 회원"."""
     rows = ok(client.get("/api/v2/admin/customersprivacy", params={"search_type": "created_date", "limit": 1000}))
     stamps = [datetime.fromisoformat(r["created_date"]) for r in rows["customersprivacy"]]
     assert len(stamps) > 100 and stamps == sorted(stamps)
@@ -877,7 +879,7 @@ def test_created_date_search_is_ascending_with_an_inclusive_start(client: httpx.
 
 def test_customersprivacy_join_window_reads_space_separated_times_as_kst(client: httpx.Client,
                                                                         store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — date_type join; start_date "ex) 2018-12-31 00:00:00",
+    """docs/cafe24-reference.md#customersprivacy: date_type join; start_date "ex) 2018-12-31 00:00:00",
     end_date "ex) 2018-12-31 23:59:59" (a datetime with a space and no offset: Korea time)."""
     shop1 = [c for c in store.customers if c.shop_no == 1]
     seconds = Counter(c.created for c in shop1)
@@ -895,7 +897,7 @@ def test_customersprivacy_join_window_reads_space_separated_times_as_kst(client:
 
 def test_created_date_cursor_walk_collects_every_member_of_the_shop(start_sandbox: Callable[..., SandboxServer]
                                                                    ) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — "가입일 기준으로 검색할 경우 offset과 관계 없이 전체 회원을
+    """docs/cafe24-reference.md#customersprivacy: "가입일 기준으로 검색할 경우 offset과 관계 없이 전체 회원을
     검색할 수 있다" by raising created_start_date ("creted_start_date를 증가시키면서")."""
     server = start_sandbox(SandboxConfig(limits=UNLIMITED, volumes=Volumes(customers=3000, orders=10,
                                                                             products=20)))
@@ -925,7 +927,7 @@ def test_created_date_cursor_walk_collects_every_member_of_the_shop(start_sandbo
 
 
 def test_shops_lists_several_shops_one_on_los_angeles_time(client: httpx.Client) -> None:
-    """FACTS.md "Global conventions" Multi-shop: shops have `shop_no`, `default`, `currency_code` and a per-shop
+    """docs/cafe24-reference.md#multi-shop: shops have `shop_no`, `default`, `currency_code` and a per-shop
     `timezone` — the example shows shop 2 with "America/Los_Angeles"."""
     shops = ok(client.get("/api/v2/admin/shops"))["shops"]
     assert len(shops) >= 2
@@ -939,7 +941,7 @@ def test_shops_lists_several_shops_one_on_los_angeles_time(client: httpx.Client)
 
 
 def test_shop_no_2_renders_products_in_its_currency(client: httpx.Client, store: Any) -> None:
-    """FACTS.md "Global conventions" Multi-shop: "멀티쇼핑몰 번호를 명시하지 않을 경우, 기본 쇼핑몰의 정보를
+    """docs/cafe24-reference.md#multi-shop: "멀티쇼핑몰 번호를 명시하지 않을 경우, 기본 쇼핑몰의 정보를
     조회합니다"; shop_no picks the shop (and its currency_code)."""
     p = next(p for p in sorted(store.products.values(), key=lambda p: p.product_no) if p.product_no % 17)
     krw = ok(client.get("/api/v2/admin/products", params={"product_no": p.product_no}))["products"][0]
@@ -954,7 +956,7 @@ def test_shop_no_2_renders_products_in_its_currency(client: httpx.Client, store:
 
 
 def test_shop_no_2_orders_carry_shop_2_and_usd(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — rows carry `shop_no`; shop_no DEFAULT 1."""
+    """docs/cafe24-reference.md#orders: rows carry `shop_no`; shop_no DEFAULT 1."""
     default = ok(client.get("/api/v2/admin/orders", params={**window(sandbox), "limit": 50}))["orders"]
     rows = ok(client.get("/api/v2/admin/orders", params={**window(sandbox), "shop_no": 2, "limit": 50}))["orders"]
     assert rows and {o["shop_no"] for o in rows} == {2} and {o["currency"] for o in rows} == {"USD"}
@@ -964,7 +966,7 @@ def test_shop_no_2_orders_carry_shop_2_and_usd(sandbox: SandboxServer, client: h
 @pytest.mark.parametrize("path", ["/api/v2/admin/products", "/api/v2/admin/customersprivacy",
                                   "/api/v2/admin/shops/9"])
 def test_unknown_shop_no_is_not_found(client: httpx.Client, path: str) -> None:
-    """FACTS.md "Global conventions" Multi-shop: shops are those `GET /shops` lists."""
+    """docs/cafe24-reference.md#multi-shop: shops are those `GET /shops` lists."""
     params = {} if path.endswith("/9") else {"shop_no": 9}
     assert_error(client.get(path, params=params), 404)
 
@@ -980,12 +982,12 @@ def test_unknown_shop_no_is_not_found(client: httpx.Client, path: str) -> None:
     "/api/v2/admin/categories/1",
 ])
 def test_unknown_path_or_record_is_404_with_the_cafe24_error_body(client: httpx.Client, path: str) -> None:
-    """FACTS.md "Global conventions": status 404 and the error body `{"error": {"code", "message",
+    """docs/cafe24-reference.md#errors: status 404 and the error body `{"error": {"code", "message",
     "more_info": {}}}`."""
     body = assert_error(client.get(path), 404)
     assert body["error"]["more_info"] == {}
 
 
 def test_unknown_top_level_path_is_404_with_the_cafe24_error_body(sandbox: SandboxServer) -> None:
-    """FACTS.md "Global conventions": error body; the sandbox answers every unknown path with it."""
+    """docs/cafe24-reference.md#errors: error body; the sandbox answers every unknown path with it."""
     assert_error(httpx.get(f"{sandbox.url}/no/such/path"), 404)

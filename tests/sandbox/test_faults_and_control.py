@@ -57,7 +57,7 @@ def clock_now(server: SandboxServer) -> datetime:
 
 
 def assert_error_body(response: httpx.Response, status: int) -> dict:
-    """FACTS.md "Global conventions": {"error": {"code", "message", "more_info"}}."""
+    """docs/cafe24-reference.md#errors: {"error": {"code", "message", "more_info"}}."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -423,7 +423,7 @@ def test_unknown_control_path_is_404_with_the_error_body(server: SandboxServer) 
 
 
 def test_unknown_api_path_is_404_with_the_error_body(server: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": 404 with {"error": {"code", "message", "more_info"}}."""
+    """docs/cafe24-reference.md#errors: 404 with {"error": {"code", "message", "more_info"}}."""
     with admin_client(server, mall) as client:
         assert_error_body(client.get("/api/v2/admin/no-such-resource"), 404)
 
@@ -433,7 +433,7 @@ def test_wrong_method_on_a_control_path_is_405_with_the_error_body(server: Sandb
     assert_error_body(control(server, "PUT", "/clock"), 405)
 
 
-# ---- the merchant's deletions (FACTS.md "Deleted records": no flag, no deleted list; rows just stop appearing) ----
+# ---- the merchant's deletions (docs/cafe24-reference.md#deleted-records: no flag, no list; rows just go) ----
 
 def test_deleted_products_leave_every_shop_and_come_back_from_the_trash_unchanged(server: SandboxServer,
                                                                                    mall: str) -> None:
