@@ -18,6 +18,18 @@ $(INSTALLED): pyproject.toml constraints.txt
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
+# ruff's lint and format check over the repository, mypy --strict over sources/cafe24 and pipelines (pyproject.toml).
+LINT_INSTALLED := $(VENV)/.installed-lint
+
+$(LINT_INSTALLED): $(INSTALLED) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,lint]'
+	touch $@
+
+lint: $(LINT_INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 demo: $(INSTALLED)
 	$(BIN)/python -m pipelines.demo --port $(SANDBOX_PORT)
 

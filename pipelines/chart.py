@@ -54,8 +54,10 @@ def read(database: str | Path, dataset: str = DEFAULT_DATASET) -> ReportData:
             revenue.setdefault(currency, {})[day] = amount
         rows = con.execute(TOP_PRODUCTS_SQL.format(dataset=dataset, top=TOP)).fetchall()
     malls = {mall for mall, *_ in rows}
-    products = [(f"{mall}: {label}" if len(malls) > 1 else f"{label} (#{product_no})", int(units))
-                for mall, product_no, label, units in rows]
+    products = [
+        (f"{mall}: {label}" if len(malls) > 1 else f"{label} (#{product_no})", int(units))
+        for mall, product_no, label, units in rows
+    ]
     return ReportData(revenue, products)
 
 
@@ -78,7 +80,8 @@ def draw(data: ReportData, out: str | Path) -> Path:
         axis = figure.add_subplot(grid[row, 0], sharex=first)
         first = first or axis
         by_day = data.revenue[currency]
-        axis.bar(span, [float(by_day.get(day, 0)) for day in span], width=0.8, color=f"C{row}")
+        # matplotlib plots dates on a date axis, though its stubs do not list them
+        axis.bar(span, [float(by_day.get(day, 0)) for day in span], width=0.8, color=f"C{row}")  # type: ignore[arg-type]
         axis.set_title(f"paid revenue per day (KST), {currency}", fontsize=10, loc="left")
         axis.tick_params(labelsize=8)
         axis.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
@@ -104,20 +107,25 @@ def main(argv: list[str] | None = None) -> int:
     from .demo import DEMO_DIR  # not at the top: the demo draws the chart too
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duckdb", default=str(Path(DEMO_DIR) / DUCKDB_FILE),
-                        help="the DuckDB file (default: the demo's)")
+    parser.add_argument(
+        "--duckdb", default=str(Path(DEMO_DIR) / DUCKDB_FILE), help="the DuckDB file (default: the demo's)"
+    )
     parser.add_argument("--dataset", default=DEFAULT_DATASET)
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args(argv)
     if not Path(args.duckdb).exists():
-        print(f"error: {args.duckdb} does not exist; run `make demo` (or `cafe24-dlt run --transform`) first",
-              file=sys.stderr)
+        print(
+            f"error: {args.duckdb} does not exist; run `make demo` (or `cafe24-dlt run --transform`) first",
+            file=sys.stderr,
+        )
         return 2
     try:
         data = read(args.duckdb, args.dataset)
     except duckdb.CatalogException as exc:
-        print(f"error: the models are not in {args.duckdb} ({exc}); run `cafe24-dlt run --transform` first",
-              file=sys.stderr)
+        print(
+            f"error: the models are not in {args.duckdb} ({exc}); run `cafe24-dlt run --transform` first",
+            file=sys.stderr,
+        )
         return 2
     print(f"wrote {draw(data, args.out)}")
     return 0

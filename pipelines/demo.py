@@ -19,6 +19,7 @@ import shutil
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -64,8 +65,12 @@ LIMIT 5"""
 
 def reset(project: Project, tokens: Path) -> None:
     """Forget an earlier demo: its database, its dlt state and the demo mall's grant, all in the demo's folder."""
-    for path in (project.duckdb, project.duckdb.with_name(project.duckdb.name + ".wal"), tokens / f"{MALL}.json",
-                 tokens / f"{MALL}.json.lock"):
+    for path in (
+        project.duckdb,
+        project.duckdb.with_name(project.duckdb.name + ".wal"),
+        tokens / f"{MALL}.json",
+        tokens / f"{MALL}.json.lock",
+    ):
         path.unlink(missing_ok=True)
     shutil.rmtree(project.working_dir, ignore_errors=True)
 
@@ -76,14 +81,14 @@ def merchant_approves(url: str) -> None:
     response.raise_for_status()
 
 
-def last_7_days(sql: str, database: str, dataset: str, today: date) -> list[tuple]:
+def last_7_days(sql: str, database: str, dataset: str, today: date) -> list[tuple[Any, ...]]:
     import duckdb
 
     with duckdb.connect(database, read_only=True) as con:
         return con.execute(sql.format(dataset=dataset), [today, today]).fetchall()
 
 
-def print_revenue(rows: list[tuple], today: date) -> None:
+def print_revenue(rows: list[tuple[Any, ...]], today: date) -> None:
     currencies = sorted({r[1] for r in rows})
     by_day: dict[date, dict[str, tuple[int, float]]] = {}
     for day, currency, orders, revenue in rows:
@@ -100,8 +105,9 @@ def print_revenue(rows: list[tuple], today: date) -> None:
         print(line)
 
 
-def compare(first: RunResult, second: RunResult, requests: tuple[int, int], throttled: tuple[int, int],
-            drain: float) -> None:
+def compare(
+    first: RunResult, second: RunResult, requests: tuple[int, int], throttled: tuple[int, int], drain: float
+) -> None:
     print(f"  {'':<32}{'first run':>12}{'incremental':>14}")
     for table in first.tables:
         print(f"  {table + ' rows':<32}{first.rows.get(table, 0):>12}{second.rows.get(table, 0):>14}")
@@ -111,11 +117,15 @@ def compare(first: RunResult, second: RunResult, requests: tuple[int, int], thro
     print(f"  {'sandbox sent 429s':<32}{throttled[0]:>12}{throttled[1]:>14}")
     print(f"  {'wall time (s)':<32}{first.elapsed:>12.1f}{second.elapsed:>14.1f}")
     print(f"  {'extraction time (s)':<32}{first.extract_seconds:>12.1f}{second.extract_seconds:>14.1f}")
-    print(f"  {'calls/s while extracting':<32}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
-          f"   (the bucket drains {drain:.1f}/s)")
-    print(f"\n  Admin calls start with a burst of up to 37 (the bucket holds 40, 3 kept free), then keep to the\n"
-          f"  {drain:.1f}/s drain. D.Collection calls stay under 40 in any minute, so a run soon after another waits\n"
-          "  for the earlier run's calls to leave that minute: that wait is most of the second run's time.")
+    print(
+        f"  {'calls/s while extracting':<32}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
+        f"   (the bucket drains {drain:.1f}/s)"
+    )
+    print(
+        f"\n  Admin calls start with a burst of up to 37 (the bucket holds 40, 3 kept free), then keep to the\n"
+        f"  {drain:.1f}/s drain. D.Collection calls stay under 40 in any minute, so a run soon after another waits\n"
+        "  for the earlier run's calls to leave that minute: that wait is most of the second run's time."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = SandboxServer(config, port=args.port).start()
     except OSError as exc:
-        print(f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try "
-              f"`make demo SANDBOX_PORT=8030`", file=sys.stderr)
+        print(
+            f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try `make demo SANDBOX_PORT=8030`",
+            file=sys.stderr,
+        )
         return 1
     project = Project.at(DEMO_DIR)
     tokens = project.root / DEFAULT_TOKEN_STORE
@@ -151,8 +163,10 @@ def main(argv: list[str] | None = None) -> int:
 def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens: Path) -> int:
     control = httpx.Client(base_url=f"{server.url}/__sandbox__", timeout=30)
     limits = config.limits
-    print(f"Cafe24 sandbox on {server.url}: mall '{MALL}' at {server.mall_url(MALL)}/api/v2/..., a bucket of "
-          f"{limits.bucket_size} calls draining {limits.drain_rate:.1f}/s, as on Cafe24.\n")
+    print(
+        f"Cafe24 sandbox on {server.url}: mall '{MALL}' at {server.mall_url(MALL)}/api/v2/..., a bucket of "
+        f"{limits.bucket_size} calls draining {limits.drain_rate:.1f}/s, as on Cafe24.\n"
+    )
 
     print("1. Authorize the app (OAuth authorization code; the demo plays the merchant's browser)\n")
     app = AppCredentials(config.client_id, config.client_secret)
@@ -161,17 +175,32 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
     grant = authorize(MALL, app, base_url, store, port=0, open_url=merchant_approves)
     print(describe_grant(grant, store) + "\n")
 
-    source_args = {"mall_id": MALL, "base_url": base_url, "token_store": str(tokens),
-                   "credentials": {"client_id": config.client_id, "client_secret": config.client_secret}}
+    source_args = {
+        "mall_id": MALL,
+        "base_url": base_url,
+        "token_store": str(tokens),
+        "credentials": {"client_id": config.client_id, "client_secret": config.client_secret},
+    }
 
     def measured_load(transform: bool = False) -> tuple[RunResult, int, int]:
         before = control.get("/stats").json()["totals"]
-        result = load(source_args, dataset=DEFAULT_DATASET, project=project, which="all", transform=transform,
-                      dcollection_args={"credentials": source_args["credentials"],
-                                        "dcollection_url": f"{server.url}/dcollection"})
+        result = load(
+            source_args,
+            dataset=DEFAULT_DATASET,
+            project=project,
+            which="all",
+            transform=transform,
+            dcollection_args={
+                "credentials": source_args["credentials"],
+                "dcollection_url": f"{server.url}/dcollection",
+            },
+        )
         after = control.get("/stats").json()["totals"]
-        return (result, after.get("requests", 0) - before.get("requests", 0),
-                after.get("429", 0) - before.get("429", 0))
+        return (
+            result,
+            after.get("requests", 0) - before.get("requests", 0),
+            after.get("429", 0) - before.get("429", 0),
+        )
 
     print(f"2. First run: everything into {project.duckdb} (dataset {DEFAULT_DATASET})\n")
     first, first_requests, first_429 = measured_load()
@@ -179,9 +208,11 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
 
     control.post(f"/malls/{MALL}/live", json=LIVE).raise_for_status()
     control.post("/clock/advance", json={"seconds": 3600}).raise_for_status()
-    print(f"3. The store goes live ({LIVE['orders_per_hour']} orders, {LIVE['product_edits_per_hour']} product "
-          f"edits, {LIVE['customers_per_hour']} new members an hour) and an hour passes. Second run, incremental, "
-          "then the dbt models of transform/ (`cafe24-dlt run --transform`):\n")
+    print(
+        f"3. The store goes live ({LIVE['orders_per_hour']} orders, {LIVE['product_edits_per_hour']} product "
+        f"edits, {LIVE['customers_per_hour']} new members an hour) and an hour passes. Second run, incremental, "
+        "then the dbt models of transform/ (`cafe24-dlt run --transform`):\n"
+    )
     second, second_requests, second_429 = measured_load(transform=True)
     print("\n" + summary(second) + "\n")
 
@@ -190,21 +221,29 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
 
     now = control.get("/clock").json()["epoch"]
     today = datetime.fromtimestamp(now, KST).date()
-    print("\n5. The analytics models: paid revenue per day for the last 7 days (KST), per shop currency, from "
-          "cafe24__daily_shop\n   (orders placed that day; revenue of those paid and not cancelled)\n")
+    print(
+        "\n5. The analytics models: paid revenue per day for the last 7 days (KST), per shop currency, from "
+        "cafe24__daily_shop\n   (orders placed that day; revenue of those paid and not cancelled)\n"
+    )
     print("\n".join("     " + line for line in REVENUE_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
     print_revenue(last_7_days(REVENUE_SQL, str(project.duckdb), DEFAULT_DATASET, today), today)
-    print("\n6. And an analyst's own question of the raw tables: the week's best sellers in shop 1, from the order "
-          "lines joined to their products\n")
+    print(
+        "\n6. And an analyst's own question of the raw tables: the week's best sellers in shop 1, from the order "
+        "lines joined to their products\n"
+    )
     print("\n".join("     " + line for line in TOP_PRODUCTS_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
     print(f"  {'units':>6}{'orders':>8}  product")  # names last: Korean characters are two columns wide
     for name, units, orders in last_7_days(TOP_PRODUCTS_SQL, str(project.duckdb), DEFAULT_DATASET, today):
         print(f"  {units:>6}{orders:>8}  {name}")
     chart = draw(read(project.duckdb, DEFAULT_DATASET), project.root / "report.png")
-    print(f"\n7. The report's chart, from cafe24__daily_shop and cafe24__products: {chart} (`make report` draws "
-          "docs/report.png from it)")
-    print(f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
-          "pipeline yourself with `.venv/bin/cafe24-dlt --help`.")
+    print(
+        f"\n7. The report's chart, from cafe24__daily_shop and cafe24__products: {chart} (`make report` draws "
+        "docs/report.png from it)"
+    )
+    print(
+        f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
+        "pipeline yourself with `.venv/bin/cafe24-dlt --help`."
+    )
     return 0
 
 

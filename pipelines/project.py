@@ -27,12 +27,17 @@ class Project:
     pipeline_name: str = PIPELINE_NAME
 
     @classmethod
-    def at(cls, root: str | Path = ".", *, duckdb: str | Path | None = None, pipelines_dir: str | Path | None = None,
-           pipeline_name: str = PIPELINE_NAME) -> Project:
+    def at(
+        cls,
+        root: str | Path = ".",
+        *,
+        duckdb: str | Path | None = None,
+        pipelines_dir: str | Path | None = None,
+        pipeline_name: str = PIPELINE_NAME,
+    ) -> Project:
         """Relative paths are the project's, resolved once here rather than by dlt at some later time."""
         base = Path(root).resolve()
-        return cls(base, _under(base, duckdb or DUCKDB_FILE), _under(base, pipelines_dir or STATE_DIR),
-                   pipeline_name)
+        return cls(base, _under(base, duckdb or DUCKDB_FILE), _under(base, pipelines_dir or STATE_DIR), pipeline_name)
 
     @property
     def working_dir(self) -> Path:

@@ -111,8 +111,10 @@ def describe(result: TransformResult) -> str:
     lines = [f"  dbt models of transform/, built and tested in {result.elapsed:.1f} s:"]
     lines += [f"    {r.model_name:<24} {r.status:<8} {r.message or ''}" for r in result.models]
     if result.tests:
-        lines.append(f"    tests: {result.count('pass')} passed, {result.count('warn')} warned, "
-                     f"{len(result.failed_tests)} failed")
+        lines.append(
+            f"    tests: {result.count('pass')} passed, {result.count('warn')} warned, "
+            f"{len(result.failed_tests)} failed"
+        )
         lines += [f"    {r.status}: {r.model_name}: {r.message}" for r in result.tests if r.status != "pass"]
     if result.error:
         lines.append(f"    {result.error}")
@@ -120,8 +122,14 @@ def describe(result: TransformResult) -> str:
 
 
 def as_json(result: TransformResult) -> dict[str, Any]:
-    return {"ok": result.ok, "elapsed_seconds": round(result.elapsed, 3),
-            "models": {r.model_name: r.status for r in result.models},
-            "tests": {"passed": result.count("pass"), "warned": result.count("warn"),
-                      "failed": [r.model_name for r in result.failed_tests]},
-            "error": result.error}
+    return {
+        "ok": result.ok,
+        "elapsed_seconds": round(result.elapsed, 3),
+        "models": {r.model_name: r.status for r in result.models},
+        "tests": {
+            "passed": result.count("pass"),
+            "warned": result.count("warn"),
+            "failed": [r.model_name for r in result.failed_tests],
+        },
+        "error": result.error,
+    }

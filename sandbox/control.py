@@ -53,7 +53,7 @@ class _Restore:
     products: tuple[int, ...] = ()
 
 
-def routes(sandbox: "Sandbox") -> list[Route]:
+def routes(sandbox: Sandbox) -> list[Route]:
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
             try:

@@ -371,7 +371,7 @@ def list_standard_tags(catalog: Catalog, params: dict[str, str]) -> dict:
     return {"standardtags": tags[offset:offset + limit]}
 
 
-def routes(sandbox: "Sandbox") -> list[Route]:
+def routes(sandbox: Sandbox) -> list[Route]:
     table: tuple[tuple[str, Callable[[Catalog, dict[str, str]], dict]], ...] = (
         ("/dcollection/api/shops", list_shops),
         ("/dcollection/api/products", list_products),
@@ -413,7 +413,7 @@ def routes(sandbox: "Sandbox") -> list[Route]:
     return [endpoint_for(path, handler) for path, handler in table]
 
 
-def _client(request: Request, sandbox: "Sandbox") -> str | None:
+def _client(request: Request, sandbox: Sandbox) -> str | None:
     """Basic base64(client_id:client_secret): the recipe a third-party client uses; the official one is unread."""
     credentials = basic_credentials(request.headers.get("authorization", ""))
     if credentials is None:

@@ -32,8 +32,7 @@ class Query:
         value = self.params.get(name)
         return default if value is None or value == "" else value
 
-    def int(self, name: str, default: int | None = None, *, lo: int | None = None,
-            hi: int | None = None) -> int | None:
+    def int(self, name: str, default: int | None = None, *, lo: int | None = None, hi: int | None = None) -> int | None:
         raw = self.params.get(name)
         if raw is None or raw == "":
             return default

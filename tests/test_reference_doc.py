@@ -52,8 +52,12 @@ def _anchors(markdown: str) -> set[str]:
 
 
 def test_nothing_cites_the_old_fact_sheet() -> None:
-    mentions = [f"{path.relative_to(ROOT)}:{text[:i].count(chr(10)) + 1}"
-                for path, text in _texts().items() for i in [text.find(OLD_SHEET)] if i >= 0]
+    mentions = [
+        f"{path.relative_to(ROOT)}:{text[:i].count(chr(10)) + 1}"
+        for path, text in _texts().items()
+        for i in [text.find(OLD_SHEET)]
+        if i >= 0
+    ]
     assert not mentions, f"cite docs/cafe24-reference.md instead of {OLD_SHEET}: {mentions}"
 
 
@@ -69,7 +73,7 @@ def test_every_cited_section_exists() -> None:
             for anchor in re.findall(r"#([\w-]+)", match.group(1)):
                 cited += 1
                 if anchor not in anchors:
-                    line = text[:match.start()].count("\n") + 1
+                    line = text[: match.start()].count("\n") + 1
                     missing.append(f"{path.relative_to(ROOT)}:{line}: #{anchor}")
     assert cited > 150, f"only {cited} citations found: is the citation pattern still the one the code uses?"
     assert not missing, f"sections not in docs/cafe24-reference.md: {missing}"

@@ -60,8 +60,10 @@ def _count(client: ApiClient, ep: Endpoint, params: dict[str, Any]) -> int:
 
 
 # How a count stops at a moment: rows created later are not in it (categories have no created date).
-_CREATED_UNTIL = {"updated_keyset": ({}, "created_start_date", "created_end_date"),
-                  "created_cursor": ({"date_type": "join"}, "start_date", "end_date")}
+_CREATED_UNTIL = {
+    "updated_keyset": ({}, "created_start_date", "created_end_date"),
+    "created_cursor": ({"date_type": "join"}, "start_date", "end_date"),
+}
 
 
 def count_rows(client: ApiClient, ep: Endpoint, shop_no: int, start: int, end: int) -> int:
@@ -92,8 +94,12 @@ def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Pl
             return
         at += ep.limit
         if at > ep.offset_max:
-            raise Cafe24Error(client.mall_id, f"{ep.table} has more rows than offset {ep.offset_max} reaches; "
-                              "this endpoint has no filter to split by.", endpoint=ep.path)
+            raise Cafe24Error(
+                client.mall_id,
+                f"{ep.table} has more rows than offset {ep.offset_max} reaches; "
+                "this endpoint has no filter to split by.",
+                endpoint=ep.path,
+            )
 
 
 def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
@@ -117,8 +123,9 @@ def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: State, 
     state["updated_cursor"] = plan.now if backfill is None else state.pop(BACKFILL)["started"]
 
 
-def _by_product_no(client: ApiClient, ep: Endpoint, params: dict[str, Any], since: int
-                   ) -> Iterator[tuple[Page, int | None]]:
+def _by_product_no(
+    client: ApiClient, ep: Endpoint, params: dict[str, Any], since: int
+) -> Iterator[tuple[Page, int | None]]:
     """Pages by since_product_no (no offset, so no cap), each with the number the next page starts after, or None
     after the last page."""
     while True:
@@ -161,8 +168,9 @@ def _orders_backfill(client: ApiClient, ep: Endpoint, shop_no: int, state: State
     backfill = state.setdefault(BACKFILL, {"next": plan.start, "until": plan.now})
     taken = 0
     for lo, hi in covering(backfill["next"], backfill["until"]):
-        for page, through in _orders_window(client, ep, shop_no, "order_date", lo, hi,
-                                            plan.counted.get((shop_no, lo, hi))):
+        for page, through in _orders_window(
+            client, ep, shop_no, "order_date", lo, hi, plan.counted.get((shop_no, lo, hi))
+        ):
             if page:
                 yield page
                 taken += len(page)
@@ -177,10 +185,12 @@ def _window(shop_no: int, date_type: str, lo: int, hi: int) -> dict[str, Any]:
     return {"shop_no": shop_no, "date_type": date_type, "start_date": kst_iso(lo), "end_date": kst_iso(hi)}
 
 
-def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
-                   hi: int, known: int | None = None) -> Iterator[tuple[Page, int | None]]:
+def _orders_window(
+    client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int, hi: int, known: int | None = None
+) -> Iterator[tuple[Page, int | None]]:
     """One window's orders, each page with the last second walked whole once it is (else None); `known` is
     the window's count when the backfill was counted ahead."""
+
     def params(a: int, b: int) -> dict[str, Any]:
         return _window(shop_no, date_type, a, b)
 
@@ -200,8 +210,12 @@ def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str
     total = count(lo, hi) if known is None else known
     for a, b, rows in fitting(count, lo, hi, reach, known=total):
         if rows > reach:
-            raise Cafe24Error(client.mall_id, f"{rows} orders share the second {kst_iso(a)} ({date_type}); the "
-                              f"offset cap of {ep.offset_max} cannot page past them.", endpoint=ep.path)
+            raise Cafe24Error(
+                client.mall_id,
+                f"{rows} orders share the second {kst_iso(a)} ({date_type}); the "
+                f"offset cap of {ep.offset_max} cannot page past them.",
+                endpoint=ep.path,
+            )
         start_at = ep.limit if (a, b) == (lo, hi) else 0  # the first page of the whole window is already out
         for at in range(start_at, rows, ep.limit):
             page = client.get(ep.path, {**ep.params, **params(a, b), "limit": ep.limit, "offset": at})[ep.data_key]
@@ -237,8 +251,9 @@ def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: State, 
         state["full_refresh_at"] = state.pop(BACKFILL)["started"]
 
 
-def _by_join_time(client: ApiClient, ep: Endpoint, shop_no: int, start: int | None, **extra: str
-                  ) -> Iterator[tuple[Page, int | None]]:
+def _by_join_time(
+    client: ApiClient, ep: Endpoint, shop_no: int, start: int | None, **extra: str
+) -> Iterator[tuple[Page, int | None]]:
     """Members who joined from `start` on, each page's new rows with where the next page starts (None after the
     last). A page starts one second before the last join time seen, so it does not matter whether the platform's
     bound is inclusive; the rows of that second already yielded are dropped."""
@@ -254,8 +269,12 @@ def _by_join_time(client: ApiClient, ep: Endpoint, shop_no: int, start: int | No
             return
         last = _epoch(rows[-1]["created_date"])
         if start is not None and last - 1 <= start:
-            raise Cafe24Error(client.mall_id, f"more than {ep.limit} members joined within one second at "
-                              f"{kst_iso(last)}; the created_date cursor cannot pass them.", endpoint=ep.path)
+            raise Cafe24Error(
+                client.mall_id,
+                f"more than {ep.limit} members joined within one second at "
+                f"{kst_iso(last)}; the created_date cursor cannot pass them.",
+                endpoint=ep.path,
+            )
         seen = {row["member_id"] for row in rows}
         start = last - 1
         yield fresh, start
@@ -276,6 +295,7 @@ Walker = Callable[[ApiClient, Endpoint, int, State, Plan], Iterator[Page]]
 def _backfills_only(walk: Walker) -> Walker:
     """In a run's later chunks, a shop whose backfill ended (or that had none) was walked by the first chunk
     already: walking it again would cost its incremental calls once per chunk."""
+
     def walker(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
         if BACKFILL in state or not plan.backfills_only:
             yield from walk(client, ep, shop_no, state, plan)
@@ -283,13 +303,19 @@ def _backfills_only(walk: Walker) -> Walker:
     return walker
 
 
-WALKERS = {"shops": shops, "offset": offset, "updated_keyset": _backfills_only(updated_keyset),
-           "order_sweep": _backfills_only(order_sweep), "created_cursor": _backfills_only(created_cursor)}
+WALKERS = {
+    "shops": shops,
+    "offset": offset,
+    "updated_keyset": _backfills_only(updated_keyset),
+    "order_sweep": _backfills_only(order_sweep),
+    "created_cursor": _backfills_only(created_cursor),
+}
 
 
 # Counting ahead: what a walk from the beginning will yield (0 for a walk that will not start there, or that a
 # chunk of an earlier run started: the first chunk's run counted it whole). Only the walks that can be long are
 # counted; the small offset and shops tables are not.
+
 
 def _products_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> int:
     from_start = state.get("updated_cursor") is None and BACKFILL not in state
@@ -316,6 +342,7 @@ AHEAD = {"updated_keyset": _products_ahead, "order_sweep": _orders_ahead, "creat
 # The reconciliation's side (pipelines/deletions.py): every key a shop holds now, in as few columns as the API
 # allows, and rows fetched again by key.
 
+
 def _product_keys(client: ApiClient, ep: Endpoint, shop_no: int) -> Iterator[list[Any]]:
     params = {"shop_no": shop_no, "limit": ep.limit, "fields": "product_no"}
     for rows, _ in _by_product_no(client, ep, params, 0):
@@ -328,7 +355,9 @@ def _member_keys(client: ApiClient, ep: Endpoint, shop_no: int) -> Iterator[list
 
 
 KEY_WALKS: dict[str, Callable[[ApiClient, Endpoint, int], Iterator[list[Any]]]] = {
-    "updated_keyset": _product_keys, "created_cursor": _member_keys}
+    "updated_keyset": _product_keys,
+    "created_cursor": _member_keys,
+}
 # Keys per call when rows are fetched by key: the list endpoints take a comma list of product_no or member_id.
 BY_KEY_BATCH = 100
 
@@ -337,7 +366,7 @@ def by_keys(client: ApiClient, ep: Endpoint, shop_no: int, keys: list[Any]) -> I
     """The rows of these keys, as the list endpoint prints them (embeds included), BY_KEY_BATCH keys a call."""
     name = ep.primary_key[-1]
     for at in range(0, len(keys), BY_KEY_BATCH):
-        batch = keys[at:at + BY_KEY_BATCH]
+        batch = keys[at : at + BY_KEY_BATCH]
         params = {**ep.params, "shop_no": shop_no, name: ",".join(map(str, batch)), "limit": len(batch)}
         rows = client.get(ep.path, params)[ep.data_key]
         yield [_with_all_variants(client, ep, shop_no, row) for row in rows]

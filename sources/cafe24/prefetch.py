@@ -3,6 +3,7 @@ our own conversion overlap instead of adding up (extract 22.4 s against 29.4 s f
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -46,7 +47,5 @@ def ahead(pages: Iterator[T]) -> Iterator[T]:
             yield page
     finally:
         stop.set()
-        try:  # frees a walker blocked on the full slot, which then sees `stop`
+        with contextlib.suppress(queue.Empty):  # frees a walker blocked on the full slot, which then sees `stop`
             slot.get_nowait()
-        except queue.Empty:
-            pass

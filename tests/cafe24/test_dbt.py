@@ -24,8 +24,8 @@ import pytest
 
 from pipelines.cafe24_pipeline import EX_TRANSFORM
 from pipelines.chart import draw, read
-from pipelines.project import Project
 from pipelines.errors import UsageError
+from pipelines.project import Project
 from pipelines.run import DEFAULT_DATASET, load
 from pipelines.transform import TRANSFORM_DIR, TransformResult
 from sandbox.clock import KST
@@ -73,8 +73,13 @@ def api_orders(server: SandboxServer) -> tuple[dict[int, str], list[dict]]:
         for shop in (s["shop_no"] for s in shops if s["active"] == "T"):
             start = date.fromisoformat(DEFAULT_START_DATE)
             while start <= end:
-                params = {"shop_no": shop, "start_date": start.isoformat(), "limit": 1000, "embed": "items",
-                          "end_date": min(start + WINDOW, end).isoformat()}
+                params = {
+                    "shop_no": shop,
+                    "start_date": start.isoformat(),
+                    "limit": 1000,
+                    "embed": "items",
+                    "end_date": min(start + WINDOW, end).isoformat(),
+                }
                 page = client.get("/api/v2/admin/orders", params=params)
                 page.raise_for_status()
                 assert "links" not in page.json() or all(link["rel"] != "next" for link in page.json()["links"])
@@ -92,8 +97,9 @@ def server() -> Iterator[SandboxServer]:
 @pytest.fixture(scope="module")
 def figures(server: SandboxServer) -> Figures:
     currency, orders = api_orders(server)
-    assert sorted(o["order_id"] for o in orders) == sorted(i for ids in truth(server, MALL)["orders"].values()
-                                                           for i in ids)
+    assert sorted(o["order_id"] for o in orders) == sorted(
+        i for ids in truth(server, MALL)["orders"].values() for i in ids
+    )
     found = Figures(len(orders), Counter(), Counter(), Counter(), Counter(), Counter(), Counter())
     for order in orders:
         shop, member = order["shop_no"], order["member_id"]
@@ -127,6 +133,7 @@ def duckdb_query(database: Path) -> Callable[[str], list[tuple]]:
     def query(sql: str) -> list[tuple]:
         with duckdb.connect(str(database), read_only=True) as con:
             return con.execute(sql).fetchall()
+
     return query
 
 
@@ -137,6 +144,7 @@ def postgres_query(url: str) -> Callable[[str], list[tuple]]:
             rows = cursor.fetchall()
         con.close()
         return rows
+
     return query
 
 
@@ -144,8 +152,10 @@ def postgres_query(url: str) -> Callable[[str], list[tuple]]:
 def duckdb_project(server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Loaded]:
     """`cafe24-dlt run --transform --json`, as cron would run it: the CLI's own process and project."""
     workdir = tmp_path_factory.mktemp("dbt_duckdb")
-    env = {**cli_env(server, workdir, MALL, bootstrap(server, MALL)["refresh_token"]),
-           "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": "200"}
+    env = {
+        **cli_env(server, workdir, MALL, bootstrap(server, MALL)["refresh_token"]),
+        "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": "200",
+    }
     done = cli(workdir, env, "run", "--transform", "--json")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     summary = json.loads(done.stdout)
@@ -153,8 +163,9 @@ def duckdb_project(server: SandboxServer, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="module")
-def postgres_project(server: SandboxServer, request: pytest.FixtureRequest,
-                     tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+def postgres_project(
+    server: SandboxServer, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Loaded:
     """`load(..., transform=True)` into PostgreSQL, the function the CLI calls."""
     url = request.getfixturevalue("postgres").database("dbt_models")
     project = Project.at(tmp_path_factory.mktemp("dbt_postgres"))
@@ -192,33 +203,45 @@ def test_every_model_is_built_and_every_dbt_test_passes(loaded: Loaded) -> None:
 
 def test_orders_and_their_state_match_the_api(loaded: Loaded, figures: Figures) -> None:
     assert loaded.query(models("SELECT count(*) FROM {d}.cafe24__orders WHERE mall_id = '{mall}'")) == [
-        (figures.orders,)]
-    cancelled = loaded.query(models(
-        "SELECT date_day, shop_no, cancellations FROM {d}.cafe24__daily_shop "
-        "WHERE mall_id = '{mall}' AND cancellations > 0"))
+        (figures.orders,)
+    ]
+    cancelled = loaded.query(
+        models(
+            "SELECT date_day, shop_no, cancellations FROM {d}.cafe24__daily_shop "
+            "WHERE mall_id = '{mall}' AND cancellations > 0"
+        )
+    )
     assert Counter({(d, s): n for d, s, n in cancelled}) == figures.cancellations
 
 
 def test_paid_revenue_per_kst_day_and_currency_matches_the_api(loaded: Loaded, figures: Figures) -> None:
-    rows = loaded.query(models(
-        "SELECT date_day, currency, sum(paid_revenue) FROM {d}.cafe24__daily_shop WHERE mall_id = '{mall}' "
-        "GROUP BY date_day, currency HAVING sum(paid_revenue) <> 0"))
+    rows = loaded.query(
+        models(
+            "SELECT date_day, currency, sum(paid_revenue) FROM {d}.cafe24__daily_shop WHERE mall_id = '{mall}' "
+            "GROUP BY date_day, currency HAVING sum(paid_revenue) <> 0"
+        )
+    )
     # a returned order whose shipping was free is paid and not cancelled, with nothing left to pay: 0 either way
     assert {(d, c): v for d, c, v in rows} == {k: v for k, v in figures.revenue.items() if v}
     assert len({c for _, c, _ in rows}) == 3  # KRW, USD, JPY: a currency per shop
 
 
 def test_units_per_product_match_the_api(loaded: Loaded, figures: Figures) -> None:
-    rows = loaded.query(models(
-        "SELECT shop_no, product_no, units_sold FROM {d}.cafe24__products WHERE mall_id = '{mall}' "
-        "AND units_sold > 0"))
+    rows = loaded.query(
+        models(
+            "SELECT shop_no, product_no, units_sold FROM {d}.cafe24__products WHERE mall_id = '{mall}' "
+            "AND units_sold > 0"
+        )
+    )
     assert {(s, p): n for s, p, n in rows} == dict(figures.units)
 
 
 def test_orders_and_lifetime_value_per_member_match_the_api(loaded: Loaded, figures: Figures) -> None:
-    rows = loaded.query(models(
-        "SELECT shop_no, member_id, order_count, lifetime_value FROM {d}.cafe24__customers "
-        "WHERE mall_id = '{mall}'"))
+    rows = loaded.query(
+        models(
+            "SELECT shop_no, member_id, order_count, lifetime_value FROM {d}.cafe24__customers WHERE mall_id = '{mall}'"
+        )
+    )
     members = {(s, m) for s, m, _, _ in rows}
     assert set(figures.orders_per_member) <= members  # every buyer is a member the customers table has
     assert {(s, m): n for s, m, n, _ in rows if n} == dict(figures.orders_per_member)
@@ -226,14 +249,18 @@ def test_orders_and_lifetime_value_per_member_match_the_api(loaded: Loaded, figu
 
 
 def test_new_members_per_kst_day_match_the_store(loaded: Loaded, figures: Figures) -> None:
-    rows = loaded.query(models(
-        "SELECT date_day, shop_no, new_members FROM {d}.cafe24__daily_shop WHERE mall_id = '{mall}' "
-        "AND new_members > 0"))
+    rows = loaded.query(
+        models(
+            "SELECT date_day, shop_no, new_members FROM {d}.cafe24__daily_shop WHERE mall_id = '{mall}' "
+            "AND new_members > 0"
+        )
+    )
     assert {(d, s): n for d, s, n in rows} == dict(figures.new_members)
 
 
-def test_a_failing_dbt_test_fails_the_run_with_its_own_exit_code(duckdb_project: tuple[Path, dict, Loaded],
-                                                                  tmp_path: Path) -> None:
+def test_a_failing_dbt_test_fails_the_run_with_its_own_exit_code(
+    duckdb_project: tuple[Path, dict, Loaded], tmp_path: Path
+) -> None:
     """A copy of transform/ with one more test, which cannot pass: the run loads (only the shops, to be quick),
     dbt reports the failure by name, and the CLI exits EX_TRANSFORM."""
     workdir, env, _ = duckdb_project
@@ -241,12 +268,24 @@ def test_a_failing_dbt_test_fails_the_run_with_its_own_exit_code(duckdb_project:
     shutil.copytree(TRANSFORM_DIR, broken)
     (broken / "tests").mkdir()
     (broken / "tests" / "no_order_has_revenue.sql").write_text(
-        "select * from {{ ref('cafe24__orders') }} where paid_revenue > 0\n")
-    patched = [sys.executable, "-c", "import sys, pathlib, pipelines.transform as t; "
-               "t.TRANSFORM_DIR = pathlib.Path(sys.argv[1]); from pipelines.cafe24_pipeline import main; "
-               "raise SystemExit(main(sys.argv[2:]))", str(broken)]
-    done = subprocess.run([*patched, "run", "--resources", "shops", "--transform", "--json"], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=180)
+        "select * from {{ ref('cafe24__orders') }} where paid_revenue > 0\n"
+    )
+    patched = [
+        sys.executable,
+        "-c",
+        "import sys, pathlib, pipelines.transform as t; "
+        "t.TRANSFORM_DIR = pathlib.Path(sys.argv[1]); from pipelines.cafe24_pipeline import main; "
+        "raise SystemExit(main(sys.argv[2:]))",
+        str(broken),
+    ]
+    done = subprocess.run(
+        [*patched, "run", "--resources", "shops", "--transform", "--json"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == EX_TRANSFORM, done.stdout[-3000:] + done.stderr[-3000:]
     assert "--transform" in done.stderr
     summary = json.loads(done.stdout)
@@ -255,8 +294,9 @@ def test_a_failing_dbt_test_fails_the_run_with_its_own_exit_code(duckdb_project:
     assert summary["transform"]["models"] == dict.fromkeys(MODELS, "success")
 
 
-def test_the_report_chart_is_drawn_from_the_models(duckdb_project: tuple[Path, dict, Loaded],
-                                                   figures: Figures, tmp_path: Path) -> None:
+def test_the_report_chart_is_drawn_from_the_models(
+    duckdb_project: tuple[Path, dict, Loaded], figures: Figures, tmp_path: Path
+) -> None:
     workdir, _, _ = duckdb_project
     data = read(workdir / "cafe24.duckdb")
     assert set(data.revenue) == {"KRW", "USD", "JPY"}
@@ -270,6 +310,10 @@ def test_the_report_chart_is_drawn_from_the_models(duckdb_project: tuple[Path, d
 def test_transform_is_refused_where_dbt_has_no_profile(tmp_path: Path) -> None:
     """A lake has no SQL engine for dbt: refused before anything is called or written."""
     with pytest.raises(UsageError, match="--transform builds the models in duckdb or postgres, not in filesystem"):
-        load({"mall_id": MALL, "base_url": "http://127.0.0.1:9/{mall_id}"}, destination="filesystem",
-             project=Project.at(tmp_path), transform=True)
+        load(
+            {"mall_id": MALL, "base_url": "http://127.0.0.1:9/{mall_id}"},
+            destination="filesystem",
+            project=Project.at(tmp_path),
+            transform=True,
+        )
     assert not any(tmp_path.iterdir())

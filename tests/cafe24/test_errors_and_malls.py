@@ -22,8 +22,9 @@ FAST = Limits(drain_rate=200, bucket_size=40, max_per_second=0)
 
 @pytest.fixture(scope="module")
 def server():
-    with SandboxServer(SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120), limits=FAST,
-                                     clock_runs=False)) as server:
+    with SandboxServer(
+        SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120), limits=FAST, clock_runs=False)
+    ) as server:
         yield server
 
 
@@ -40,8 +41,10 @@ def test_several_malls_load_in_one_run_into_one_dataset(server, tmp_path: Path) 
     tokens = {m: bootstrap(server, m)["refresh_token"] for m in malls}
     pipeline = make_pipeline(tmp_path)
     for mall in malls:  # each mall's first grant, as `auth` would have stored it
-        run(pipeline, source(server, tmp_path, mall, tokens[mall], start_date="2024-01-01")
-            .with_resources(f"shops__{mall}"))
+        run(
+            pipeline,
+            source(server, tmp_path, mall, tokens[mall], start_date="2024-01-01").with_resources(f"shops__{mall}"),
+        )
     run(pipeline, source(server, tmp_path, malls, start_date="2024-01-01"))
     for mall in malls:
         expected = truth(server, mall)
@@ -69,8 +72,12 @@ def test_a_table_whose_scope_the_grant_lacks_is_skipped_with_the_scope_and_the_f
 
 def test_a_mall_id_that_does_not_resolve_fails_at_once_with_the_mall_named(tmp_path: Path) -> None:
     """A wrong mall id is a DNS failure on the real host: said plainly, not retried for minutes."""
-    src = cafe24_source(mall_id="nosuchmallzz", credentials={**APP, "refresh_token": "x" * 22},
-                        base_url="https://{mall_id}.invalid", token_store=str(tmp_path / "tokens"))
+    src = cafe24_source(
+        mall_id="nosuchmallzz",
+        credentials={**APP, "refresh_token": "x" * 22},
+        base_url="https://{mall_id}.invalid",
+        token_store=str(tmp_path / "tokens"),
+    )
     with pytest.raises(Exception) as failure:
         run(make_pipeline(tmp_path), src.with_resources("shops__nosuchmallzz"))
     cause = _root_cause(failure.value)
@@ -80,9 +87,9 @@ def test_a_mall_id_that_does_not_resolve_fails_at_once_with_the_mall_named(tmp_p
 def test_plain_http_is_refused_unless_the_host_is_loopback(tmp_path: Path) -> None:
     """Issue #3 interface: Cafe24 is https only; http:// is for a sandbox on loopback."""
     with pytest.raises(Exception, match="https"):
-        cafe24_source(mall_id="m", credentials=APP, base_url="http://{mall_id}.example.com",
-                      token_store=str(tmp_path / "t"))
-    cafe24_source(mall_id="m", credentials=APP, base_url="http://127.0.0.1:9/{mall_id}",
-                  token_store=str(tmp_path / "t"))
-
-
+        cafe24_source(
+            mall_id="m", credentials=APP, base_url="http://{mall_id}.example.com", token_store=str(tmp_path / "t")
+        )
+    cafe24_source(
+        mall_id="m", credentials=APP, base_url="http://127.0.0.1:9/{mall_id}", token_store=str(tmp_path / "t")
+    )

@@ -49,9 +49,13 @@ def test_an_orders_window_over_the_offset_cap_is_split_by_count(loaded) -> None:
     """docs/cafe24-reference.md#orders: offset stops at 15,000, so a fuller window is split,
     planned with /orders/count."""
     server, pipeline, _ = loaded
-    per_day = Counter(day for (day,) in query(pipeline, "select cast(order_date as date) from orders "
-                                                       f"where mall_id = '{MALL}' and shop_no = 1"))
-    busiest_week = max(sum(per_day.get(d, 0) for d in list(per_day)[i:i + 7]) for i in range(len(per_day)))
+    per_day = Counter(
+        day
+        for (day,) in query(
+            pipeline, f"select cast(order_date as date) from orders where mall_id = '{MALL}' and shop_no = 1"
+        )
+    )
+    busiest_week = max(sum(per_day.get(d, 0) for d in list(per_day)[i : i + 7]) for i in range(len(per_day)))
     assert busiest_week > 15000 + 1000
     assert stats(server)["malls"][MALL]["GET /api/v2/admin/orders/count"]["requests"] >= 3
 
@@ -63,12 +67,18 @@ def test_a_product_with_more_than_100_variants_lands_with_all_of_them(loaded) ->
     store = server.sandbox.mall(MALL)
     big = max(store.products.values(), key=lambda p: p.n_variants)
     assert big.n_variants > 100
-    landed = query(pipeline, "select count(*) from product_variants v join products p "
-                             f"using (mall_id, shop_no, product_no) where p.mall_id = '{MALL}' and p.shop_no = 1 "
-                             f"and p.product_no = {big.product_no}")
+    landed = query(
+        pipeline,
+        "select count(*) from product_variants v join products p "
+        f"using (mall_id, shop_no, product_no) where p.mall_id = '{MALL}' and p.shop_no = 1 "
+        f"and p.product_no = {big.product_no}",
+    )
     assert landed == [(big.n_variants,)]
-    total = query(pipeline, "select count(*) from product_variants v join products p "
-                            f"using (mall_id, shop_no, product_no) where p.mall_id = '{MALL}' and p.shop_no = 1")
+    total = query(
+        pipeline,
+        "select count(*) from product_variants v join products p "
+        f"using (mall_id, shop_no, product_no) where p.mall_id = '{MALL}' and p.shop_no = 1",
+    )
     assert total == [(sum(p.n_variants for p in store.products.values()),)]
 
 
@@ -78,16 +88,23 @@ def test_products_sharing_one_updated_second_all_land(loaded) -> None:
     store = server.sandbox.mall(MALL)
     second, count = Counter(p.updated for p in store.products.values()).most_common(1)[0]
     assert count >= 100
-    landed = query(pipeline, f"select count(*) from products where mall_id = '{MALL}' and shop_no = 1 "
-                             f"and epoch(updated_date) = {second}")
+    landed = query(
+        pipeline,
+        f"select count(*) from products where mall_id = '{MALL}' and shop_no = 1 and epoch(updated_date) = {second}",
+    )
     assert landed == [(count,)]
 
 
 def test_values_land_with_the_types_analysts_want(loaded) -> None:
     """Issue #3 §5: money as decimals, timestamps with time zone, T/F flags as booleans."""
     _, pipeline, _ = loaded
-    types = dict(query(pipeline, "select table_name || '.' || column_name, data_type from information_schema.columns"
-                                 " where table_schema = 'cafe24_data'"))
+    types = dict(
+        query(
+            pipeline,
+            "select table_name || '.' || column_name, data_type from information_schema.columns"
+            " where table_schema = 'cafe24_data'",
+        )
+    )
     assert types["products.price"].startswith("DECIMAL")
     assert types["products.updated_date"] == "TIMESTAMP WITH TIME ZONE"
     assert types["products.display"] == "BOOLEAN"
@@ -102,8 +119,11 @@ def test_a_kst_timestamp_lands_as_the_same_instant(loaded) -> None:
     server, pipeline, _ = loaded
     store = server.sandbox.mall(MALL)
     product = next(iter(store.products.values()))
-    landed = query(pipeline, f"select epoch(updated_date) from products where mall_id = '{MALL}' and shop_no = 1 "
-                             f"and product_no = {product.product_no}")
+    landed = query(
+        pipeline,
+        f"select epoch(updated_date) from products where mall_id = '{MALL}' and shop_no = 1 "
+        f"and product_no = {product.product_no}",
+    )
     assert landed == [(product.updated,)]
 
 
@@ -114,6 +134,8 @@ def test_a_second_run_adds_no_duplicates(loaded, tmp_path: Path) -> None:
     run(pipeline, source(server, workdir, MALL, shop_no=[1], start_date="2024-01-01"))
     after = {t: query(pipeline, f"select count(*) from {t}")[0][0] for t in ("products", "orders", "customers")}
     assert after == before
-    duplicates = query(pipeline, "select count(*) from (select order_id from orders group by mall_id, shop_no, "
-                                 "order_id having count(*) > 1)")
+    duplicates = query(
+        pipeline,
+        "select count(*) from (select order_id from orders group by mall_id, shop_no, order_id having count(*) > 1)",
+    )
     assert duplicates == [(0,)]

@@ -12,7 +12,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -105,9 +105,14 @@ def _ids(client: httpx.Client, server: SandboxServer) -> dict[str, Any]:
     order = next(o for o in orders if "market_discount_info" in o)
     member = ok(client.get("/api/v2/admin/customersprivacy", params={"limit": 1}))["customersprivacy"][0]
     category = ok(client.get("/api/v2/admin/categories", params={"category_depth": 4, "limit": 1}))["categories"][0]
-    return {"product_no": product["product_no"], "variant_code": variant["variant_code"],
-            "order_id": order["order_id"], "member_id": member["member_id"], "cellphone": member["cellphone"],
-            "category_no": category["category_no"]}
+    return {
+        "product_no": product["product_no"],
+        "variant_code": variant["variant_code"],
+        "order_id": order["order_id"],
+        "member_id": member["member_id"],
+        "cellphone": member["cellphone"],
+        "category_no": category["category_no"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +127,14 @@ TOP_LEVEL = [
     ("products/{no}", "admin", "/api/v2/admin/products/{product_no}", {}, "product", dict),
     ("products/{no}/variants", "admin", "/api/v2/admin/products/{product_no}/variants", {}, "variants", list),
     ("variants/{code}", "admin", "/api/v2/admin/products/{product_no}/variants/{variant_code}", {}, "variant", dict),
-    ("variants/{code}/inventories", "admin",
-     "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories", {}, "inventory", dict),
+    (
+        "variants/{code}/inventories",
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories",
+        {},
+        "inventory",
+        dict,
+    ),
     ("categories", "admin", "/api/v2/admin/categories", {}, "categories", list),
     ("categories/count", "admin", "/api/v2/admin/categories/count", {}, "count", int),
     ("categories/{no}", "admin", "/api/v2/admin/categories/{category_no}", {}, "category", dict),
@@ -144,15 +155,22 @@ TOP_LEVEL = [
     ("front products/count", "front", "/api/v2/products/count", {}, "count", int),
     ("dcollection shops", "dc", "/shops", {}, "shops", list),
     ("dcollection products", "dc", "/products", {"dcollection_product_category": DC_CATEGORY}, "products", list),
-    ("dcollection products/count", "dc", "/products/count", {"dcollection_product_category": DC_CATEGORY},
-     "count", int),
+    (
+        "dcollection products/count",
+        "dc",
+        "/products/count",
+        {"dcollection_product_category": DC_CATEGORY},
+        "count",
+        int,
+    ),
     ("dcollection storeproducts", "dc", "/storeproducts", {"store_id": "dcstore01"}, "store_products", list),
     ("dcollection standardtags", "dc", "/products/standardtags", {}, "standardtags", list),
 ]
 
 
-def _get(api: str, path: str, query: dict, sandbox: SandboxServer, client: httpx.Client,
-         dc: httpx.Client) -> httpx.Response:
+def _get(
+    api: str, path: str, query: dict, sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client
+) -> httpx.Response:
     """A GET to the Admin API (bearer token), the Front API (client id) or D.Collection (Basic auth)."""
     if api == "admin":
         return client.get(path, params=query)
@@ -161,11 +179,19 @@ def _get(api: str, path: str, query: dict, sandbox: SandboxServer, client: httpx
     return dc.get(path, params=query)
 
 
-@pytest.mark.parametrize(("api", "path", "params", "key", "kind"), [row[1:] for row in TOP_LEVEL],
-                         ids=[row[0] for row in TOP_LEVEL])
+@pytest.mark.parametrize(
+    ("api", "path", "params", "key", "kind"), [row[1:] for row in TOP_LEVEL], ids=[row[0] for row in TOP_LEVEL]
+)
 def test_every_endpoint_answers_with_its_documented_top_level_key(
-    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, ids: dict[str, Any],
-    api: str, path: str, params: Any, key: str, kind: type,
+    sandbox: SandboxServer,
+    client: httpx.Client,
+    dc: httpx.Client,
+    ids: dict[str, Any],
+    api: str,
+    path: str,
+    params: Any,
+    key: str,
+    kind: type,
 ) -> None:
     """docs/cafe24-reference.md: the response key of each endpoint section (products, orders, customersprivacy,
     customers, categories, shops, D.Collection) and the Front API."""
@@ -233,13 +259,17 @@ def test_dcollection_needs_basic_auth_with_the_app_credentials(sandbox: SandboxS
     assert_error(httpx.get(url, headers={"Authorization": f"Basic {wrong}"}), 401)
 
 
-@pytest.mark.parametrize(("path", "params", "parameter"), [
-    ("/products", {}, "dcollection_product_category"),
-    ("/products/count", {}, "dcollection_product_category"),
-    ("/storeproducts", {}, "store_id"),
-])
-def test_dcollection_required_parameters_are_enforced(dc: httpx.Client, path: str, params: dict,
-                                                       parameter: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/products", {}, "dcollection_product_category"),
+        ("/products/count", {}, "dcollection_product_category"),
+        ("/storeproducts", {}, "store_id"),
+    ],
+)
+def test_dcollection_required_parameters_are_enforced(
+    dc: httpx.Client, path: str, params: dict, parameter: str
+) -> None:
     """docs/cafe24-reference.md#dcollection: GET /api/products requires dcollection_product_category;
     /api/storeproducts requires store_id."""
     assert_error(dc.get(path, params=params), 422, parameter)
@@ -282,9 +312,16 @@ def shape_differences(example: Any, got: Any, path: str = "", skip: frozenset[st
 
 def _oauth_code(server: SandboxServer) -> str:
     redirect = "https://connector.example/callback"
-    response = httpx.get(f"{server.mall_url(MALL)}/api/v2/oauth/authorize", params={
-        "response_type": "code", "client_id": CLIENT_ID, "state": "xyz", "redirect_uri": redirect,
-        "scope": "mall.read_product,mall.read_order"})
+    response = httpx.get(
+        f"{server.mall_url(MALL)}/api/v2/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "state": "xyz",
+            "redirect_uri": redirect,
+            "scope": "mall.read_product,mall.read_order",
+        },
+    )
     assert response.status_code == 302, response.text
     return parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
 
@@ -315,44 +352,82 @@ def _order_row(short: bool) -> Callable[[dict], Any]:
 SHAPES: dict[str, tuple[Any, ...]] = {
     # README "Shapes to reproduce": products[0] carries string money and price_excluding_tax; products[1]
     # carries numbers and no price_excluding_tax. The sandbox renders both forms; each is compared with its own.
-    "admin_products_list.json": ("admin", "/api/v2/admin/products", {"limit": 100}, _product_row(False),
-                                 lambda body: body["products"][0]),
-    "admin_products_list.json#numeric_money": ("admin", "/api/v2/admin/products", {"limit": 100}, _product_row(True),
-                                               lambda body: body["products"][1]),
+    "admin_products_list.json": (
+        "admin",
+        "/api/v2/admin/products",
+        {"limit": 100},
+        _product_row(False),
+        lambda body: body["products"][0],
+    ),
+    "admin_products_list.json#numeric_money": (
+        "admin",
+        "/api/v2/admin/products",
+        {"limit": 100},
+        _product_row(True),
+        lambda body: body["products"][1],
+    ),
     "admin_products_detail.json": ("admin", "/api/v2/admin/products/{product_no}", {}, _first("product")),
     "admin_products_count.json": ("admin", "/api/v2/admin/products/count", {}, _whole),
-    "admin_products_variants_list.json": ("admin", "/api/v2/admin/products/{product_no}/variants", {},
-                                          _first("variants")),
-    "admin_products_variants_detail.json": ("admin", "/api/v2/admin/products/{product_no}/variants/{variant_code}",
-                                            {}, _first("variant")),
+    "admin_products_variants_list.json": (
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants",
+        {},
+        _first("variants"),
+    ),
+    "admin_products_variants_detail.json": (
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants/{variant_code}",
+        {},
+        _first("variant"),
+    ),
     "admin_products_variants_inventories.json": (
-        "admin", "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories", {}, _first("inventory")),
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories",
+        {},
+        _first("inventory"),
+    ),
     # README "Shapes to reproduce": orders[1] lacks market_discount_info and, inside initial_order_amount and
     # actual_order_amount, set_product_discount_amount. The sandbox renders both forms.
-    "admin_orders_list.json": ("admin", "/api/v2/admin/orders", "window+100", _order_row(False),
-                               lambda body: body["orders"][0]),
-    "admin_orders_list.json#short_form": ("admin", "/api/v2/admin/orders", "window+100", _order_row(True),
-                                          lambda body: body["orders"][1]),
+    "admin_orders_list.json": (
+        "admin",
+        "/api/v2/admin/orders",
+        "window+100",
+        _order_row(False),
+        lambda body: body["orders"][0],
+    ),
+    "admin_orders_list.json#short_form": (
+        "admin",
+        "/api/v2/admin/orders",
+        "window+100",
+        _order_row(True),
+        lambda body: body["orders"][1],
+    ),
     "admin_orders_detail.json": ("admin", "/api/v2/admin/orders/{order_id}", {}, _first("order")),
     "admin_orders_count.json": ("admin", "/api/v2/admin/orders/count", "window", _whole),
     "admin_orders_items_list.json": ("admin", "/api/v2/admin/orders/{order_id}/items", {}, _first("items")),
-    "admin_orders_receivers_list.json": ("admin", "/api/v2/admin/orders/{order_id}/receivers", {},
-                                         _first("receivers")),
+    "admin_orders_receivers_list.json": ("admin", "/api/v2/admin/orders/{order_id}/receivers", {}, _first("receivers")),
     "admin_orders_buyer.json": ("admin", "/api/v2/admin/orders/{order_id}/buyer", {}, _first("buyer")),
     "admin_customersprivacy_list.json": ("admin", "/api/v2/admin/customersprivacy", {}, _first("customersprivacy")),
     "admin_customersprivacy_count.json": ("admin", "/api/v2/admin/customersprivacy/count", {}, _whole),
-    "admin_customersprivacy_detail.json": ("admin", "/api/v2/admin/customersprivacy/{member_id}", {},
-                                           _first("customersprivacy")),
+    "admin_customersprivacy_detail.json": (
+        "admin",
+        "/api/v2/admin/customersprivacy/{member_id}",
+        {},
+        _first("customersprivacy"),
+    ),
     "admin_categories_list.json": ("admin", "/api/v2/admin/categories", {}, _first("categories")),
     "admin_categories_count.json": ("admin", "/api/v2/admin/categories/count", {}, _whole),
     "admin_categories_detail.json": ("admin", "/api/v2/admin/categories/{category_no}", {}, _first("category")),
     "admin_shops_list.json": ("admin", "/api/v2/admin/shops", {}, _first("shops")),
     "admin_shops_detail.json": ("admin", "/api/v2/admin/shops/1", {}, _first("shop")),
     "dcollection_shops_list.json": ("dc", "/shops", {}, _first("shops")),
-    "dcollection_products_list.json": ("dc", "/products", {"dcollection_product_category": DC_CATEGORY},
-                                       _first("products")),
-    "dcollection_products_count.json": ("dc", "/products/count", {"dcollection_product_category": DC_CATEGORY},
-                                        _whole),
+    "dcollection_products_list.json": (
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY},
+        _first("products"),
+    ),
+    "dcollection_products_count.json": ("dc", "/products/count", {"dcollection_product_category": DC_CATEGORY}, _whole),
     "error_response.json": ("admin", "/api/v2/admin/no-such-resource", {}, _first("error")),
     "oauth_token_authorization_code.json": ("oauth", "authorization_code", {}, _whole),
     "oauth_token_refresh_token.json": ("oauth", "refresh_token", {}, _whole),
@@ -366,21 +441,40 @@ def test_every_example_file_has_a_shape_case() -> None:
 
 @pytest.mark.parametrize("case", sorted(SHAPES))
 def test_response_has_the_keys_and_json_types_of_the_documented_example(
-    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, ids: dict[str, Any], case: str,
+    sandbox: SandboxServer,
+    client: httpx.Client,
+    dc: httpx.Client,
+    ids: dict[str, Any],
+    case: str,
 ) -> None:
     """docs/cafe24-reference.md: each endpoint's response key and fields; examples/README.md "Shapes to reproduce": the
     sandbox's first object has every key of the example's first object, with the same JSON types."""
     api, path, params, pick, *pick_example = SHAPES[case]
     example_file = case.split("#")[0]
     example = (pick_example[0] if pick_example else pick)(
-        json.loads((EXAMPLES / example_file).read_text(encoding="utf-8")))
-    query = {**window(sandbox), "limit": 100} if params == "window+100" else \
-        window(sandbox) if params == "window" else params
+        json.loads((EXAMPLES / example_file).read_text(encoding="utf-8"))
+    )
+    query = (
+        {**window(sandbox), "limit": 100}
+        if params == "window+100"
+        else window(sandbox)
+        if params == "window"
+        else params
+    )
     if api == "oauth":
-        first = _token(sandbox, {"grant_type": "authorization_code", "code": _oauth_code(sandbox),
-                                 "redirect_uri": "https://connector.example/callback"})
-        body = first if path == "authorization_code" else _token(
-            sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+        first = _token(
+            sandbox,
+            {
+                "grant_type": "authorization_code",
+                "code": _oauth_code(sandbox),
+                "redirect_uri": "https://connector.example/callback",
+            },
+        )
+        body = (
+            first
+            if path == "authorization_code"
+            else _token(sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+        )
     else:
         response = (dc if api == "dc" else client).get(path.format(**ids), params=query)
         assert response.status_code == (404 if example_file == "error_response.json" else 200), response.text
@@ -398,9 +492,12 @@ def test_shape_comparison_catches_a_missing_key_and_a_wrong_type() -> None:
     assert shape_differences(example, {"a": "y", "b": [{"c": "2"}], "price": 1, "d": {}}) == []
     assert shape_differences(example, {"b": [{"c": "2"}], "price": "1.00", "d": 1}) == [".a: missing"]
     assert shape_differences(example, {"a": 1, "b": [{"c": 2}], "price": "1", "d": 1}) == [
-        ".a: example string 'x', sandbox number 1", ".b[0].c: example string '1', sandbox number 2"]
+        ".a: example string 'x', sandbox number 1",
+        ".b[0].c: example string '1', sandbox number 2",
+    ]
     assert shape_differences(example, {"a": "x", "b": {}, "price": "1", "d": 1}) == [
-        ".b: example array [{'c': '1'}], sandbox object {}"]
+        ".b: example array [{'c': '1'}], sandbox object {}"
+    ]
 
 
 # ---- limits, offset caps, comma lists, unknown and unevaluated parameters ---------------------------------------
@@ -432,23 +529,56 @@ LIMITS = [
     ("dcollection shops default limit 10", "dc", "/shops", {}, 200, 10),
     ("dcollection shops limit 101", "dc", "/shops", {"limit": 101}, 422, "limit"),
     ("dcollection shops offset 5001", "dc", "/shops", {"offset": 5001}, 422, "offset"),
-    ("dcollection products limit 100", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                           "limit": 100}, 200, 100),
-    ("dcollection products limit 101", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                           "limit": 101}, 422, "limit"),
-    ("dcollection products offset 5000", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                             "offset": 5000, "limit": 100}, 200, 100),
-    ("dcollection products offset 5001", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                             "offset": 5001}, 422, "offset"),
+    (
+        "dcollection products limit 100",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "limit": 100},
+        200,
+        100,
+    ),
+    (
+        "dcollection products limit 101",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "limit": 101},
+        422,
+        "limit",
+    ),
+    (
+        "dcollection products offset 5000",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "offset": 5000, "limit": 100},
+        200,
+        100,
+    ),
+    (
+        "dcollection products offset 5001",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "offset": 5001},
+        422,
+        "offset",
+    ),
     ("front products limit 101", "front", "/api/v2/products", {"limit": 101}, 422, "limit"),
     ("front products offset 5001", "front", "/api/v2/products", {"offset": 5001}, 422, "offset"),
 ]
 
 
-@pytest.mark.parametrize(("api", "path", "params", "status", "expect"), [row[1:] for row in LIMITS],
-                         ids=[row[0] for row in LIMITS])
-def test_limit_and_offset_bounds(sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client,
-                                 api: str, path: str, params: Any, status: int, expect: Any) -> None:
+@pytest.mark.parametrize(
+    ("api", "path", "params", "status", "expect"), [row[1:] for row in LIMITS], ids=[row[0] for row in LIMITS]
+)
+def test_limit_and_offset_bounds(
+    sandbox: SandboxServer,
+    client: httpx.Client,
+    dc: httpx.Client,
+    api: str,
+    path: str,
+    params: Any,
+    status: int,
+    expect: Any,
+) -> None:
     """docs/cafe24-reference.md#products, #front-api: "limit최소: [1]~최대: [100]" DEFAULT 10, "offset최대값: [5000]"
     (products, Front API); orders 1000/15000; customersprivacy 1000 (DEFAULT 30)/8000; categories 100/8000; D.Collection
     100/5000."""
@@ -473,14 +603,18 @@ def test_dcollection_big_shop_passes_the_offset_cap_in_one_category(dc: httpx.Cl
     assert count > 5100
 
 
-@pytest.mark.parametrize(("path", "name"), [
-    ("/api/v2/admin/products", "product_no"),
-    ("/api/v2/admin/orders", "order_id"),
-    ("/api/v2/admin/customersprivacy", "member_id"),
-    ("/api/v2/admin/categories", "category_no"),
-])
-def test_comma_list_of_more_than_100_values_is_refused(sandbox: SandboxServer, client: httpx.Client,
-                                                       path: str, name: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v2/admin/products", "product_no"),
+        ("/api/v2/admin/orders", "order_id"),
+        ("/api/v2/admin/customersprivacy", "member_id"),
+        ("/api/v2/admin/categories", "category_no"),
+    ],
+)
+def test_comma_list_of_more_than_100_values_is_refused(
+    sandbox: SandboxServer, client: httpx.Client, path: str, name: str
+) -> None:
     """docs/cafe24-reference.md#query-conventions: comma lists "(단, 100개 항목 이하로 입력 해주세요.)"."""
     extra = window(sandbox) if "orders" in path else {}
     values = [str(n) for n in range(1, 102)]
@@ -495,17 +629,21 @@ def test_comma_list_values_are_ored(client: httpx.Client) -> None:
     assert sorted(p["product_no"] for p in found) == sorted(numbers)
 
 
-@pytest.mark.parametrize(("api", "path", "params", "name"), [
-    ("admin", "/api/v2/admin/products", {"colour": "red"}, "colour"),
-    ("admin", "/api/v2/admin/products/count", {"limit": "10"}, "limit"),
-    ("admin", "/api/v2/admin/orders", {"sort": "order_date"}, "sort"),
-    ("admin", "/api/v2/admin/customersprivacy", {"since_member_id": "a"}, "since_member_id"),
-    ("admin", "/api/v2/admin/categories", {"created_start_date": "2024-01-01"}, "created_start_date"),
-    ("admin", "/api/v2/admin/shops", {"limit": "10"}, "limit"),
-    ("dc", "/shops", {"updated_start_date": "2024-01-01"}, "updated_start_date"),
-])
-def test_unknown_parameter_is_refused(sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client,
-                                      api: str, path: str, params: dict, name: str) -> None:
+@pytest.mark.parametrize(
+    ("api", "path", "params", "name"),
+    [
+        ("admin", "/api/v2/admin/products", {"colour": "red"}, "colour"),
+        ("admin", "/api/v2/admin/products/count", {"limit": "10"}, "limit"),
+        ("admin", "/api/v2/admin/orders", {"sort": "order_date"}, "sort"),
+        ("admin", "/api/v2/admin/customersprivacy", {"since_member_id": "a"}, "since_member_id"),
+        ("admin", "/api/v2/admin/categories", {"created_start_date": "2024-01-01"}, "created_start_date"),
+        ("admin", "/api/v2/admin/shops", {"limit": "10"}, "limit"),
+        ("dc", "/shops", {"updated_start_date": "2024-01-01"}, "updated_start_date"),
+    ],
+)
+def test_unknown_parameter_is_refused(
+    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, api: str, path: str, params: dict, name: str
+) -> None:
     """docs/cafe24-reference.md: each section lists its parameters; the sandbox answers 422 ("정해진 스펙과 다를
     경우") to any other name so a misspelt filter cannot silently widen a result."""
     extra = window(sandbox) if "orders" in path else {}
@@ -513,19 +651,26 @@ def test_unknown_parameter_is_refused(sandbox: SandboxServer, client: httpx.Clie
     assert_error(response, 422, name)
 
 
-@pytest.mark.parametrize(("api", "path", "params"), [
-    ("admin", "/api/v2/admin/products", {"brand_code": "B0000000"}),
-    ("admin", "/api/v2/admin/products/count", {"supplier_code": "S0000000"}),
-    ("admin", "/api/v2/admin/orders", {"buyer_name": "김민준"}),
-    ("admin", "/api/v2/admin/orders/count", {"carrier_id": "1"}),
-    ("admin", "/api/v2/admin/customersprivacy", {"keyword": "kim"}),
-    ("admin", "/api/v2/admin/customersprivacy", {"date_type": "wedding", "start_date": "2024-01-01",
-                                                 "end_date": "2024-01-31"}),
-    ("dc", "/shops", {"shop_grade": "black"}),
-    ("dc", "/products", {"dcollection_product_category": DC_CATEGORY, "brand_name": "자체제작"}),
-])
-def test_documented_but_unevaluated_filter_answers_501(sandbox: SandboxServer, client: httpx.Client,
-                                                      dc: httpx.Client, api: str, path: str, params: dict) -> None:
+@pytest.mark.parametrize(
+    ("api", "path", "params"),
+    [
+        ("admin", "/api/v2/admin/products", {"brand_code": "B0000000"}),
+        ("admin", "/api/v2/admin/products/count", {"supplier_code": "S0000000"}),
+        ("admin", "/api/v2/admin/orders", {"buyer_name": "김민준"}),
+        ("admin", "/api/v2/admin/orders/count", {"carrier_id": "1"}),
+        ("admin", "/api/v2/admin/customersprivacy", {"keyword": "kim"}),
+        (
+            "admin",
+            "/api/v2/admin/customersprivacy",
+            {"date_type": "wedding", "start_date": "2024-01-01", "end_date": "2024-01-31"},
+        ),
+        ("dc", "/shops", {"shop_grade": "black"}),
+        ("dc", "/products", {"dcollection_product_category": DC_CATEGORY, "brand_name": "자체제작"}),
+    ],
+)
+def test_documented_but_unevaluated_filter_answers_501(
+    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, api: str, path: str, params: dict
+) -> None:
     """docs/cafe24-reference.md: the documented filters of products, orders, customersprivacy and D.Collection; the
     sandbox answers 501 for those it does not evaluate rather than ignoring them."""
     extra = window(sandbox) if "orders" in path else {}
@@ -536,15 +681,18 @@ def test_documented_but_unevaluated_filter_answers_501(sandbox: SandboxServer, c
 # ---- dates ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "params", "parameter"), [
-    ("/api/v2/admin/products", {"created_start_date": "2026-01-01"}, "created_end_date"),
-    ("/api/v2/admin/products", {"created_end_date": "2026-01-01"}, "created_start_date"),
-    ("/api/v2/admin/products", {"updated_start_date": "2026-01-01"}, "updated_end_date"),
-    ("/api/v2/admin/products/count", {"updated_end_date": "2026-01-01T00:00:00+09:00"}, "updated_start_date"),
-    ("/api/v2/admin/orders", {"start_date": "2026-01-01"}, "end_date"),
-    ("/api/v2/admin/orders", {"end_date": "2026-01-31"}, "start_date"),
-    ("/api/v2/admin/orders/count", {"start_date": "2026-01-01"}, "end_date"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/api/v2/admin/products", {"created_start_date": "2026-01-01"}, "created_end_date"),
+        ("/api/v2/admin/products", {"created_end_date": "2026-01-01"}, "created_start_date"),
+        ("/api/v2/admin/products", {"updated_start_date": "2026-01-01"}, "updated_end_date"),
+        ("/api/v2/admin/products/count", {"updated_end_date": "2026-01-01T00:00:00+09:00"}, "updated_start_date"),
+        ("/api/v2/admin/orders", {"start_date": "2026-01-01"}, "end_date"),
+        ("/api/v2/admin/orders", {"end_date": "2026-01-31"}, "start_date"),
+        ("/api/v2/admin/orders/count", {"start_date": "2026-01-01"}, "end_date"),
+    ],
+)
 def test_unpaired_date_bound_is_refused(client: httpx.Client, path: str, params: dict, parameter: str) -> None:
     """docs/cafe24-reference.md#products, #orders: products "수정일 검색 종료일과 같이 사용해야함" (and the
     created pair); orders end_date "검색 시작일과 같이 사용해야함"."""
@@ -560,16 +708,22 @@ def test_orders_without_start_date_are_refused(client: httpx.Client, path: str) 
 
 
 @pytest.mark.parametrize("path", ["/api/v2/admin/orders", "/api/v2/admin/orders/count"])
-def test_orders_window_of_three_months_is_refused_and_just_under_is_served(client: httpx.Client,
-                                                                          path: str) -> None:
+def test_orders_window_of_three_months_is_refused_and_just_under_is_served(client: httpx.Client, path: str) -> None:
     """docs/cafe24-reference.md#orders: 3-month window: "검색기간은 한 호출에 3개월 이상 검색 불가"."""
     assert_error(client.get(path, params={"start_date": "2026-05-10", "end_date": "2026-08-10"}), 422, "end_date")
-    assert_error(client.get(path, params={"start_date": "2026-05-10T00:00:00+09:00",
-                                          "end_date": "2026-08-10T00:00:00+09:00"}), 422, "end_date")
+    assert_error(
+        client.get(path, params={"start_date": "2026-05-10T00:00:00+09:00", "end_date": "2026-08-10T00:00:00+09:00"}),
+        422,
+        "end_date",
+    )
     assert_error(client.get(path, params={"start_date": "2026-01-01", "end_date": "2026-12-31"}), 422, "end_date")
     assert client.get(path, params={"start_date": "2026-05-10", "end_date": "2026-08-09"}).status_code == 200
-    assert client.get(path, params={"start_date": "2026-05-10T00:00:00+09:00",
-                                    "end_date": "2026-08-09T23:59:59+09:00"}).status_code == 200
+    assert (
+        client.get(
+            path, params={"start_date": "2026-05-10T00:00:00+09:00", "end_date": "2026-08-09T23:59:59+09:00"}
+        ).status_code
+        == 200
+    )
     # calendar months: Nov 30 + 3 months is the end of February
     assert client.get(path, params={"start_date": "2025-11-30", "end_date": "2026-02-27"}).status_code == 200
     assert_error(client.get(path, params={"start_date": "2025-11-30", "end_date": "2026-02-28"}), 422, "end_date")
@@ -580,15 +734,21 @@ def early_morning_product(store: Any) -> Any:
     """A product last edited before 09:00 KST, so its KST day and its UTC day differ, alone in its second (the
     bulk-edit second is shared by 100+ products, more than one page)."""
     seconds = Counter(p.updated for p in store.products.values())
-    candidates = sorted((p for p in store.products.values()
-                         if datetime.fromtimestamp(p.updated, KST).hour < 9 and seconds[p.updated] == 1),
-                        key=lambda p: p.product_no)
+    candidates = sorted(
+        (
+            p
+            for p in store.products.values()
+            if datetime.fromtimestamp(p.updated, KST).hour < 9 and seconds[p.updated] == 1
+        ),
+        key=lambda p: p.product_no,
+    )
     assert candidates
     return candidates[0]
 
 
-def test_products_updated_window_with_offset_datetimes_is_exact(client: httpx.Client, store: Any,
-                                                                early_morning_product: Any) -> None:
+def test_products_updated_window_with_offset_datetimes_is_exact(
+    client: httpx.Client, store: Any, early_morning_product: Any
+) -> None:
     """docs/cafe24-reference.md#products: updated_start_date/updated_end_date in the
     "2018-01-03T14:01:26+09:00" form; the sandbox's bounds are inclusive and to the second."""
     p = early_morning_product
@@ -601,19 +761,28 @@ def test_products_updated_window_with_offset_datetimes_is_exact(client: httpx.Cl
     expected = sum(1 for q in store.products.values() if q.updated == p.updated)
     assert ok(client.get("/api/v2/admin/products/count", params=same))["count"] == expected
     after = kst(p.updated + 1)
-    later = ok(client.get("/api/v2/admin/products", params={"updated_start_date": after, "updated_end_date": after,
-                                                             "product_no": p.product_no}))["products"]
+    later = ok(
+        client.get(
+            "/api/v2/admin/products",
+            params={"updated_start_date": after, "updated_end_date": after, "product_no": p.product_no},
+        )
+    )["products"]
     assert later == []
     # the same instant written in UTC is the same instant
-    utc = datetime.fromtimestamp(p.updated, timezone.utc).isoformat()
+    utc = datetime.fromtimestamp(p.updated, UTC).isoformat()
     assert utc.endswith("+00:00")
-    found = ok(client.get("/api/v2/admin/products", params={"updated_start_date": utc, "updated_end_date": utc,
-                                                             "product_no": p.product_no}))["products"]
+    found = ok(
+        client.get(
+            "/api/v2/admin/products",
+            params={"updated_start_date": utc, "updated_end_date": utc, "product_no": p.product_no},
+        )
+    )["products"]
     assert [row["product_no"] for row in found] == [p.product_no]
 
 
-def test_products_date_only_bounds_cover_the_whole_kst_day(client: httpx.Client, store: Any,
-                                                          early_morning_product: Any) -> None:
+def test_products_date_only_bounds_cover_the_whole_kst_day(
+    client: httpx.Client, store: Any, early_morning_product: Any
+) -> None:
     """docs/cafe24-reference.md#products: date-only bounds ("created_start_date=2018-01-03"); "검색 시작일과
     종료일이 동일할 경우 해당 날짜로만 검색": a date is a KST day, 00:00:00 to 23:59:59 +09:00."""
     p = early_morning_product
@@ -624,7 +793,7 @@ def test_products_date_only_bounds_cover_the_whole_kst_day(client: httpx.Client,
     expected = sum(1 for q in store.products.values() if datetime.fromtimestamp(q.updated, KST).date() == day)
     assert ok(client.get("/api/v2/admin/products/count", params=pair))["count"] == expected
     # the product's UTC date is the day before; as a KST date it does not contain the product
-    utc_day = datetime.fromtimestamp(p.updated, timezone.utc).date()
+    utc_day = datetime.fromtimestamp(p.updated, UTC).date()
     assert utc_day == day - timedelta(days=1)
     before = {"updated_start_date": str(utc_day), "updated_end_date": str(utc_day), "product_no": p.product_no}
     assert ok(client.get("/api/v2/admin/products", params=before))["products"] == []
@@ -636,7 +805,8 @@ def test_products_created_window_filters_by_creation_time(client: httpx.Client, 
     lo, hi = times[10], times[40]
     params = {"created_start_date": kst(lo), "created_end_date": kst(hi)}
     assert ok(client.get("/api/v2/admin/products/count", params=params))["count"] == sum(
-        1 for t in times if lo <= t <= hi)
+        1 for t in times if lo <= t <= hi
+    )
 
 
 DATE_FIELDS_MIN = 2
@@ -654,8 +824,9 @@ def _datetimes(value: Any) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("resource", ["products", "orders"])
-def test_every_datetime_in_a_page_ends_with_kst_offset(sandbox: SandboxServer, client: httpx.Client,
-                                                       resource: str) -> None:
+def test_every_datetime_in_a_page_ends_with_kst_offset(
+    sandbox: SandboxServer, client: httpx.Client, resource: str
+) -> None:
     """docs/cafe24-reference.md#dates-and-times: dates in ISO 8601 "YYYY-MM-DDTHH:MM:SS+09:00"."""
     params = {"limit": 100} if resource == "products" else {**window(sandbox), "limit": 100}
     rows = ok(client.get(f"/api/v2/admin/{resource}", params=params))[resource]
@@ -669,14 +840,13 @@ def test_every_datetime_in_a_page_ends_with_kst_offset(sandbox: SandboxServer, c
 # ---- since_product_no -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("other", [{"offset": 10}, {"sort": "created_date"}, {"order": "asc"},
-                                   {"product_no": "20"}])
-def test_since_product_no_cannot_be_combined_with_offset_sort_order_or_product_no(client: httpx.Client,
-                                                                                 other: dict) -> None:
+@pytest.mark.parametrize("other", [{"offset": 10}, {"sort": "created_date"}, {"order": "asc"}, {"product_no": "20"}])
+def test_since_product_no_cannot_be_combined_with_offset_sort_order_or_product_no(
+    client: httpx.Client, other: dict
+) -> None:
     """docs/cafe24-reference.md#products: "해당 검색 조건 사용시 다음 파라메터로는 사용할 수 없다. product_no
     sort order offset"."""
-    assert_error(client.get("/api/v2/admin/products", params={"since_product_no": 0, **other}), 422,
-                 next(iter(other)))
+    assert_error(client.get("/api/v2/admin/products", params={"since_product_no": 0, **other}), 422, next(iter(other)))
 
 
 def test_since_product_no_walks_upward_and_covers_every_product(client: httpx.Client, store: Any) -> None:
@@ -697,8 +867,7 @@ def test_since_product_no_walks_upward_and_covers_every_product(client: httpx.Cl
     assert len(seen) == len(set(seen)) == count == len(store.products)
     assert pages == count // 100 + 2 - (count % 100 == 0)
     # the cursor is a filter the count endpoint takes as well
-    assert ok(client.get("/api/v2/admin/products/count", params={"since_product_no": seen[99]}))["count"] == \
-        count - 100
+    assert ok(client.get("/api/v2/admin/products/count", params={"since_product_no": seen[99]}))["count"] == count - 100
 
 
 # ---- embed and fields -------------------------------------------------------------------------------------------
@@ -731,12 +900,15 @@ def test_variants_endpoint_embeds_inventories_on_request(client: httpx.Client, s
     assert all("inventories" not in v for v in bare)
 
 
-@pytest.mark.parametrize(("path", "embed"), [
-    ("/api/v2/admin/products", "variant"),
-    ("/api/v2/admin/products", "variants,memos"),  # memos is a detail-only embed
-    ("/api/v2/admin/orders", "refunds"),  # refunds is a detail-only embed
-    ("/api/v2/admin/orders", "items,nothing"),
-])
+@pytest.mark.parametrize(
+    ("path", "embed"),
+    [
+        ("/api/v2/admin/products", "variant"),
+        ("/api/v2/admin/products", "variants,memos"),  # memos is a detail-only embed
+        ("/api/v2/admin/orders", "refunds"),  # refunds is a detail-only embed
+        ("/api/v2/admin/orders", "items,nothing"),
+    ],
+)
 def test_unknown_embed_is_refused(sandbox: SandboxServer, client: httpx.Client, path: str, embed: str) -> None:
     """docs/cafe24-reference.md: the embeds each list call offers (products: channeldiscountprices … hits; orders:
     items, receivers, buyer, return, cancellation, exchange)."""
@@ -822,21 +994,25 @@ def test_orders_count_depends_on_date_type(sandbox: SandboxServer, client: httpx
     hi = lo + 31 * 86400 - 1
     truth = sum(1 for o in store.orders if o.shop_no == 1 and lo <= o.timeline.get("pay_date", -1) <= hi)
     assert by_pay == truth
-    assert_error(client.get("/api/v2/admin/orders/count", params={**params, "date_type": "modified_date"}), 422,
-                 "date_type")
+    assert_error(
+        client.get("/api/v2/admin/orders/count", params={**params, "date_type": "modified_date"}), 422, "date_type"
+    )
 
 
-def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, client: httpx.Client,
-                                                     store: Any) -> None:
+def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, client: httpx.Client, store: Any) -> None:
     """docs/cafe24-reference.md#orders: date_type cancel_date (one of the 16 date types)."""
     now = sandbox.sandbox.clock.now()
 
     def day(epoch: int) -> date:
         return datetime.fromtimestamp(epoch, KST).date()
 
-    order = next(o for o in reversed(store.orders)
-                 if o.shop_no == 1 and o.timeline.get("cancel_date", now + 1) < now - 86400
-                 and day(o.timeline["cancel_date"]) != day(o.timeline["order_date"]))
+    order = next(
+        o
+        for o in reversed(store.orders)
+        if o.shop_no == 1
+        and o.timeline.get("cancel_date", now + 1) < now - 86400
+        and day(o.timeline["cancel_date"]) != day(o.timeline["order_date"])
+    )
     cancel_day = str(day(order.timeline["cancel_date"]))
     params = {"start_date": cancel_day, "end_date": cancel_day, "limit": 1000}
     by_cancel = ok(client.get("/api/v2/admin/orders", params={**params, "date_type": "cancel_date"}))["orders"]
@@ -849,15 +1025,19 @@ def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, cli
 # ---- customersprivacy search_type=created_date ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("other", "parameter"), [
-    ({"offset": 0}, "offset"),
-    ({"offset": 30}, "offset"),
-    ({"member_id": "x"}, "member_id"),
-    ({"sms": "T"}, "sms"),
-    ({"date_type": "join", "start_date": "2026-01-01", "end_date": "2026-01-31"}, None),
-])
-def test_created_date_search_refuses_offset_and_other_filters(client: httpx.Client, other: dict,
-                                                              parameter: str | None) -> None:
+@pytest.mark.parametrize(
+    ("other", "parameter"),
+    [
+        ({"offset": 0}, "offset"),
+        ({"offset": 30}, "offset"),
+        ({"member_id": "x"}, "member_id"),
+        ({"sms": "T"}, "sms"),
+        ({"date_type": "join", "start_date": "2026-01-01", "end_date": "2026-01-31"}, None),
+    ],
+)
+def test_created_date_search_refuses_offset_and_other_filters(
+    client: httpx.Client, other: dict, parameter: str | None
+) -> None:
     """docs/cafe24-reference.md#customersprivacy: "가입일 기준 사용시 created_start_date 외의 모든 검색
     조건은 사용할 수 없다"; "offset은 사용할 수 없다"."""
     params = {"search_type": "created_date", "created_start_date": "2025-01-01", **other}
@@ -870,37 +1050,45 @@ def test_created_date_search_is_ascending_with_an_inclusive_start(client: httpx.
     stamps = [datetime.fromisoformat(r["created_date"]) for r in rows["customersprivacy"]]
     assert len(stamps) > 100 and stamps == sorted(stamps)
     pivot = rows["customersprivacy"][50]
-    later = ok(client.get("/api/v2/admin/customersprivacy", params={
-        "search_type": "created_date", "created_start_date": pivot["created_date"], "limit": 5}))
+    later = ok(
+        client.get(
+            "/api/v2/admin/customersprivacy",
+            params={"search_type": "created_date", "created_start_date": pivot["created_date"], "limit": 5},
+        )
+    )
     first = later["customersprivacy"][0]
     assert first["created_date"] == pivot["created_date"]
     assert all(datetime.fromisoformat(r["created_date"]) >= stamps[50] for r in later["customersprivacy"])
 
 
-def test_customersprivacy_join_window_reads_space_separated_times_as_kst(client: httpx.Client,
-                                                                        store: Any) -> None:
+def test_customersprivacy_join_window_reads_space_separated_times_as_kst(client: httpx.Client, store: Any) -> None:
     """docs/cafe24-reference.md#customersprivacy: date_type join; start_date "ex) 2018-12-31 00:00:00",
     end_date "ex) 2018-12-31 23:59:59" (a datetime with a space and no offset: Korea time)."""
     shop1 = [c for c in store.customers if c.shop_no == 1]
     seconds = Counter(c.created for c in shop1)
     member = next(c for c in shop1 if seconds[c.created] == 1)
     at = datetime.fromtimestamp(member.created, KST).strftime("%Y-%m-%d %H:%M:%S")
-    rows = ok(client.get("/api/v2/admin/customersprivacy", params={
-        "date_type": "join", "start_date": at, "end_date": at}))["customersprivacy"]
+    rows = ok(
+        client.get("/api/v2/admin/customersprivacy", params={"date_type": "join", "start_date": at, "end_date": at})
+    )["customersprivacy"]
     assert [r["member_id"] for r in rows] == [member.member_id]
     day = at[:10]
-    count = ok(client.get("/api/v2/admin/customersprivacy/count", params={
-        "date_type": "join", "start_date": f"{day} 00:00:00", "end_date": f"{day} 23:59:59"}))["count"]
+    count = ok(
+        client.get(
+            "/api/v2/admin/customersprivacy/count",
+            params={"date_type": "join", "start_date": f"{day} 00:00:00", "end_date": f"{day} 23:59:59"},
+        )
+    )["count"]
     assert count == sum(1 for c in shop1 if str(datetime.fromtimestamp(c.created, KST).date()) == day)
     assert_error(client.get("/api/v2/admin/customersprivacy", params={"start_date": at}), 422, "end_date")
 
 
-def test_created_date_cursor_walk_collects_every_member_of_the_shop(start_sandbox: Callable[..., SandboxServer]
-                                                                   ) -> None:
+def test_created_date_cursor_walk_collects_every_member_of_the_shop(
+    start_sandbox: Callable[..., SandboxServer],
+) -> None:
     """docs/cafe24-reference.md#customersprivacy: "가입일 기준으로 검색할 경우 offset과 관계 없이 전체 회원을
     검색할 수 있다" by raising created_start_date ("creted_start_date를 증가시키면서")."""
-    server = start_sandbox(SandboxConfig(limits=UNLIMITED, volumes=Volumes(customers=3000, orders=10,
-                                                                            products=20)))
+    server = start_sandbox(SandboxConfig(limits=UNLIMITED, volumes=Volumes(customers=3000, orders=10, products=20)))
     store = server.sandbox.mall("walk")
     expected = {c.member_id for c in store.customers if c.shop_no == 1}
     assert len(expected) > 2000  # more than two pages of 1000
@@ -963,8 +1151,7 @@ def test_shop_no_2_orders_carry_shop_2_and_usd(sandbox: SandboxServer, client: h
     assert {o["shop_no"] for o in default} == {1} and {o["currency"] for o in default} == {"KRW"}
 
 
-@pytest.mark.parametrize("path", ["/api/v2/admin/products", "/api/v2/admin/customersprivacy",
-                                  "/api/v2/admin/shops/9"])
+@pytest.mark.parametrize("path", ["/api/v2/admin/products", "/api/v2/admin/customersprivacy", "/api/v2/admin/shops/9"])
 def test_unknown_shop_no_is_not_found(client: httpx.Client, path: str) -> None:
     """docs/cafe24-reference.md#multi-shop: shops are those `GET /shops` lists."""
     params = {} if path.endswith("/9") else {"shop_no": 9}
@@ -974,13 +1161,16 @@ def test_unknown_shop_no_is_not_found(client: httpx.Client, path: str) -> None:
 # ---- not found ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v2/admin/no-such-resource",
-    "/api/v2/admin/products/999999999",
-    "/api/v2/admin/orders/20000101-0000001",
-    "/api/v2/admin/customersprivacy/nobody",
-    "/api/v2/admin/categories/1",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/admin/no-such-resource",
+        "/api/v2/admin/products/999999999",
+        "/api/v2/admin/orders/20000101-0000001",
+        "/api/v2/admin/customersprivacy/nobody",
+        "/api/v2/admin/categories/1",
+    ],
+)
 def test_unknown_path_or_record_is_404_with_the_cafe24_error_body(client: httpx.Client, path: str) -> None:
     """docs/cafe24-reference.md#errors: status 404 and the error body `{"error": {"code", "message",
     "more_info": {}}}`."""

@@ -37,6 +37,7 @@ HTTP = httpx.Client(timeout=30, follow_redirects=False)  # one client: building 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def mall() -> str:
     """A mall nobody else uses, so grants and expire-token calls of one test cannot touch another."""
@@ -53,10 +54,22 @@ def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def authorize(server: SandboxServer, mall_id: str, *, client_id: str = CLIENT_ID, scope: str = SCOPE,
-              redirect_uri: str = REDIRECT_URI, state: str = "xyz") -> httpx.Response:
-    params = {"response_type": "code", "client_id": client_id, "state": state, "redirect_uri": redirect_uri,
-              "scope": scope}
+def authorize(
+    server: SandboxServer,
+    mall_id: str,
+    *,
+    client_id: str = CLIENT_ID,
+    scope: str = SCOPE,
+    redirect_uri: str = REDIRECT_URI,
+    state: str = "xyz",
+) -> httpx.Response:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "state": state,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+    }
     return HTTP.get(f"{server.mall_url(mall_id)}/api/v2/oauth/authorize", params=params, follow_redirects=False)
 
 
@@ -66,17 +79,20 @@ def new_code(server: SandboxServer, mall_id: str, **kwargs: str) -> str:
     return parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
 
 
-def token_call(server: SandboxServer, mall_id: str, form: dict[str, str], *,
-               authorization: str | None = None, **kwargs: object) -> httpx.Response:
+def token_call(
+    server: SandboxServer, mall_id: str, form: dict[str, str], *, authorization: str | None = None, **kwargs: object
+) -> httpx.Response:
     headers = {"Authorization": basic() if authorization is None else authorization}
     if not headers["Authorization"]:
         del headers["Authorization"]
-    return HTTP.post(f"{server.mall_url(mall_id)}/api/v2/oauth/token", data=form, headers=headers,
-                      follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+    return HTTP.post(
+        f"{server.mall_url(mall_id)}/api/v2/oauth/token", data=form, headers=headers, follow_redirects=False, **kwargs
+    )  # type: ignore[arg-type]
 
 
-def exchange(server: SandboxServer, mall_id: str, code: str, redirect_uri: str = REDIRECT_URI,
-             **kwargs: object) -> httpx.Response:
+def exchange(
+    server: SandboxServer, mall_id: str, code: str, redirect_uri: str = REDIRECT_URI, **kwargs: object
+) -> httpx.Response:
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     return token_call(server, mall_id, form, **kwargs)  # type: ignore[arg-type]
 
@@ -128,6 +144,7 @@ def assert_error(response: httpx.Response, status: int, oauth_error: str | None 
 
 # ---- authorize -----------------------------------------------------------------------------------------------
 
+
 def test_authorize_redirects_with_code_and_state(sandbox: SandboxServer, mall: str) -> None:
     """docs/cafe24-reference.md#oauth: authorize answers 302 Location {redirect_uri}?code=...&state=..."""
     response = authorize(sandbox, mall)
@@ -154,12 +171,14 @@ def test_authorize_with_unknown_client_id_is_401(sandbox: SandboxServer, mall: s
 
 def test_authorize_with_unknown_scope_is_422(sandbox: SandboxServer, mall: str) -> None:
     """docs/cafe24-reference.md#oauth (scopes), #errors: 422 for a value outside the spec."""
-    error = assert_error(authorize(sandbox, mall, scope="mall.read_product,mall.write_everything"), 422,
-                         "invalid_scope")
+    error = assert_error(
+        authorize(sandbox, mall, scope="mall.read_product,mall.write_everything"), 422, "invalid_scope"
+    )
     assert "mall.write_everything" in error["message"]
 
 
 # ---- token exchange ------------------------------------------------------------------------------------------
+
 
 def test_token_response_has_exactly_the_documented_fields(sandbox: SandboxServer, mall: str) -> None:
     """docs/cafe24-reference.md#oauth response fields: the example's key set, shop_no "1",
@@ -255,8 +274,11 @@ def test_mismatched_redirect_uri_is_400(sandbox: SandboxServer, mall: str) -> No
 def test_token_call_without_form_content_type_is_400(sandbox: SandboxServer, mall: str) -> None:
     """docs/cafe24-reference.md#oauth (Content-Type: application/x-www-form-urlencoded), #errors: 400."""
     code = new_code(sandbox, mall)
-    response = HTTP.post(f"{sandbox.mall_url(mall)}/api/v2/oauth/token", headers={"Authorization": basic()},
-                          json={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI})
+    response = HTTP.post(
+        f"{sandbox.mall_url(mall)}/api/v2/oauth/token",
+        headers={"Authorization": basic()},
+        json={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+    )
     assert_error(response, 400, "invalid_request")
 
 
@@ -266,6 +288,7 @@ def test_unknown_grant_type_is_400(sandbox: SandboxServer, mall: str) -> None:
 
 
 # ---- refresh -------------------------------------------------------------------------------------------------
+
 
 def test_refresh_returns_a_new_pair(sandbox: SandboxServer, mall: str) -> None:
     """docs/cafe24-reference.md#oauth rotation: a new access token and a new refresh token, same fields and scopes."""
@@ -354,6 +377,7 @@ def test_access_token_expires_after_two_hours(private: SandboxServer, mall: str)
 
 # ---- revoke --------------------------------------------------------------------------------------------------
 
+
 def test_revoke_kills_access_and_refresh_token(sandbox: SandboxServer, mall: str) -> None:
     """docs/cafe24-reference.md#oauth revoke: 200, and "리프레시 토큰도 함께 폐기됩니다"."""
     pair = issue(sandbox, mall)
@@ -383,12 +407,12 @@ def test_revoke_without_basic_header_is_401(sandbox: SandboxServer, mall: str) -
     """docs/cafe24-reference.md#oauth: revoke takes the same Basic header; the token stays alive."""
     pair = issue(sandbox, mall)
     assert_error(revoke(sandbox, mall, pair["access_token"], authorization=""), 401, "invalid_client")
-    assert_error(revoke(sandbox, mall, pair["access_token"], authorization=basic(secret="bad")), 401,
-                 "invalid_client")
+    assert_error(revoke(sandbox, mall, pair["access_token"], authorization=basic(secret="bad")), 401, "invalid_client")
     assert products(sandbox, mall, pair["access_token"]).status_code == 200
 
 
 # ---- the Admin API's token checks ----------------------------------------------------------------------------
+
 
 def test_missing_bearer_token_is_401(sandbox: SandboxServer, mall: str) -> None:
     """docs/cafe24-reference.md#errors: 401 when the token is missing."""
@@ -422,12 +446,16 @@ def test_scopes_granted_at_authorize_decide_access(sandbox: SandboxServer, mall:
     token = issue(sandbox, mall, scope="mall.read_order")["access_token"]
     assert_error(products(sandbox, mall, token), 403)
     headers = {"Authorization": f"Bearer {token}"}
-    response = HTTP.get(f"{sandbox.mall_url(mall)}/api/v2/admin/orders",
-                         params={"start_date": "2020-01-01", "end_date": "2020-01-31"}, headers=headers)
+    response = HTTP.get(
+        f"{sandbox.mall_url(mall)}/api/v2/admin/orders",
+        params={"start_date": "2020-01-01", "end_date": "2020-01-31"},
+        headers=headers,
+    )
     assert response.status_code == 200, response.text
 
 
 # ---- the control API's expire-token (issue #2, control API) ---------------------------------------------------
+
 
 def test_expire_token_kills_access_but_not_refresh(sandbox: SandboxServer, mall: str) -> None:
     """Issue #2, control API: POST /__sandbox__/malls/{m}/expire-token expires the access token only."""

@@ -62,6 +62,7 @@ def burst(client: httpx.Client, n: int, path: str = PRODUCTS) -> list[httpx.Resp
 
 # ---- X-Api-Call-Limit ----------------------------------------------------------------------------------------
 
+
 def test_call_limit_header_counts_up_by_one_per_call(limited, mall: str) -> None:
     """docs/cafe24-reference.md#rate-limits: X-Api-Call-Limit "1/40" shows the calls in the mall's bucket."""
     server = limited(drain_rate=NO_DRAIN, max_per_second=0)
@@ -98,6 +99,7 @@ def test_bucket_size_comes_from_the_limits(limited, mall: str) -> None:
 
 
 # ---- the leaky bucket ----------------------------------------------------------------------------------------
+
 
 def test_full_bucket_answers_429_then_drains(limited, mall: str) -> None:
     """docs/cafe24-reference.md#rate-limits: a full bucket of 40 answers 429;
@@ -167,6 +169,7 @@ def test_bucket_is_shared_by_all_endpoints_of_a_mall(limited, mall: str) -> None
 
 # ---- the usage quota -----------------------------------------------------------------------------------------
 
+
 def test_call_usage_rises_as_a_percentage(limited, mall: str) -> None:
     """docs/cafe24-reference.md#usage-quota: X-Cafe24-Call-Usage is the share of the call quota used, in %."""
     server = limited(bucket_size=1000, max_per_second=0, quota_calls=20)
@@ -225,6 +228,7 @@ def test_usage_quota_is_per_mall(limited, mall: str) -> None:
 
 # ---- D.Collection --------------------------------------------------------------------------------------------
 
+
 def dcollection(server: SandboxServer, client: httpx.Client, authorization: str | None = DCOL_BASIC) -> httpx.Response:
     headers = {} if authorization is None else {"Authorization": authorization}
     return client.get(f"{server.url}/dcollection/api/shops", headers=headers)
@@ -272,6 +276,7 @@ def test_dcollection_without_basic_auth_is_401(limited) -> None:
 
 # ---- /__sandbox__/stats (issue #2, control API) ----------------------------------------------------------------
 
+
 def test_stats_count_429s_per_mall_and_endpoint(limited, mall: str) -> None:
     """Issue #2, control API: /__sandbox__/stats counts requests and 429s per mall and endpoint."""
     server = limited(bucket_size=10, drain_rate=NO_DRAIN, max_per_second=0)
@@ -305,4 +310,5 @@ def test_stats_count_dcollection_429s_per_client(limited) -> None:
         dcollection(server, client)
     stats = httpx.get(f"{server.url}/__sandbox__/stats").json()
     assert stats["malls"]["dcollection:sandbox-client-id"] == {
-        "GET /api/shops": {"requests": 2, "200": 1, "429": 1, "throttled": 1}}
+        "GET /api/shops": {"requests": 2, "200": 1, "429": 1, "throttled": 1}
+    }

@@ -419,11 +419,16 @@ def test_overseas_orders_carry_tax_detail_shaped_like_the_example_and_domestic_o
     ctx = context()
     ctx.shops[2] = usd
     domestic = orders.order(make_order(**DELIVERED), ctx, LATER)
-    overseas = orders.order(Order("20180626-0000014", 2, None, make_order().lines, 2500, 1000, "card",
-                                  {"order_date": T0, **DELIVERED}), ctx, LATER)
+    overseas = orders.order(
+        Order("20180626-0000014", 2, None, make_order().lines, 2500, 1000, "card", {"order_date": T0, **DELIVERED}),
+        ctx,
+        LATER,
+    )
     assert domestic["tax_detail"] == []
     assert [t["name"] for t in overseas["tax_detail"]] == ["VAT", "TAX"]  # goods, then the shipping fee
-    for rendered, documented in zip(overseas["tax_detail"], example("admin_orders_list")["orders"][0]["tax_detail"]):
+    for rendered, documented in zip(
+        overseas["tax_detail"], example("admin_orders_list")["orders"][0]["tax_detail"], strict=False
+    ):
         assert_shape(rendered, documented, {"rate", "taxation_method"})  # no product or shipping override here
     assert overseas["tax_detail"][0]["price_before_tax"] == f"{(53000 - 1000) * 0.00075:.2f}"
 
@@ -435,8 +440,11 @@ def test_orders_fill_their_lists_in_some_rows_the_same_way_every_time() -> None:
     ctx = context()
     rendered = [orders.order(make_order(seq, **DELIVERED), ctx, LATER) for seq in range(1, 801)]
     documented = example("admin_orders_list")["orders"][0]
-    for key, share in (("regional_surcharge_detail", (0.005, 0.3)), ("additional_order_info_list", (0.08, 0.25)),
-                       ("service_data", (0.002, 0.06))):
+    for key, share in (
+        ("regional_surcharge_detail", (0.005, 0.3)),
+        ("additional_order_info_list", (0.08, 0.25)),
+        ("service_data", (0.002, 0.06)),
+    ):
         filled = [r[key] for r in rendered if r[key]]
         assert share[0] < len(filled) / len(rendered) < share[1], key
         for value in filled:
@@ -451,15 +459,27 @@ def test_orders_fill_their_lists_in_some_rows_the_same_way_every_time() -> None:
 def test_a_bundle_items_components_and_a_gift_option_have_the_examples_shape() -> None:
     """docs/cafe24-reference.md#order-items:
     product_bundle_list (the bundle's products) and additional_option_values."""
-    parts = (Product(21, "P000000L", "머그컵 A", "Mug A", T0 - DAY, T0, 9000, 9000, 4000, True, True, (25,), 1, ()),
-             Product(20, "P000000K", "머그컵 B", "Mug B", T0 - DAY, T0, 8000, 8000, 4000, True, True, (25,), 1, ()))
-    bundle = Product(22, "P000000M", "머그컵 세트", "Mug set", T0 - DAY, T0, 15000, 17000, 8000, True, True, (25,), 1, ())
+    parts = (
+        Product(21, "P000000L", "머그컵 A", "Mug A", T0 - DAY, T0, 9000, 9000, 4000, True, True, (25,), 1, ()),
+        Product(20, "P000000K", "머그컵 B", "Mug B", T0 - DAY, T0, 8000, 8000, 4000, True, True, (25,), 1, ()),
+    )
+    bundle = Product(
+        22, "P000000M", "머그컵 세트", "Mug set", T0 - DAY, T0, 15000, 17000, 8000, True, True, (25,), 1, ()
+    )
     ctx = context(products=(TEE, MUG, bundle, *parts))
     documented = example("admin_orders_items_list")["items"][0]
     found = set()
     for seq in range(1, 200):
-        o = Order(f"20180626-{seq:07d}", 1, None, (OrderLine(22, 0, 1, 15000), OrderLine(15, 0, 1, 12000)), 0, 0,
-                  "card", {"order_date": T0, **DELIVERED})
+        o = Order(
+            f"20180626-{seq:07d}",
+            1,
+            None,
+            (OrderLine(22, 0, 1, 15000), OrderLine(15, 0, 1, 12000)),
+            0,
+            0,
+            "card",
+            {"order_date": T0, **DELIVERED},
+        )
         set_item, mug = orders.items(o, ctx, LATER)
         assert [p["product_no"] for p in set_item["product_bundle_list"]] == [21, 20]
         assert (set_item["product_bundle"], mug["product_bundle"], mug["product_bundle_list"]) == ("T", "F", [])

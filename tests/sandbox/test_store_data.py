@@ -31,8 +31,24 @@ from tests.conftest import UNLIMITED, admin_client
 MALL = "storedata"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 FIXED_START = 1790000000  # 2026-09-21 23:13:20 KST: a fixed sandbox clock for the private sandboxes
-ORDER_STATUSES = ("N00", "N10", "N20", "N30", "N40", "N50", "C00", "C10", "C40", "C48", "R00", "R10", "R40",
-                  "E00", "E10", "E40")
+ORDER_STATUSES = (
+    "N00",
+    "N10",
+    "N20",
+    "N30",
+    "N40",
+    "N50",
+    "C00",
+    "C10",
+    "C40",
+    "C48",
+    "R00",
+    "R10",
+    "R40",
+    "E00",
+    "E10",
+    "E40",
+)
 
 
 def ok(response: httpx.Response) -> Any:
@@ -133,8 +149,10 @@ def test_order_statuses_are_realistic_over_a_large_window(sandbox: SandboxServer
     order_status (C*/R*/E*); issue #2 §4: a realistic mix."""
     params = window(sandbox)
     total = ok(client.get("/api/v2/admin/orders/count", params=params))["count"]
-    counts = {code: ok(client.get("/api/v2/admin/orders/count", params={**params, "order_status": code}))["count"]
-              for code in ORDER_STATUSES}
+    counts = {
+        code: ok(client.get("/api/v2/admin/orders/count", params={**params, "order_status": code}))["count"]
+        for code in ORDER_STATUSES
+    }
     assert total > 300
     assert sum(counts.values()) == total, counts  # every order is in exactly one documented status
     for code in ("N10", "N40", "N50"):
@@ -142,8 +160,9 @@ def test_order_statuses_are_realistic_over_a_large_window(sandbox: SandboxServer
     for family in "CRE":
         assert sum(n for code, n in counts.items() if code.startswith(family)) > 0, counts
     assert counts["N50"] > counts["N40"] > counts["N10"]  # most orders of the quarter are long delivered
-    cancelled = ok(client.get("/api/v2/admin/orders/count",
-                              params={**params, "order_status": "C00,C10,C40,C48"}))["count"]
+    cancelled = ok(client.get("/api/v2/admin/orders/count", params={**params, "order_status": "C00,C10,C40,C48"}))[
+        "count"
+    ]
     assert cancelled == sum(counts[c] for c in ("C00", "C10", "C40", "C48"))
     assert 0.03 * total < cancelled < 0.3 * total
 
@@ -207,8 +226,9 @@ NULLABLE = [
 
 
 @pytest.mark.parametrize(("resource", "field", "kind"), NULLABLE, ids=[f"{r}.{f}" for r, f, _ in NULLABLE])
-def test_optional_field_is_null_in_some_rows_only(request: pytest.FixtureRequest, resource: str, field: str,
-                                                  kind: type) -> None:
+def test_optional_field_is_null_in_some_rows_only(
+    request: pytest.FixtureRequest, resource: str, field: str, kind: type
+) -> None:
     """docs/cafe24-reference.md#order-items: e.g. payment_amount is null; the examples print null for optional fields;
     issue #2 §4: a loader must meet both null and non-null values of the same column."""
     rows = request.getfixturevalue(resource)
@@ -299,8 +319,12 @@ def test_many_members_joined_in_one_second(awkward: tuple) -> None:
     member import puts 100+ members into one second, more than a small page holds."""
     _, client, store = awkward
     second, _ = Counter(c.created for c in store.customers if c.shop_no == 1).most_common(1)[0]
-    rows = ok(client.get("/api/v2/admin/customersprivacy", params={
-        "search_type": "created_date", "created_start_date": kst(second), "limit": 1000}))["customersprivacy"]
+    rows = ok(
+        client.get(
+            "/api/v2/admin/customersprivacy",
+            params={"search_type": "created_date", "created_start_date": kst(second), "limit": 1000},
+        )
+    )["customersprivacy"]
     assert sum(r["created_date"] == kst(second) for r in rows) >= 100
 
 
@@ -317,7 +341,7 @@ def _first_pages(server: SandboxServer) -> tuple[list, list]:
 
 
 def test_same_seed_and_start_give_identical_pages_and_another_seed_differs(
-    start_sandbox: Callable[..., SandboxServer]
+    start_sandbox: Callable[..., SandboxServer],
 ) -> None:
     """docs/sandbox.md, "The generated store": generated from (seed, mall, volumes, start time): two sandboxes with the
     same settings answer alike, so a failing connector test can be replayed."""
@@ -343,8 +367,7 @@ def test_a_1000_order_page_with_embeds_at_100k_orders(start_sandbox: Callable[..
         started = time.perf_counter()
         assert ok(client.get("/api/v2/admin/products/count"))["count"] == 50000  # generates the mall
         generated = time.perf_counter() - started
-        params = {"start_date": "2026-08-01", "end_date": "2026-08-31", "limit": 1000,
-                  "embed": "items,receivers,buyer"}
+        params = {"start_date": "2026-08-01", "end_date": "2026-08-31", "limit": 1000, "embed": "items,receivers,buyer"}
         started = time.perf_counter()
         body = ok(client.get("/api/v2/admin/orders", params=params))
         elapsed = time.perf_counter() - started
