@@ -141,7 +141,9 @@ def deletions_section(d: dict[str, Any]) -> list[str]:
         "shop), loaded, then run on a frozen clock: with nothing new (the baseline), after the merchant deleted "
         f"{d['deleted_share']:.0%} of the products (the counts disagree, so the keys are walked), and after "
         f"{CHECK_DAYS:g} days with the counts agreeing (the periodic walk). Calls are each run's less the "
-        "baseline's; the time is what those calls take on the platform's bucket (40 at once, then 2 a second).",
+        "baseline's; the time is what those calls take on the platform's bucket (40 at once, then 2 a second). "
+        "The periodic run's two calls beyond the walk renew the access token that expired over the days: the "
+        "refused call and the refresh.",
         "",
         "| products | baseline run (calls) | deleted | calls after the deletions | rows marked | "
         "periodic walk (calls) | live products ÷ 100, + 1 for the page that ends the walk |",
