@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from dateutil.relativedelta import relativedelta
 
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
+from sources.cafe24.settings import KST
 
 from .common import (
     APP,
@@ -58,7 +59,6 @@ from .common import (
     write_json,
 )
 
-KST = timezone(timedelta(hours=9))
 ROOT = Path(__file__).resolve().parent.parent
 
 # Part 1 and 2's store: > 5,000 products (the products offset cap), and a 3-month orders window of shop 1 that

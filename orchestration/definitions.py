@@ -56,7 +56,7 @@ from dagster import (
 )
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines.cafe24_pipeline import configured, configured_duckdb, mall_ids
+from pipelines.config import configured, configured_duckdb, mall_ids
 from pipelines.errors import UsageError, cause_of
 from pipelines.project import PIPELINE_NAME, Project
 from pipelines.report import quiet_dlt, summary

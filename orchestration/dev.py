@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.cafe24_pipeline import mall_ids
+from pipelines.config import mall_ids
 from pipelines.project import Project
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer

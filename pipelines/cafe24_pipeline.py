@@ -34,36 +34,20 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import dlt
-from dlt.common.configuration import with_config
-from dlt.common.configuration.exceptions import (
-    ConfigFieldMissingException,
-    ConfigurationException,
-    LookupTraces,
-)
-from dlt.common.exceptions import MissingDependencyException
-from dlt.pipeline.exceptions import PipelineStepFailed
-
-from sources.cafe24 import Cafe24Credentials
 from sources.cafe24.auth import AppCredentials, TokenStore
 from sources.cafe24.endpoints import SCOPES
-from sources.cafe24.errors import Cafe24Error, redact, register_secret, visible
-from sources.cafe24.mallid import check_mall_id
-from sources.cafe24.pii import MODES, PiiSettingError
+from sources.cafe24.errors import register_secret
+from sources.cafe24.pii import MODES
 from sources.cafe24.settings import DEFAULT_BASE_URL, DEFAULT_TOKEN_STORE
-from sources.cafe24.tables import UnexpectedValue
 
 from .authorize import CALLBACK_PATH, authorize, authorize_url, describe_grant, exchange, mall_root
-from .errors import Interrupted, LoadFailed, UsageError, cause_of
+from .config import DUCKDB_CONFIG_KEY, configured, configured_credentials, configured_duckdb, mall_ids
+from .errors import EX_INCOMPLETE, EX_TRANSFORM, UsageError
+from .failures import failure
 from .project import DUCKDB_FILE, STATE_DIR, Project
 from .report import quiet_dlt, summary, summary_json
 from .run import DEFAULT_DATASET, load
 from .runlock import RunInProgress
-
-DUCKDB_CONFIG_KEY = "destination.duckdb.credentials"
-EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
-EX_INCOMPLETE = 3  # --strict: the run loaded, but the completeness check found a table and shop off the API's count
-EX_TRANSFORM = 4  # --transform: the run loaded, but a dbt model or test failed
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -134,48 +118,10 @@ def run_command(args: argparse.Namespace) -> int:
     return code
 
 
-# Looked up where cafe24_source looks: [sources.cafe24] in .dlt/*.toml, SOURCES__CAFE24__... variables.
-@with_config(sections=("sources", "cafe24", "cafe24"))
-def configured(
-    mall_id: Any = None, base_url: str = DEFAULT_BASE_URL, token_store: str = DEFAULT_TOKEN_STORE
-) -> tuple[Any, str, str]:
-    return mall_id, base_url, token_store
-
-
-def configured_duckdb() -> str | None:
-    """dlt's own key for the database file, [destination.duckdb] credentials; relative to the project."""
-    value: Any = dlt.config.get(DUCKDB_CONFIG_KEY) or dlt.secrets.get(DUCKDB_CONFIG_KEY)
-    if value is not None and not isinstance(value, str):
-        raise UsageError(f'{DUCKDB_CONFIG_KEY} must be the path of a DuckDB file, e.g. "cafe24.duckdb"')
-    return value
-
-
-@with_config(sections=("sources", "cafe24", "cafe24"))
-def _configured_credentials(credentials: Cafe24Credentials = dlt.secrets.value) -> Cafe24Credentials:
-    return credentials
-
-
-def mall_ids(value: Any) -> list[str]:
-    """Mall ids from the command line or config: a string ("a", "a,b" or a JSON list) or a list."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                raise UsageError(f"mall_id {text!r} is not a JSON list") from None
-        else:
-            value = text.split(",") if text else []
-    try:  # an empty id in a list ("a,,b", --mall "") is a slip, not a default
-        return [check_mall_id(str(m).strip()) for m in value or ()]
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def auth_command(args: argparse.Namespace) -> int:
     given = {k: v for k, v in (("base_url", args.base_url), ("token_store", args.token_store)) if v}
     configured_mall, base_url, token_store = configured(**given)
-    credentials = _configured_credentials()
+    credentials = configured_credentials()
     malls = mall_ids([args.mall] if args.mall is not None else configured_mall)
     if len(malls) != 1:
         raise UsageError("say which mall to authorize: auth --mall MALL_ID")
@@ -339,76 +285,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _missing_fields(traces: dict[str, list[Any]], prefix: str = "") -> list[str]:
-    """Dotted names of the fields dlt could not find, descending into nested specs (credentials.client_id)."""
-    names: list[str] = []
-    for name, lookups in traces.items():
-        nested = [t for t in lookups if isinstance(t, LookupTraces)]
-        if nested:
-            for trace in nested:
-                names += _missing_fields(trace.traces, f"{prefix}{name}.")
-        else:
-            names.append(prefix + name)
-    return list(dict.fromkeys(names))
-
-
-def _missing_config(exc: ConfigFieldMissingException) -> str:
-    prefix = "credentials." if exc.spec_name == Cafe24Credentials.__name__ else ""
-    fields = _missing_fields(exc.traces, prefix) or [prefix + f for f in exc.fields]
-    env = ", ".join("SOURCES__CAFE24__" + f.upper().replace(".", "__") for f in fields)
-    return (
-        f"missing configuration: {', '.join(fields)}. Put it under [sources.cafe24] in .dlt/config.toml "
-        f"(secrets in .dlt/secrets.toml, see .dlt/secrets.toml.example) or export {env}."
-    )
-
-
-def _destination_problem(pipeline: Any, exc: ConfigFieldMissingException | MissingDependencyException) -> str:
-    """A destination that lacks its package or its settings: what to install or where to put what."""
-    name = getattr(getattr(pipeline, "destination", None), "destination_name", None) or "the destination"
-    if isinstance(exc, MissingDependencyException):
-        return f"destination {name} needs packages that are not installed: {redact(str(exc)).splitlines()[0]}"
-    fields = _missing_fields(exc.traces) or list(exc.fields)
-    env = ", ".join(f"DESTINATION__{name.upper()}__" + f.upper().replace(".", "__") for f in fields)
-    return (
-        f"destination {name} is missing {', '.join(fields)}. Put them under [destination.{name}] in "
-        f".dlt/secrets.toml (or .dlt/config.toml), or export {env}."
-    )
-
-
-def _failure(exc: BaseException) -> tuple[int, str]:
-    """The exit code and the message for what ended a command; anything unforeseen is raised again."""
-    if isinstance(exc, PipelineStepFailed):
-        cause = cause_of(exc, Cafe24Error)
-        inner = exc.exception
-        if cause is not None:
-            return 1, f"error: {cause}"
-        if (refused := cause_of(exc, PiiSettingError)) is not None:
-            return 2, f"error: {refused}"
-        if (broken := cause_of(exc, UnexpectedValue)) is not None:
-            return 1, (
-                f"error: the API sent a value its column's declared type does not allow (docs/tables.md), so "
-                f"the run stopped there: {visible(redact(str(broken)))}"
-            )
-        if isinstance(inner, (ConfigFieldMissingException, MissingDependencyException)):
-            return 2, f"error: {_destination_problem(exc.pipeline, inner)}"
-        return 1, f"error: the {exc.step} step failed: {type(inner).__name__}: {visible(redact(str(inner)))}"
-    if isinstance(exc, UsageError):
-        return 2, f"error: {exc}"
-    if isinstance(exc, ConfigFieldMissingException):
-        return 2, f"error: {_missing_config(exc)}"
-    if isinstance(exc, (ConfigurationException, MissingDependencyException)):
-        return 2, f"error: configuration: {visible(redact(str(exc)))}"
-    if isinstance(exc, RunInProgress):
-        return exc.exit_code, f"error: {exc}"
-    if isinstance(exc, Interrupted):
-        return EX_INTERRUPTED, str(exc)
-    if isinstance(exc, KeyboardInterrupt):
-        return EX_INTERRUPTED, "interrupted before the run started: nothing was changed"
-    if isinstance(exc, (Cafe24Error, LoadFailed)):
-        return 1, f"error: {exc}"
-    raise exc
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in ("run", "auth", "-h", "--help"):
@@ -424,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet_dlt(warnings=not (getattr(args, "quiet", False) or as_json))
         return int(args.handler(args))
     except (Exception, KeyboardInterrupt) as exc:
-        code, message = _failure(exc)
+        code, message = failure(exc)
         print(message, file=sys.stderr, flush=True)
         if as_json:
             print(json.dumps({"ok": False, "exit_code": code, "error": message.removeprefix("error: ")}), flush=True)

@@ -17,7 +17,7 @@ import argparse
 import os
 import shutil
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import AppCredentials, TokenStore
 from sources.cafe24.errors import Cafe24Error
-from sources.cafe24.settings import DEFAULT_TOKEN_STORE
+from sources.cafe24.settings import DEFAULT_TOKEN_STORE, KST
 
 from .authorize import authorize, describe_grant
 from .chart import draw, read
@@ -40,7 +40,6 @@ from .runlock import RunInProgress
 MALL = "demomall"
 DEMO_DIR = "cafe24_demo"  # the demo's own project directory
 LIVE = {"orders_per_hour": 120, "product_edits_per_hour": 60, "customers_per_hour": 20}
-KST = timezone(timedelta(hours=9))
 
 # The model's rows are per day, mall and shop; a shop has one currency.
 REVENUE_SQL = """\

@@ -6,6 +6,10 @@ from typing import TypeVar
 
 E = TypeVar("E", bound=BaseException)
 
+EX_INCOMPLETE = 3  # --strict: the run loaded, but the completeness check found a table and shop off the API's count
+EX_TRANSFORM = 4  # --transform: the run loaded, but a dbt model or test failed
+EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
 
 class UsageError(Exception):
     """The command line or the configuration is wrong: exit code 2."""

@@ -26,7 +26,7 @@ from .collect import Collector
 from .dcollection import dcollection_source
 from .endpoints import DELETED, ENDPOINTS, SCOPES, Endpoint, descendants
 from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
-from .mallid import check_mall_id
+from .mallid import parse_mall_ids
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan, by_keys
 from .pii import check as pii_check
 from .pii import guard as pii_guard
@@ -204,10 +204,9 @@ def cafe24_source(
     keys are walked when the counts disagree or deletions_check_days have passed (pipelines/deletions.py).
     reload: {table: {mall: {shop: [keys]}}}: instead of walking, load exactly these rows again (a row that came
     back, or one the destination lacks)."""
-    malls = [
-        check_mall_id(m.strip() if isinstance(m, str) else m)
-        for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)
-    ]
+    malls = parse_mall_ids(mall_id)
+    if not malls:
+        raise ValueError('mall_id is empty: give one mall id, or a list (mall_id = ["malla", "mallb"])')
     check_base_url(base_url.format(mall_id=malls[0]))
     register_secret(credentials.client_secret)
     register_secret(credentials.refresh_token)

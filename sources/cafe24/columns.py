@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
 from .fields import ColumnType
-
-KST = timezone(timedelta(hours=9))
+from .settings import KST
 
 # Properties documented with exactly the two values "T" and "F" (the chapters' property lists). Three-state
 # codes such as paid (T/F/M), canceled (T/F/M) or shipping_status stay text.

@@ -18,10 +18,10 @@ from dlt.sources import DltResource
 from .auth import AppCredentials, Cafe24Credentials
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .collect import Collector
-from .columns import KST, coerce
+from .columns import coerce
 from .errors import Cafe24Error, register_secret
 from .ratelimit import MinutePacer
-from .settings import DEFAULT_DCOLLECTION_URL
+from .settings import DEFAULT_DCOLLECTION_URL, KST
 
 LIMIT, OFFSET_MAX = 100, 5000
 STORE_BATCH = 50  # store ids per storeproducts call (comma lists take up to 100)

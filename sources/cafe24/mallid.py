@@ -4,7 +4,9 @@ elsewhere, or write outside the store. Cafe24 ids are lowercase letters and digi
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 MALL_ID = re.compile(r"[a-z0-9]{1,63}")
 
@@ -18,3 +20,18 @@ def check_mall_id(mall_id: object) -> str:
             "https://yourmall.cafe24.com (the part before .cafe24.com)"
         )
     return mall_id
+
+
+def parse_mall_ids(value: Any) -> list[str]:
+    """One or more mall ids, from config or a command line: a string ("a", "a,b" or a JSON list) or a list. An
+    empty id in a list ("a,,b", --mall "") is a slip, not a default, so it is refused."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise ValueError(f"mall_id {text!r} is not a JSON list") from None
+        else:
+            value = text.split(",") if text else []
+    return [check_mall_id(m.strip() if isinstance(m, str) else m) for m in value or ()]

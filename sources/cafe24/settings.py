@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pendulum
+
 DEFAULT_BASE_URL = "https://{mall_id}.cafe24api.com"
 DEFAULT_DCOLLECTION_URL = "https://dcollection-api.cafe24.com"
 DEFAULT_API_VERSION = "2025-12-01"
-KST = "Asia/Seoul"
+# Korea Standard Time, +09:00 all year (no daylight saving since 1988): the one tzinfo every module uses.
+KST = pendulum.timezone("Asia/Seoul")
 DEFAULT_TOKEN_STORE = ".cafe24_tokens"  # not the reference's: where the grants live, relative to the project
 
 # Rate limits ("API Limit"): a leaky bucket of 40 per mall draining 2 calls/s; over 10 calls/s may be abnormal.

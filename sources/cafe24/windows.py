@@ -5,11 +5,16 @@ the offset cap. Bounds are whole seconds, inclusive at both ends, printed in KST
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-KST = timezone(timedelta(hours=9))
-# 89 days less a second is shorter than any three calendar months (the shortest, Feb-Apr, is 89 days).
-ORDER_WINDOW = timedelta(days=89) - timedelta(seconds=1)
+from .settings import KST, ORDER_WINDOW_MONTHS
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# A second less than the shortest run of ORDER_WINDOW_MONTHS calendar months (Feb-Apr: 89 days for three), so a
+# window never spans the months an orders call may not.
+ORDER_WINDOW = timedelta(
+    days=min(sum(_MONTH_DAYS[(m + i) % 12] for i in range(ORDER_WINDOW_MONTHS)) for m in range(12))
+) - timedelta(seconds=1)
 
 
 def kst_iso(epoch: int) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cafe24_pipeline import EX_INCOMPLETE
 from pipelines.completeness import COUNTED, TABLE
+from pipelines.errors import EX_INCOMPLETE
 from pipelines.project import Project
 from pipelines.report import RunResult, summary
 from pipelines.run import load

@@ -22,9 +22,8 @@ import duckdb
 import psycopg2
 import pytest
 
-from pipelines.cafe24_pipeline import EX_TRANSFORM
 from pipelines.chart import draw, read
-from pipelines.errors import UsageError
+from pipelines.errors import EX_TRANSFORM, UsageError
 from pipelines.project import Project
 from pipelines.run import DEFAULT_DATASET, load
 from pipelines.transform import TRANSFORM_DIR, TransformResult
