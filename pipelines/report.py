@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 import rich.console
@@ -350,32 +350,8 @@ def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
         "notes": result.notes,
         "completeness": None
         if result.completeness is None
-        else [
-            {
-                "mall": c.mall,
-                "shop": c.shop,
-                "table": c.table,
-                "part": c.part,
-                "api_count": c.api_count,
-                "loaded_count": c.loaded_count,
-                "matches": c.matches,
-            }
-            for c in result.completeness
-        ],
-        "deletions": None
-        if result.deletions is None
-        else [
-            {
-                "mall": r.mall,
-                "shop": r.shop,
-                "table": r.table,
-                "reason": r.reason,
-                "api_keys": r.api_keys,
-                "deleted": r.deleted,
-                "reloaded": r.reloaded,
-            }
-            for r in result.deletions
-        ],
+        else [{**asdict(c), "matches": c.matches} for c in result.completeness],
+        "deletions": None if result.deletions is None else [asdict(r) for r in result.deletions],
         "transform": None if result.transform is None else as_json(result.transform),
     }
 
