@@ -6,7 +6,7 @@ Nothing here exists on Cafe24; every route is documented in docs/sandbox.md.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,10 +16,8 @@ from .clock import kst
 from .config import Volumes
 from .errors import JSON, ApiError
 from .oauth import SCOPES
+from .state import Sandbox
 from .store import LiveRates
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -53,7 +51,7 @@ class _Restore:
     products: tuple[int, ...] = ()
 
 
-def routes(sandbox: "Sandbox") -> list[Route]:
+def routes(sandbox: Sandbox) -> list[Route]:
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
             try:

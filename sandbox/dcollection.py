@@ -28,7 +28,7 @@ from .params import Query, refuse_unevaluated
 from .store import ADJECTIVES, COLORS, ENGLISH, MATERIALS, SIZES, _draws
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 DAY = 86400
 PAGE = dict(default_limit=10, max_limit=100, max_offset=5000)
