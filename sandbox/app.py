@@ -1,34 +1,23 @@
 """The sandbox as an ASGI app: Admin, Front, OAuth, D.Collection and the /__sandbox__ control routes.
 
-Every Admin/Front call goes through the same gate, in this order: the mall's bucket and usage quota (429),
-the token and its scopes (401/403), the version header, injected faults, then the resource handler.
+Every Admin, Front and D.Collection call passes the one request gate of gate.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-import time
 from collections.abc import Callable
-from email.utils import formatdate
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from . import admin, control, dcollection
+from . import admin, control, dcollection, gate
 from .errors import JSON, ApiError
-from .faults import Fault
 from .oauth import OAuthError, basic_credentials
 from .state import Sandbox
-
-VERSION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DEFAULT_API_VERSION = "2025-12-01"
 
 # (path under /{mall_id}, handler, scope): the Admin endpoint table.
 ADMIN_ROUTES: tuple[tuple[str, Callable[..., dict], str], ...] = (
@@ -59,11 +48,13 @@ FRONT_ROUTES: tuple[tuple[str, Callable[..., dict]], ...] = (
     ("/api/v2/products", admin.list_front_products),
     ("/api/v2/products/count", admin.count_front_products),
 )
-
-
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+DCOLLECTION_ROUTES: tuple[tuple[str, Callable[[dcollection.Catalog, dict[str, str]], dict]], ...] = (
+    ("/dcollection/api/shops", dcollection.list_shops),
+    ("/dcollection/api/products", dcollection.list_products),
+    ("/dcollection/api/products/count", dcollection.count_products),
+    ("/dcollection/api/products/standardtags", dcollection.list_standard_tags),
+    ("/dcollection/api/storeproducts", dcollection.list_store_products),
+)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -71,96 +62,32 @@ async def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
 
 
-async def apply_fault(fault: Fault, body: bytes, headers: dict[str, str]) -> Response:
-    """What the client sees when a fault fires instead of (or on top of) the real answer."""
-    if fault.kind in ("500", "503"):
-        status = int(fault.kind)
-        return ApiError(status, "Internal Server Error" if status == 500 else "Service Unavailable",
-                        headers=headers).response()
-    if fault.kind == "504_after_delay":
-        await asyncio.sleep(fault.delay)
-        return ApiError(504, "Gateway Timeout", headers=headers).response()
-    if fault.kind == "html_error":
-        page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
-        return Response(page, status_code=502, media_type="text/html", headers=headers)
-    if fault.kind == "truncated_json":
-        return Response(body[: max(1, len(body) // 2)], media_type="application/json", headers=headers)
-    if fault.kind == "malformed_json":
-        return Response(b"{'" + body[2:], media_type="application/json", headers=headers)
-    return _ResetResponse(body, headers=headers)
-
-
-class _ResetResponse(Response):
-    """Starts a 200 answer and drops the connection before the body is complete."""
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(self.body) + 1000).encode())]})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
-        raise ConnectionResetError("sandbox fault: connection reset")
-
-
 def create_app(sandbox: Sandbox) -> Starlette:
     def admin_endpoint(path: str, handler: Callable[..., dict], scope: str | None) -> Route:
-        label = f"GET {path}"
+        def answer(request: Request, caller: gate.Caller, now: float) -> bytes:
+            base_url = f"{request.url.scheme}://{request.url.netloc}/{caller.who}"
+            store = sandbox.mall(caller.who)
+            with store.lock:
+                req = admin.Request(store, dict(request.query_params), now, base_url)
+                found = handler(req, **request.path_params)
+                for key, fields in store.new_fields.items():
+                    rows = found.get(key)
+                    for row in rows if isinstance(rows, list) else [rows] if isinstance(rows, dict) else []:
+                        row.update(fields)
+                return orjson.dumps(found)
 
-        async def endpoint(request: Request) -> Response:
-            mall_id = request.path_params.pop("mall_id")
-            limits, quota = sandbox.limiter.admin(f"{mall_id}:front" if scope is None else mall_id)
-            # The Date header tells the sandbox clock, so a client that takes "now" from the server stays
-            # right when a test has advanced that clock.
-            headers = {**limits.headers, "Date": formatdate(sandbox.clock.now(), usegmt=True)}
-            fault = None
-            started = time.perf_counter()
-            try:
-                if not limits.allowed:
-                    raise ApiError(429, "Too Many Requests. The API call limit of the mall was exceeded.",
-                                   headers=headers)
-                if sandbox.faults.pick(request.url.path, mall_id, before_auth=True):
-                    sandbox.oauth.expire_access(mall_id)  # the token runs out just as this call arrives
-                if scope is None:
-                    if request.headers.get("x-cafe24-client-id") != sandbox.config.client_id:
-                        raise ApiError(401, "X-Cafe24-Client-Id is missing or unknown.", headers=headers)
-                else:
-                    try:
-                        grant = sandbox.oauth.authenticate(mall_id, _bearer(request))
-                    except OAuthError as exc:
-                        raise ApiError(401, exc.message, headers=headers) from None
-                    if scope not in grant.scopes:
-                        raise ApiError(403, f"This access token lacks the scope {scope} required by {path}.",
-                                       headers=headers, more_info={"required_scope": scope})
-                version = request.headers.get("x-cafe24-api-version", DEFAULT_API_VERSION)
-                if not VERSION_PATTERN.match(version):
-                    raise ApiError(400, "X-Cafe24-Api-Version must look like 2025-12-01.", headers=headers)
-                headers["X-Cafe24-Api-Version"] = version
-                fault = sandbox.faults.pick(request.url.path, mall_id)
-                now = sandbox.clock.now()
-                base_url = f"{request.url.scheme}://{request.url.netloc}/{mall_id}"
+        return gate.route(sandbox, "/{mall_id}" + path, f"GET {path}", gate.AdminPolicy(sandbox, path, scope), answer)
 
-                def run() -> bytes:
-                    store = sandbox.mall(mall_id)
-                    with store.lock:
-                        req = admin.Request(store, dict(request.query_params), now, base_url)
-                        answer = handler(req, **request.path_params)
-                        for key, fields in store.new_fields.items():
-                            rows = answer.get(key)
-                            for row in rows if isinstance(rows, list) else [rows] if isinstance(rows, dict) else []:
-                                row.update(fields)
-                        return orjson.dumps(answer)
+    dcollection_policy = gate.DCollectionPolicy(sandbox)
 
-                body = await run_in_threadpool(run)
-                response = (await apply_fault(fault, body, headers) if fault
-                            else Response(body, media_type="application/json", headers=headers))
-            except ApiError as exc:
-                exc.headers = {**headers, **exc.headers}
-                response = exc.response()
-            if quota is not None:
-                quota.charge(time.perf_counter() - started)
-            sandbox.stats.record(mall_id, label, response.status_code, fault)
-            return response
+    def dcollection_endpoint(path: str, handler: Callable[[dcollection.Catalog, dict[str, str]], dict]) -> Route:
+        def answer(request: Request, caller: gate.Caller, now: float) -> bytes:
+            catalog = sandbox.dcollection
+            catalog.ensure(now)
+            with catalog.lock:
+                return orjson.dumps(handler(catalog, dict(request.query_params)))
 
-        return Route("/{mall_id}" + path, endpoint, methods=["GET"])
+        return gate.route(sandbox, path, "GET " + path.removeprefix("/dcollection"), dcollection_policy, answer)
 
     async def authorize(request: Request) -> Response:
         mall_id = request.path_params["mall_id"]
@@ -225,7 +152,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
 
     routes = [
         *control.routes(sandbox),
-        *dcollection.routes(sandbox),
+        *(dcollection_endpoint(path, handler) for path, handler in DCOLLECTION_ROUTES),
         Route("/{mall_id}/api/v2/oauth/authorize", authorize, methods=["GET"]),
         Route("/{mall_id}/api/v2/oauth/token", token, methods=["POST"]),
         Route("/{mall_id}/api/v2/oauth/revoke", revoke, methods=["POST"]),

@@ -8,27 +8,16 @@ and the sandbox refuses a time part. Shops and products are edited as the sandbo
 from __future__ import annotations
 
 import random
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formatdate
-from typing import TYPE_CHECKING, Any
-
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from typing import Any
 
 from .clock import kst
 from .config import SandboxConfig
-from .errors import JSON, ApiError, invalid
-from .oauth import basic_credentials
+from .errors import invalid
 from .params import Query, refuse_unevaluated
 from .store import ADJECTIVES, COLORS, ENGLISH, MATERIALS, SIZES, _draws
-
-if TYPE_CHECKING:
-    from .state import Sandbox
 
 DAY = 86400
 PAGE = dict(default_limit=10, max_limit=100, max_offset=5000)
@@ -368,57 +357,3 @@ def list_standard_tags(catalog: Catalog, params: dict[str, str]) -> dict:
     limit, offset = q.page(**PAGE)
     tags = [{"standard_tag_key": k, "standard_tag_values": list(v)} for k, v in STANDARD_TAGS.items()]
     return {"standardtags": tags[offset:offset + limit]}
-
-
-def routes(sandbox: "Sandbox") -> list[Route]:
-    table: tuple[tuple[str, Callable[[Catalog, dict[str, str]], dict]], ...] = (
-        ("/dcollection/api/shops", list_shops),
-        ("/dcollection/api/products", list_products),
-        ("/dcollection/api/products/count", count_products),
-        ("/dcollection/api/products/standardtags", list_standard_tags),
-        ("/dcollection/api/storeproducts", list_store_products),
-    )
-
-    def endpoint_for(path: str, handler: Callable[[Catalog, dict[str, str]], dict]) -> Route:
-        label = "GET " + path.removeprefix("/dcollection")
-
-        async def endpoint(request: Request) -> Response:
-            client_id = _client(request, sandbox)
-            verdict = sandbox.limiter.dcollection(client_id or "anonymous")
-            headers = {**verdict.headers, "Date": formatdate(sandbox.clock.now(), usegmt=True)}
-            try:
-                if not verdict.allowed:
-                    raise ApiError(429, "API calls from the client exceeded the limit (40 times per minute).",
-                                   headers=headers)
-                if client_id is None:
-                    raise ApiError(401, "Basic authentication with a valid client id and secret is required.",
-                                   headers=headers)
-
-                def run() -> dict:
-                    catalog = sandbox.dcollection
-                    catalog.ensure(sandbox.clock.now())
-                    with catalog.lock:
-                        return handler(catalog, dict(request.query_params))
-
-                response: Response = JSON(await run_in_threadpool(run), headers=headers)
-            except ApiError as exc:
-                exc.headers = {**headers, **exc.headers}
-                response = exc.response()
-            sandbox.stats.record(f"dcollection:{client_id or 'anonymous'}", label, response.status_code, None)
-            return response
-
-        return Route(path, endpoint, methods=["GET"])
-
-    return [endpoint_for(path, handler) for path, handler in table]
-
-
-def _client(request: Request, sandbox: "Sandbox") -> str | None:
-    """Basic base64(client_id:client_secret): the recipe a third-party client uses; the official one is unread."""
-    credentials = basic_credentials(request.headers.get("authorization", ""))
-    if credentials is None:
-        return None
-    client_id, secret = credentials
-    config = sandbox.config
-    if client_id != config.client_id or not secrets.compare_digest(secret, config.client_secret):
-        return None
-    return client_id
