@@ -82,6 +82,16 @@ def test_the_graph_sees_every_kind_of_import() -> None:
     assert "sandbox.server" in graph["sandbox.__main__"]
 
 
+def test_imports_that_dodge_a_cycle_at_run_time_still_count(tmp_path: Path) -> None:
+    """An import under TYPE_CHECKING or inside a function is an edge like any other, and closes a cycle."""
+    (tmp_path / "a.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\n")
+    (tmp_path / "b.py").write_text("def f():\n    from pkg import a\n")
+    modules = {"pkg.a": tmp_path / "a.py", "pkg.b": tmp_path / "b.py"}
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    assert graph == {"pkg.a": {"pkg.b"}, "pkg.b": {"pkg.a"}}
+    assert _cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
 def test_no_import_cycle() -> None:
     cycle = _cycle(_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
