@@ -1,8 +1,9 @@
 """D.Collection: the partner feed of shops and products across many Cafe24 stores (FACTS.md "D.Collection").
 
 Basic auth with the app's client id and secret; at most `dcollection_per_minute` calls per client in any
-60 seconds. Date filters take date-only bounds (the reference types them "날짜", storeproducts says yyyy-mm-dd),
-and the sandbox refuses a time part. Shops and products are edited as the sandbox clock passes while live.
+60 seconds (gate.DCollectionPolicy enforces both). Date filters take date-only bounds (the reference types them
+"날짜", storeproducts says yyyy-mm-dd), and the sandbox refuses a time part. Shops and products are edited as the
+sandbox clock passes while live.
 """
 
 from __future__ import annotations
