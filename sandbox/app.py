@@ -28,8 +28,11 @@ ADMIN_ROUTES: tuple[tuple[str, Callable[..., dict], str], ...] = (
     ("/api/v2/admin/products/{product_no}", admin.get_product, "mall.read_product"),
     ("/api/v2/admin/products/{product_no}/variants", admin.list_variants, "mall.read_product"),
     ("/api/v2/admin/products/{product_no}/variants/{variant_code}", admin.get_variant, "mall.read_product"),
-    ("/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories", admin.get_inventory,
-     "mall.read_product"),
+    (
+        "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories",
+        admin.get_inventory,
+        "mall.read_product",
+    ),
     ("/api/v2/admin/categories", admin.list_categories, "mall.read_category"),
     ("/api/v2/admin/categories/count", admin.count_categories, "mall.read_category"),
     ("/api/v2/admin/categories/{category_no}", admin.get_category, "mall.read_category"),
@@ -68,14 +71,15 @@ def create_app(sandbox: Sandbox) -> Starlette:
 
 def _routes(sandbox: Sandbox) -> list[Route]:
     """Every route of the sandbox; Starlette takes the first match, and no two of these paths overlap."""
-    return [*control.routes(sandbox), *_dcollection_routes(sandbox), *_oauth_routes(sandbox),
-            *_admin_routes(sandbox)]
+    return [*control.routes(sandbox), *_dcollection_routes(sandbox), *_oauth_routes(sandbox), *_admin_routes(sandbox)]
 
 
 def _admin_routes(sandbox: Sandbox) -> list[Route]:
     """The Admin endpoints, each behind its scope, and the Front endpoints, behind the app's client id."""
-    return [*(_admin_route(sandbox, path, handler, scope) for path, handler, scope in ADMIN_ROUTES),
-            *(_admin_route(sandbox, path, handler, None) for path, handler in FRONT_ROUTES)]
+    return [
+        *(_admin_route(sandbox, path, handler, scope) for path, handler, scope in ADMIN_ROUTES),
+        *(_admin_route(sandbox, path, handler, None) for path, handler in FRONT_ROUTES),
+    ]
 
 
 def _admin_route(sandbox: Sandbox, path: str, handler: Callable[..., dict], scope: str | None) -> Route:
@@ -128,8 +132,7 @@ async def _authorize(sandbox: Sandbox, request: Request) -> Response:
     try:
         if q.get("response_type") != "code":
             raise OAuthError(422, "invalid_request", "response_type must be code.")
-        code = sandbox.oauth.authorize(mall_id, q.get("client_id", ""), q.get("redirect_uri", ""),
-                                       q.get("scope", ""))
+        code = sandbox.oauth.authorize(mall_id, q.get("client_id", ""), q.get("redirect_uri", ""), q.get("scope", ""))
     except OAuthError as exc:
         return _oauth_error(exc)
     # The sandbox approves at once: there is no merchant at a browser to click "agree".

@@ -60,6 +60,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
                 return exc.response()
             except (TypeError, ValueError) as exc:
                 return ApiError(422, str(exc)).response()
+
         return endpoint
 
     async def stats(request: Request) -> dict:
@@ -118,8 +119,10 @@ def routes(sandbox: Sandbox) -> list[Route]:
         store = sandbox.mall(request.path_params["mall_id"])
         body = _only(await _json(request), _Deletion)
         try:
-            return {"products": store.delete_products([int(n) for n in body.get("products", ())]),
-                    "members": store.delete_members([str(m) for m in body.get("members", ())])}
+            return {
+                "products": store.delete_products([int(n) for n in body.get("products", ())]),
+                "members": store.delete_members([str(m) for m in body.get("members", ())]),
+            }
         except KeyError as exc:
             raise ApiError(404, f"No such {exc.args[0]}.") from None
 
@@ -143,8 +146,10 @@ def routes(sandbox: Sandbox) -> list[Route]:
                 "products": sorted(store.products),
                 "categories": sorted(store.categories),
                 "orders": {str(s): sorted(o.order_id for o in visible_orders if o.shop_no == s) for s in (1, 2, 3)},
-                "customers": {str(s): sorted(c.member_id for c in store.customers
-                                             if c.shop_no == s and c.created <= now) for s in (1, 2, 3)},
+                "customers": {
+                    str(s): sorted(c.member_id for c in store.customers if c.shop_no == s and c.created <= now)
+                    for s in (1, 2, 3)
+                },
                 "variants": sum(p.n_variants for p in store.products.values()),
             }
 

@@ -79,8 +79,11 @@ def route(sandbox: Sandbox, path: str, label: str, policy: Policy, answer: Answe
             if policy.faults:
                 fault = sandbox.faults.pick(request.url.path, caller.who)
             body = await run_in_threadpool(answer, request, caller, sandbox.clock.now())
-            response = (await apply_fault(fault, body, headers) if fault
-                        else Response(body, media_type="application/json", headers=headers))
+            response = (
+                await apply_fault(fault, body, headers)
+                if fault
+                else Response(body, media_type="application/json", headers=headers)
+            )
         except ApiError as exc:
             exc.headers = {**headers, **exc.headers}
             response = exc.response()
@@ -121,8 +124,12 @@ class AdminPolicy:
             except OAuthError as exc:
                 raise ApiError(401, exc.message, headers=headers) from None
             if self.scope not in grant.scopes:
-                raise ApiError(403, f"This access token lacks the scope {self.scope} required by {self.path}.",
-                               headers=headers, more_info={"required_scope": self.scope})
+                raise ApiError(
+                    403,
+                    f"This access token lacks the scope {self.scope} required by {self.path}.",
+                    headers=headers,
+                    more_info={"required_scope": self.scope},
+                )
         version = request.headers.get("x-cafe24-api-version", DEFAULT_API_VERSION)
         if not VERSION_PATTERN.match(version):
             raise ApiError(400, "X-Cafe24-Api-Version must look like 2025-12-01.", headers=headers)
@@ -145,8 +152,7 @@ class DCollectionPolicy:
 
     def check(self, request: Request, caller: Caller, headers: dict[str, str]) -> None:
         if caller.anonymous:
-            raise ApiError(401, "Basic authentication with a valid client id and secret is required.",
-                           headers=headers)
+            raise ApiError(401, "Basic authentication with a valid client id and secret is required.", headers=headers)
 
     def _client(self, request: Request) -> str | None:
         """Basic base64(client_id:client_secret): the recipe a third-party client uses; the official one is unread."""
@@ -169,8 +175,9 @@ async def apply_fault(fault: Fault, body: bytes, headers: dict[str, str]) -> Res
     """What the client sees when a fault fires instead of (or on top of) the real answer."""
     if fault.kind in ("500", "503"):
         status = int(fault.kind)
-        return ApiError(status, "Internal Server Error" if status == 500 else "Service Unavailable",
-                        headers=headers).response()
+        return ApiError(
+            status, "Internal Server Error" if status == 500 else "Service Unavailable", headers=headers
+        ).response()
     if fault.kind == "504_after_delay":
         await asyncio.sleep(fault.delay)
         return ApiError(504, "Gateway Timeout", headers=headers).response()
@@ -188,8 +195,15 @@ class _ResetResponse(Response):
     """Starts a 200 answer and drops the connection before the body is complete."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(self.body) + 1000).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(self.body) + 1000).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
         raise ConnectionResetError("sandbox fault: connection reset")

@@ -28,7 +28,9 @@ class Stats:
 
     def reset(self) -> None:
         with self.lock:
-            self.counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+            self.counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
+                lambda: defaultdict(lambda: defaultdict(int))
+            )
             self.started = time.time()
 
     def record(self, who: str, endpoint: str, status: int, fault: Fault | None) -> None:
