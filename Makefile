@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SANDBOX_PORT ?= 8024
 
-.PHONY: install test demo sandbox bench dagster clean
+.PHONY: install test demo report sandbox bench dagster clean
 
 install: $(INSTALLED)
 
@@ -18,8 +18,24 @@ $(INSTALLED): pyproject.toml constraints.txt
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
+# ruff's lint and format check over the repository, mypy --strict over sources/cafe24 and pipelines (pyproject.toml).
+LINT_INSTALLED := $(VENV)/.installed-lint
+
+$(LINT_INSTALLED): $(INSTALLED) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,lint]'
+	touch $@
+
+lint: $(LINT_INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 demo: $(INSTALLED)
 	$(BIN)/python -m pipelines.demo --port $(SANDBOX_PORT)
+
+# docs/report.png, the README's chart, from the models the demo built (run `make demo` first).
+report: $(INSTALLED)
+	$(BIN)/python -m pipelines.chart --out docs/report.png
 
 sandbox: $(INSTALLED)
 	$(BIN)/cafe24-sandbox --host 127.0.0.1 --port $(SANDBOX_PORT)

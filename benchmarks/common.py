@@ -82,8 +82,13 @@ class Recorder:
     With `count_rows`, list answers are read in the hook and their rows counted by slice (for the minimum
     number of calls an incremental run needs)."""
 
-    LIST_KEYS = {"products": "products", "orders": "orders", "customersprivacy": "customersprivacy",
-                 "categories": "categories", "shops": "shops"}
+    LIST_KEYS = {
+        "products": "products",
+        "orders": "orders",
+        "customersprivacy": "customersprivacy",
+        "categories": "categories",
+        "shops": "shops",
+    }
 
     def __init__(self, count_rows: bool = False) -> None:
         self.count_rows = count_rows
@@ -107,10 +112,15 @@ class Recorder:
         url = urlsplit(str(request.url))
         limit = response.headers.get("x-api-call-limit") or ""
         used = int(limit.split("/")[0]) if "/" in limit else None
-        event: dict[str, Any] = {"t": now - self.t0, "path": url.path, "status": response.status_code,
-                                 "used": used, "mall": url.path.strip("/").split("/")[0],
-                                 "shop": request.url.params.get("shop_no"),
-                                 "date_type": request.url.params.get("date_type")}
+        event: dict[str, Any] = {
+            "t": now - self.t0,
+            "path": url.path,
+            "status": response.status_code,
+            "used": used,
+            "mall": url.path.strip("/").split("/")[0],
+            "shop": request.url.params.get("shop_no"),
+            "date_type": request.url.params.get("date_type"),
+        }
         if self.count_rows and response.status_code == 200 and "/oauth/" not in url.path:
             response.read()
             body = response.json()
@@ -164,6 +174,7 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -196,9 +207,17 @@ def run_steps(pipeline: Any, data: Any, **extract_options: Any) -> tuple[dict[st
     return peaks, cpu
 
 
-def run_ours(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str], *, name: str = "cafe24",
-             grants: dict[str, dict] | None = None, recorder: Recorder | None = None,
-             **options: Any) -> dict[str, Any]:
+def run_ours(
+    url: str,
+    workdir: Path,
+    malls: Sequence[str],
+    tables: Sequence[str],
+    *,
+    name: str = "cafe24",
+    grants: dict[str, dict] | None = None,
+    recorder: Recorder | None = None,
+    **options: Any,
+) -> dict[str, Any]:
     """One run of cafe24_source into workdir/<name>.duckdb; returns timings, rows and the client's counts."""
     import dlt
 
@@ -211,15 +230,23 @@ def run_ours(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str
         if store.read(mall) is None:
             store.write(Grant.from_response(grant))
     with collect_clients() as clients:
-        source = cafe24_source(mall_id=list(malls) if len(malls) > 1 else malls[0], credentials=dict(APP),
-                               base_url=url + "/{mall_id}", token_store=str(store.directory), **options)
+        source = cafe24_source(
+            mall_id=list(malls) if len(malls) > 1 else malls[0],
+            credentials=dict(APP),
+            base_url=url + "/{mall_id}",
+            token_store=str(store.directory),
+            **options,
+        )
     select_tables(source, tables)
     if recorder is not None:
         recorder.attach(clients)
         recorder.start()
-    pipeline = dlt.pipeline(name, pipelines_dir=str(workdir / "pipelines"),
-                            destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")),
-                            dataset_name="cafe24_data")
+    pipeline = dlt.pipeline(
+        name,
+        pipelines_dir=str(workdir / "pipelines"),
+        destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")),
+        dataset_name="cafe24_data",
+    )
     started = time.monotonic()
     step_rss, step_cpu = run_steps(pipeline, source)
     elapsed = time.monotonic() - started
@@ -227,10 +254,18 @@ def run_ours(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str
     calls = sum(c.stats.calls for c in clients)
     throttled = sum(c.stats.throttled for c in clients)
     retries = sum(c.stats.retries for c in clients)
-    return {"elapsed": elapsed, "steps": step_seconds(pipeline), "rows": roots, "nested_rows": nested,
-            "calls": calls, "throttled": throttled, "retries": retries, "step_peak_rss_mb": step_rss,
-            "step_cpu_seconds": step_cpu,
-            "duckdb": str(workdir / f"{name}.duckdb")}
+    return {
+        "elapsed": elapsed,
+        "steps": step_seconds(pipeline),
+        "rows": roots,
+        "nested_rows": nested,
+        "calls": calls,
+        "throttled": throttled,
+        "retries": retries,
+        "step_peak_rss_mb": step_rss,
+        "step_cpu_seconds": step_cpu,
+        "duckdb": str(workdir / f"{name}.duckdb"),
+    }
 
 
 class StepMeter:
@@ -292,8 +327,16 @@ class StepMeter:
         return max([self.between, *self.peaks.values()])
 
 
-def run_chunked(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[str], *,
-                grants: dict[str, dict] | None = None, destination: str = "duckdb", **options: Any) -> dict[str, Any]:
+def run_chunked(
+    url: str,
+    workdir: Path,
+    malls: Sequence[str],
+    tables: Sequence[str],
+    *,
+    grants: dict[str, dict] | None = None,
+    destination: str = "duckdb",
+    **options: Any,
+) -> dict[str, Any]:
     """One run as the CLI runs it: `pipelines.run.load` into the project at workdir, so a backfill loads in
     chunks of `backfill_chunk_rows` rows per table and shop, one load package each. Returns what run_ours does,
     with per-step seconds, CPU and peaks added over the chunks, and the number of chunks."""
@@ -307,19 +350,33 @@ def run_chunked(url: str, workdir: Path, malls: Sequence[str], tables: Sequence[
     for mall, grant in (grants or {}).items():
         if store.read(mall) is None:
             store.write(Grant.from_response(grant))
-    source_args = {"mall_id": list(malls) if len(malls) > 1 else malls[0], "credentials": dict(APP),
-                   "base_url": url + "/{mall_id}", "token_store": str(store.directory), **options}
+    source_args = {
+        "mall_id": list(malls) if len(malls) > 1 else malls[0],
+        "credentials": dict(APP),
+        "base_url": url + "/{mall_id}",
+        "token_store": str(store.directory),
+        **options,
+    }
     project = Project.at(workdir)
     started = time.monotonic()
     with StepMeter() as meter:
         result = load(source_args, project=project, out=io.StringIO(), tables=list(tables), destination=destination)
     elapsed = time.monotonic() - started
-    return {"elapsed": elapsed, "steps": meter.seconds, "rows": result.rows,
-            "nested_rows": {root: n for root, (n, _) in result.nested.items()}, "calls": result.calls,
-            "throttled": result.throttled, "retries": result.retries, "step_peak_rss_mb": meter.peaks,
-            "step_cpu_seconds": meter.cpu, "chunks": meter.chunks, "each_step": meter.each,
-            "run_peak_rss_mb": meter.peak_rss_mb,
-            "duckdb": str(project.duckdb)}
+    return {
+        "elapsed": elapsed,
+        "steps": meter.seconds,
+        "rows": result.rows,
+        "nested_rows": {root: n for root, (n, _) in result.nested.items()},
+        "calls": result.calls,
+        "throttled": result.throttled,
+        "retries": result.retries,
+        "step_peak_rss_mb": meter.peaks,
+        "step_cpu_seconds": meter.cpu,
+        "chunks": meter.chunks,
+        "each_step": meter.each,
+        "run_peak_rss_mb": meter.peak_rss_mb,
+        "duckdb": str(project.duckdb),
+    }
 
 
 def query(duckdb_file: str, sql: str) -> list[tuple]:

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +69,12 @@ CEILING_STORE = {"products": 7000, "orders": 45000, "customers": 15000}
 SMALL_STORE = {"products": 2000, "orders": 3000, "customers": 1500, "history_days": 1400}
 MANY = (1, 4, 16)
 LOCAL_SIZES = (100_000, 1_000_000)
-LIVE = {"orders_per_hour": 2000.0, "customers_per_hour": 200.0, "product_edits_per_hour": 300.0,
-        "products_per_hour": 20.0}
+LIVE = {
+    "orders_per_hour": 2000.0,
+    "customers_per_hour": 200.0,
+    "product_edits_per_hour": 300.0,
+    "products_per_hour": 20.0,
+}
 # Part 7: a store whose backfill, at chunks of KILL_CHUNK_ROWS rows per table and shop, loads in well over 6
 # packages (an orders chunk ends at an 89-day window, so the history is long) and takes about a minute unbroken
 # at the drain rate.
@@ -85,8 +89,12 @@ class Bench:
         self.workdir = workdir
         self.log = log
         self.cpu_at_start: dict[str, float] = {}
-        self.env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false", "RUNTIME__LOG_LEVEL": "ERROR",
-                    "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.env = {
+            **os.environ,
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "RUNTIME__LOG_LEVEL": "ERROR",
+            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        }
 
     def start(self, name: str, job: dict[str, Any], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
         job_file = self.workdir / f"{name}.job.json"
@@ -97,8 +105,13 @@ class Bench:
             log.write(f"\n==== {name}\n")
             log.flush()
             self.cpu_at_start[str(out)] = runner_cpu()
-            process = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", str(job_file)], cwd=ROOT,
-                                       env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.worker", str(job_file)],
+                cwd=ROOT,
+                env={**self.env, **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         return process, out
 
     def wait(self, name: str, started: tuple[subprocess.Popen, Path]) -> dict[str, Any]:
@@ -164,20 +177,34 @@ def ceiling(result: dict[str, Any], stats: dict[str, dict[str, int]]) -> dict[st
         share_seconds = table_calls / rate if rate else 0.0
         rows_per_s = rows / share_seconds if share_seconds else 0.0
         per_table[table] = {
-            "calls": table_calls, "rows": rows, "nested_rows": result["nested_rows"].get(table, 0),
+            "calls": table_calls,
+            "rows": rows,
+            "nested_rows": result["nested_rows"].get(table, 0),
             "rows_per_call": rows / table_calls if table_calls else 0.0,
             "page_fill": rows / table_calls / page if table_calls else 0.0,
-            "rows_per_s_in_share": rows_per_s, "rows_ratio": rows_per_s / (DRAIN * page),
-            "throttled": sum(v.get("throttled", 0) for k, v in stats.items()
-                             if table_of(k.split(" ", 1)[-1]) == table),
+            "rows_per_s_in_share": rows_per_s,
+            "rows_ratio": rows_per_s / (DRAIN * page),
+            "throttled": sum(v.get("throttled", 0) for k, v in stats.items() if table_of(k.split(" ", 1)[-1]) == table),
         }
-    return {"calls": calls, "calls_by_path": dict(Counter(e["path"].split("/admin", 1)[-1] for e in events)),
-            "extract_seconds": extract, "run_seconds": result["elapsed"], "steps": result["steps"],
-            "calls_per_s": rate, "calls_ratio": rate / DRAIN, "ideal_seconds": ideal,
-            "wall_over_ideal": extract / ideal, "throttled": throttled, "client_throttled": result["throttled"],
-            "max_bucket": max((e["used"] or 0) for e in events), "tables": per_table,
-            "step_cpu_seconds": result.get("step_cpu_seconds", {}),
-            "rows": result["rows"], "nested_rows": result["nested_rows"], "peak_rss_mb": result["peak_rss_mb"]}
+    return {
+        "calls": calls,
+        "calls_by_path": dict(Counter(e["path"].split("/admin", 1)[-1] for e in events)),
+        "extract_seconds": extract,
+        "run_seconds": result["elapsed"],
+        "steps": result["steps"],
+        "calls_per_s": rate,
+        "calls_ratio": rate / DRAIN,
+        "ideal_seconds": ideal,
+        "wall_over_ideal": extract / ideal,
+        "throttled": throttled,
+        "client_throttled": result["throttled"],
+        "max_bucket": max((e["used"] or 0) for e in events),
+        "tables": per_table,
+        "step_cpu_seconds": result.get("step_cpu_seconds", {}),
+        "rows": result["rows"],
+        "nested_rows": result["nested_rows"],
+        "peak_rss_mb": result["peak_rss_mb"],
+    }
 
 
 # ------------------------------------------------------------------------------------------------ part 2
@@ -187,38 +214,60 @@ def coverage(loaded: set, truth: set) -> dict[str, int]:
     return {"truth": len(truth), "loaded": len(loaded & truth), "extra": len(loaded - truth)}
 
 
-def completeness(ours_db: str, mall: str, ours_truth: dict, peer_db: str | None, peer_truth: dict,
-                 peer_result: dict, ours_result: dict, ours_stats: dict, peer_stats: dict) -> dict[str, Any]:
+def completeness(
+    ours_db: str,
+    mall: str,
+    ours_truth: dict,
+    peer_db: str | None,
+    peer_truth: dict,
+    peer_result: dict,
+    ours_result: dict,
+    ours_stats: dict,
+    peer_stats: dict,
+) -> dict[str, Any]:
     shops = ("1", "2", "3")
-    spec = {"products": ("product_no", lambda t, s: {str(p) for p in t["products"]}),
-            "orders": ("order_id", lambda t, s: set(t["orders"][s])),
-            "customers": ("member_id", lambda t, s: set(t["customers"][s]))}
+    spec = {
+        "products": ("product_no", lambda t, s: {str(p) for p in t["products"]}),
+        "orders": ("order_id", lambda t, s: set(t["orders"][s])),
+        "customers": ("member_id", lambda t, s: set(t["customers"][s])),
+    }
     ours: dict[str, Any] = {}
     peer: dict[str, Any] = {}
     for table, (key, truth_of) in spec.items():
         per_shop = {}
         for shop in shops:
-            rows = query(ours_db, f"select distinct cast({key} as varchar) from cafe24_data.{table} "
-                                  f"where mall_id = '{mall}' and shop_no = {shop}")
+            rows = query(
+                ours_db,
+                f"select distinct cast({key} as varchar) from cafe24_data.{table} "
+                f"where mall_id = '{mall}' and shop_no = {shop}",
+            )
             per_shop[shop] = coverage({r[0] for r in rows}, truth_of(ours_truth, shop))
-        ours[table] = {"by_shop": per_shop, **{k: sum(v[k] for v in per_shop.values()) for k in
-                                               ("truth", "loaded", "extra")}}
+        ours[table] = {
+            "by_shop": per_shop,
+            **{k: sum(v[k] for v in per_shop.values()) for k in ("truth", "loaded", "extra")},
+        }
         loaded: set = set()
         if peer_db and not peer_result.get("error"):
             try:
-                loaded = {r[0] for r in query(peer_db, f"select distinct cast({key} as varchar) from "
-                                                       f"rest_api_data.{table}")}
+                loaded = {
+                    r[0] for r in query(peer_db, f"select distinct cast({key} as varchar) from rest_api_data.{table}")
+                }
             except Exception:  # the table is missing when the peer loaded nothing into it
                 loaded = set()
         shop1 = coverage(loaded, truth_of(peer_truth, "1"))
         all_truth = sum(len(truth_of(peer_truth, s)) for s in shops)
         peer[table] = {**shop1, "mall_truth": all_truth}
     return {
-        "ours": ours, "peer": peer,
-        "ours_seconds": ours_result["elapsed"], "peer_seconds": peer_result["elapsed"],
-        "ours_calls": requests_by(ours_stats), "peer_calls": requests_by(peer_stats),
-        "ours_throttled": requests_by(ours_stats, "throttled"), "peer_throttled": requests_by(peer_stats, "throttled"),
-        "peer_error": peer_result.get("error"), "peer_steps": peer_result.get("steps", {}),
+        "ours": ours,
+        "peer": peer,
+        "ours_seconds": ours_result["elapsed"],
+        "peer_seconds": peer_result["elapsed"],
+        "ours_calls": requests_by(ours_stats),
+        "peer_calls": requests_by(peer_stats),
+        "ours_throttled": requests_by(ours_stats, "throttled"),
+        "peer_throttled": requests_by(peer_stats, "throttled"),
+        "peer_error": peer_result.get("error"),
+        "peer_steps": peer_result.get("steps", {}),
         "peer_rows": peer_result.get("rows", {}),
     }
 
@@ -272,9 +321,13 @@ def per_minute(events: list[dict]) -> dict[str, Any]:
         while t - times[j] >= 60:
             j += 1
         busiest = max(busiest, i - j + 1)
-    return {"calls": len(times), "span_seconds": times[-1] - t0, "complete_minutes": complete,
-            "calls_per_complete_minute": sum(complete) / len(complete) if complete else None,
-            "busiest_60s": busiest}
+    return {
+        "calls": len(times),
+        "span_seconds": times[-1] - t0,
+        "complete_minutes": complete,
+        "calls_per_complete_minute": sum(complete) / len(complete) if complete else None,
+        "busiest_60s": busiest,
+    }
 
 
 # ------------------------------------------------------------------------------------------------ part 7
@@ -285,13 +338,18 @@ CLI = [sys.executable, "-m", "pipelines.cafe24_pipeline", "run", "--quiet"]
 def cli_env(bench: Bench, url: str, mall: str, refresh_token: str, drain: float) -> dict[str, str]:
     """The CLI configured as a user configures it: SOURCES__CAFE24__... variables, nothing else of ours."""
     env = {k: v for k, v in bench.env.items() if not k.startswith(("SOURCES__", "DESTINATION__"))}
-    env.update({"SOURCES__CAFE24__MALL_ID": mall, "SOURCES__CAFE24__BASE_URL": url + "/{mall_id}",
-                "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": APP["client_id"],
-                "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": APP["client_secret"],
-                "SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN": refresh_token,
-                "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": str(KILL_CHUNK_ROWS),
-                "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": str(drain),
-                "SOURCES__CAFE24__START_DATE": opening_day_at(url, KILL_STORE["history_days"])})
+    env.update(
+        {
+            "SOURCES__CAFE24__MALL_ID": mall,
+            "SOURCES__CAFE24__BASE_URL": url + "/{mall_id}",
+            "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": APP["client_id"],
+            "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": APP["client_secret"],
+            "SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN": refresh_token,
+            "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": str(KILL_CHUNK_ROWS),
+            "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": str(drain),
+            "SOURCES__CAFE24__START_DATE": opening_day_at(url, KILL_STORE["history_days"]),
+        }
+    )
     return env
 
 
@@ -317,15 +375,19 @@ def cli_start(bench: Bench, project: Path, env: dict[str, str], name: str) -> su
 
 def cli_finish(bench: Bench, name: str, process: subprocess.Popen, timeout: float = 600) -> None:
     if process.wait(timeout=timeout) != 0:
-        raise SystemExit(f"part 7: the CLI run {name} failed (exit {process.returncode}); log tail:\n"
-                         + bench.log.read_text()[-3000:])
+        raise SystemExit(
+            f"part 7: the CLI run {name} failed (exit {process.returncode}); log tail:\n"
+            + bench.log.read_text()[-3000:]
+        )
 
 
 def matches_truth(database: Path, truth: dict) -> dict[str, bool]:
     """Per table: the loaded keys of every shop, sorted with their duplicates, equal the sandbox's truth."""
-    spec = {"orders": ("order_id", lambda shop: truth["orders"].get(shop, [])),
-            "customers": ("member_id", lambda shop: truth["customers"].get(shop, [])),
-            "products": ("product_no", lambda shop: truth["products"])}
+    spec = {
+        "orders": ("order_id", lambda shop: truth["orders"].get(shop, [])),
+        "customers": ("member_id", lambda shop: truth["customers"].get(shop, [])),
+        "products": ("product_no", lambda shop: truth["products"]),
+    }
     shops = sorted(truth["orders"])
     out = {}
     for table, (key, expected) in spec.items():
@@ -344,15 +406,18 @@ def kill_test(bench: Bench, results: dict[str, Any]) -> None:
     run to the end. The same seed and a frozen clock, so both sandboxes serve the same store."""
     mall = "killmall"
     config = SandboxConfig(seed=SEED, volumes=Volumes(**KILL_STORE), start_time=time.time(), clock_runs=False)
-    say(f"part 7: kill test, {', '.join(f'{k} {v:,}' for k, v in KILL_STORE.items())}, chunks of "
-        f"{KILL_CHUNK_ROWS:,} rows; first the backfill unbroken, limits off")
+    say(
+        f"part 7: kill test, {', '.join(f'{k} {v:,}' for k, v in KILL_STORE.items())}, chunks of "
+        f"{KILL_CHUNK_ROWS:,} rows; first the backfill unbroken, limits off"
+    )
     began = time.monotonic()
     with SandboxServer(dataclasses.replace(config, limits=Limits(enabled=False))) as server:
         ctl = Control(server.url)
         truth = ctl.truth(mall)
         whole = bench.workdir / "kill-whole"
-        process = cli_start(bench, whole, cli_env(bench, server.url, mall, ctl.grant(mall)["refresh_token"],
-                                                  10000), "kill-whole")
+        process = cli_start(
+            bench, whole, cli_env(bench, server.url, mall, ctl.grant(mall)["refresh_token"], 10000), "kill-whole"
+        )
         cli_finish(bench, "kill-whole", process)
         unbroken_stats = ctl.mall_stats(mall)
         unbroken = requests_by(unbroken_stats)
@@ -388,11 +453,20 @@ def kill_test(bench: Bench, results: dict[str, Any]) -> None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
             by_run.append(dict(paths(ctl.mall_stats(mall)) - sum(map(Counter, by_run), Counter())))
-            kills.append({"after_packages": target, "packages": loaded_packages(project),
-                          "calls": requests_by(ctl.mall_stats(mall)), "seconds": time.monotonic() - started,
-                          "killed": not finished})
-            say(f"  run {k}: " + (f"SIGKILL after {kills[-1]['packages']} packages" if not finished else
-                                   "ended before its kill") + f", {kills[-1]['calls']} calls so far")
+            kills.append(
+                {
+                    "after_packages": target,
+                    "packages": loaded_packages(project),
+                    "calls": requests_by(ctl.mall_stats(mall)),
+                    "seconds": time.monotonic() - started,
+                    "killed": not finished,
+                }
+            )
+            say(
+                f"  run {k}: "
+                + (f"SIGKILL after {kills[-1]['packages']} packages" if not finished else "ended before its kill")
+                + f", {kills[-1]['calls']} calls so far"
+            )
         process = cli_start(bench, project, env, "kill-final")
         cli_finish(bench, "kill-final", process)
         stats = ctl.mall_stats(mall)
@@ -400,18 +474,30 @@ def kill_test(bench: Bench, results: dict[str, Any]) -> None:
         by_run.append(dict(paths(stats) - sum(map(Counter, by_run), Counter())))
         ok = matches_truth(project / "cafe24.duckdb", truth)
         results["kill"] = {
-            "store": KILL_STORE, "chunk_rows": KILL_CHUNK_ROWS, "unbroken_calls": unbroken,
-            "unbroken_packages": packages, "unbroken_matches_truth": whole_ok, "kills": kills,
-            "killed": sum(k["killed"] for k in kills), "calls": total, "ratio": total / unbroken,
-            "final_run_calls": total - kills[-1]["calls"], "packages": loaded_packages(project),
-            "throttled": requests_by(stats, "throttled"), "matches_truth": ok,
-            "unbroken_calls_by_path": dict(paths(unbroken_stats)), "calls_by_path_by_run": by_run,
-            "paced_seconds": time.monotonic() - paced, "seconds": time.monotonic() - began,
+            "store": KILL_STORE,
+            "chunk_rows": KILL_CHUNK_ROWS,
+            "unbroken_calls": unbroken,
+            "unbroken_packages": packages,
+            "unbroken_matches_truth": whole_ok,
+            "kills": kills,
+            "killed": sum(k["killed"] for k in kills),
+            "calls": total,
+            "ratio": total / unbroken,
+            "final_run_calls": total - kills[-1]["calls"],
+            "packages": loaded_packages(project),
+            "throttled": requests_by(stats, "throttled"),
+            "matches_truth": ok,
+            "unbroken_calls_by_path": dict(paths(unbroken_stats)),
+            "calls_by_path_by_run": by_run,
+            "paced_seconds": time.monotonic() - paced,
+            "seconds": time.monotonic() - began,
         }
     r = results["kill"]
-    say(f"  {r['killed']} kills + a final run: {total} calls ÷ {unbroken} unbroken = {r['ratio']:.2f}; "
+    say(
+        f"  {r['killed']} kills + a final run: {total} calls ÷ {unbroken} unbroken = {r['ratio']:.2f}; "
         f"tables equal truth: {', '.join(f'{t} {v}' for t, v in ok.items())}; {r['throttled']} x 429; "
-        f"{r['seconds']:.0f} s")
+        f"{r['seconds']:.0f} s"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -424,36 +510,65 @@ def machine() -> dict[str, Any]:
     import duckdb
     import httpx
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     try:
         import matplotlib
+
         mpl = matplotlib.__version__
     except ImportError:
         mpl = None
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
-            "ram_gib": round(mem / 1024 / 1024, 1), "cpu": cpu, "os": platform.platform(),
-            "python": platform.python_version(), "dlt": dlt.__version__, "duckdb": duckdb.__version__,
-            "httpx": httpx.__version__, "matplotlib": mpl}
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "ram_gib": round(mem / 1024 / 1024, 1),
+        "cpu": cpu,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "dlt": dlt.__version__,
+        "duckdb": duckdb.__version__,
+        "httpx": httpx.__version__,
+        "matplotlib": mpl,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--parts", default="1,2,3,4,5,6,7,8,9", help="which parts to run (default all)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (DuckDB files, logs)")
     parser.add_argument("--no-report", action="store_true", help="write the JSON only, not BENCHMARKS.md")
     parser.add_argument("--no-sandbox-speed", action="store_true", help="skip benchmarks/sandbox_speed.py")
-    parser.add_argument("--local-sizes", default=os.environ.get("BENCH_LOCAL_SIZES"),
-                        help="part 4's order counts, comma separated (default "
-                             f"{','.join(map(str, LOCAL_SIZES))}; env BENCH_LOCAL_SIZES)")
-    parser.add_argument("--report-only", action="store_true",
-                        help="measure nothing: write BENCHMARKS.md and the chart again from benchmarks/results/")
+    parser.add_argument(
+        "--local-sizes",
+        default=os.environ.get("BENCH_LOCAL_SIZES"),
+        help="part 4's order counts, comma separated (default "
+        f"{','.join(map(str, LOCAL_SIZES))}; env BENCH_LOCAL_SIZES)",
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: write BENCHMARKS.md and the chart again from benchmarks/results/",
+    )
     args = parser.parse_args(argv)
     if args.report_only:
         from .report import console_table, write_report
+
         results = json.loads((RESULTS / "summary.json").read_text())
         if (RESULTS / "ceiling_timeline.json").exists():
             results["timeline"] = json.loads((RESULTS / "ceiling_timeline.json").read_text())
@@ -469,8 +584,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.no_sandbox_speed:
             say("sandbox speed (benchmarks/sandbox_speed.py): is the sandbox faster than the bucket?")
-            speed = subprocess.run([sys.executable, "-m", "benchmarks.sandbox_speed"], cwd=ROOT, env=bench.env,
-                                   capture_output=True, text=True, check=True)
+            speed = subprocess.run(
+                [sys.executable, "-m", "benchmarks.sandbox_speed"],
+                cwd=ROOT,
+                env=bench.env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results["sandbox_speed"] = speed.stdout
             say(speed.stdout)
         if parts & {1, 2, 3, 5, 6, 8}:
@@ -484,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
                     many_malls(bench, server.url, ctl, results)
                 if 8 in parts:
                     from .dagster_malls import dagster_malls  # imports Dagster, which only part 8 needs
+
                     dagster_malls(bench, server.url, ctl, results)
         if 4 in parts:
             with SandboxServer(SandboxConfig(seed=SEED, limits=Limits(enabled=False))) as server:
@@ -492,16 +614,22 @@ def main(argv: list[str] | None = None) -> int:
             kill_test(bench, results)
         if 9 in parts:
             from .deletions import deletion_cost
+
             deletion_cost(workdir, results, say)
         results["total_seconds"] = time.monotonic() - began
         save(results)
         if not args.no_report:
             from .report import write_report
+
             write_report(results)
         from .report import console_table
+
         say("\n" + console_table(results))
-        say(f"\nthe benchmark run took {results['total_seconds'] / 60:.1f} min; wrote "
-            + ("" if args.no_report else "BENCHMARKS.md and ") + f"{RESULTS}/")
+        say(
+            f"\nthe benchmark run took {results['total_seconds'] / 60:.1f} min; wrote "
+            + ("" if args.no_report else "BENCHMARKS.md and ")
+            + f"{RESULTS}/"
+        )
     finally:
         if args.keep:
             say(f"kept {workdir}")
@@ -516,11 +644,21 @@ def sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
 
 def save(results: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for name in ("ceiling", "completeness", "incremental", "local", "many_malls", "dcollection", "kill",
-                 "dagster_malls", "deletions"):
+    for name in (
+        "ceiling",
+        "completeness",
+        "incremental",
+        "local",
+        "many_malls",
+        "dcollection",
+        "kill",
+        "dagster_malls",
+        "deletions",
+    ):
         if name in results:
-            write_json(RESULTS / f"{name}.json", {"machine": results["machine"], "seed": results["seed"],
-                                                  name: results[name]})
+            write_json(
+                RESULTS / f"{name}.json", {"machine": results["machine"], "seed": results["seed"], name: results[name]}
+            )
     write_json(RESULTS / "summary.json", {k: v for k, v in results.items() if k != "timeline"})
     if "timeline" in results:
         write_json(RESULTS / "ceiling_timeline.json", results["timeline"])
@@ -535,21 +673,39 @@ def phase_a(bench: Bench, url: str, ctl: Control, parts: set[int], results: dict
     start_day = opening_day(ctl, 400)
     running = {}
     if parts & {1, 2}:
-        running["ours"] = bench.start("ceiling", {
-            "kind": "ours", "url": url, "workdir": str(bench.workdir / "bench"), "malls": ["bench"],
-            "tables": ["products", "orders", "customers"], "grants": grants, "record": True,
-            "options": {"start_date": start_day}})
+        running["ours"] = bench.start(
+            "ceiling",
+            {
+                "kind": "ours",
+                "url": url,
+                "workdir": str(bench.workdir / "bench"),
+                "malls": ["bench"],
+                "tables": ["products", "orders", "customers"],
+                "grants": grants,
+                "record": True,
+                "options": {"start_date": start_day},
+            },
+        )
     if 2 in parts:
         today = datetime.fromtimestamp(ctl.clock(), KST).date()
         first = today - relativedelta(months=3) + timedelta(days=1)  # the API wants under 3 months
-        running["peer"] = bench.start("peer", {
-            "kind": "peer", "url": url, "workdir": str(bench.workdir / "peer"), "mall": "peer",
-            "access_token": peer_grant["access_token"], "orders_start": first.isoformat(),
-            "orders_end": today.isoformat()})
+        running["peer"] = bench.start(
+            "peer",
+            {
+                "kind": "peer",
+                "url": url,
+                "workdir": str(bench.workdir / "peer"),
+                "mall": "peer",
+                "access_token": peer_grant["access_token"],
+                "orders_start": first.isoformat(),
+                "orders_end": today.isoformat(),
+            },
+        )
         results["peer_window"] = [first.isoformat(), today.isoformat()]
     if 6 in parts:
-        running["dcollection"] = bench.start("dcollection", {"kind": "dcollection", "url": url,
-                                                              "workdir": str(bench.workdir / "dcollection")})
+        running["dcollection"] = bench.start(
+            "dcollection", {"kind": "dcollection", "url": url, "workdir": str(bench.workdir / "dcollection")}
+        )
     say(f"  running side by side: {', '.join(running)} (about 4 minutes)")
     done = {name: bench.wait(name, started) for name, started in running.items()}
     stats = ctl.stats()["malls"]
@@ -558,33 +714,59 @@ def phase_a(bench: Bench, url: str, ctl: Control, parts: set[int], results: dict
         results["ceiling"] = {"store": CEILING_STORE, **ceiling(result, stats.get("bench", {}))}
         results["timeline"] = [{k: e[k] for k in ("t", "path", "status", "used")} for e in result["events"]]
         c = results["ceiling"]
-        say(f"  part 1: {c['calls']} calls in {c['extract_seconds']:.0f} s = {c['calls_per_s']:.2f} calls/s, "
-            f"{c['throttled']} x 429")
+        say(
+            f"  part 1: {c['calls']} calls in {c['extract_seconds']:.0f} s = {c['calls_per_s']:.2f} calls/s, "
+            f"{c['throttled']} x 429"
+        )
     if "peer" in done:
         results["completeness"] = completeness(
-            done["ours"]["duckdb"], "bench", ctl.truth("bench"), done["peer"]["duckdb"], ctl.truth("peer"),
-            done["peer"], done["ours"], stats.get("bench", {}), stats.get("peer", {}))
+            done["ours"]["duckdb"],
+            "bench",
+            ctl.truth("bench"),
+            done["peer"]["duckdb"],
+            ctl.truth("peer"),
+            done["peer"],
+            done["ours"],
+            stats.get("bench", {}),
+            stats.get("peer", {}),
+        )
         results["completeness"]["peer_window"] = results.pop("peer_window")
         p = results["completeness"]
-        say(f"  part 2: peer {p['peer_calls']} calls, {p['peer_throttled']} x 429, {p['peer_seconds']:.0f} s"
-            + (f", failed: {p['peer_error'][:120]}" if p["peer_error"] else ""))
+        say(
+            f"  part 2: peer {p['peer_calls']} calls, {p['peer_throttled']} x 429, {p['peer_seconds']:.0f} s"
+            + (f", failed: {p['peer_error'][:120]}" if p["peer_error"] else "")
+        )
     if "dcollection" in done:
         result = done["dcollection"]
         dstats = stats.get(f"dcollection:{'sandbox-client-id'}", {})
-        results["dcollection"] = {**per_minute(data_calls(result["events"])),
-                                  "throttled": requests_by(dstats, "throttled"), "requests": requests_by(dstats),
-                                  "elapsed": result["elapsed"],
-                                  "steps": result["steps"], "rows": result["rows"]}
+        results["dcollection"] = {
+            **per_minute(data_calls(result["events"])),
+            "throttled": requests_by(dstats, "throttled"),
+            "requests": requests_by(dstats),
+            "elapsed": result["elapsed"],
+            "steps": result["steps"],
+            "rows": result["rows"],
+        }
         d = results["dcollection"]
-        say(f"  part 6: {d['calls']} calls, {d['calls_per_complete_minute']} per complete minute, "
-            f"{d['throttled']} x 429")
+        say(
+            f"  part 6: {d['calls']} calls, {d['calls_per_complete_minute']} per complete minute, "
+            f"{d['throttled']} x 429"
+        )
 
 
 def incremental(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) -> None:
     say("part 3: a live hour on mall bench, then an incremental run, then a run with no change")
     workdir = str(bench.workdir / "bench")
-    job = {"kind": "ours", "url": url, "workdir": workdir, "malls": ["bench"], "tables": ADMIN_TABLES,
-           "record": True, "count_rows": True, "options": {"start_date": opening_day(ctl, 400)}}
+    job = {
+        "kind": "ours",
+        "url": url,
+        "workdir": workdir,
+        "malls": ["bench"],
+        "tables": ADMIN_TABLES,
+        "record": True,
+        "count_rows": True,
+        "options": {"start_date": opening_day(ctl, 400)},
+    }
     ctl.live("bench", **LIVE)
     ctl.advance(3600)
     ctl.truth("bench")  # draw the hour's activity now, outside the timed run
@@ -598,20 +780,37 @@ def incremental(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) -
     calls, minimum, slices = minimum_calls(changed["events"])
     q_calls, q_min, q_slices = minimum_calls(quiet["events"])
     results["incremental"] = {
-        "live_rates": LIVE, "advanced_seconds": 3600,
-        "after_burst": {"calls": calls, "sandbox_calls": after - before, "minimum": minimum,
-                        "ratio": calls / minimum, "slices": sum(slices.values()), "slices_by_table": slices,
-                        "rows": changed["rows"], "nested_rows": changed["nested_rows"],
-                        "seconds": changed["elapsed"], "throttled": changed["throttled"],
-                        "calls_by_path": dict(Counter(e["path"].split("/admin", 1)[-1]
-                                                      for e in data_calls(changed["events"])))},
-        "no_change": {"calls": q_calls, "sandbox_calls": quiet_after - quiet_before, "minimum": q_min,
-                      "slices": sum(q_slices.values()), "slices_by_table": q_slices,
-                      "calls_per_slice": q_calls / sum(q_slices.values()), "rows": quiet["rows"],
-                      "seconds": quiet["elapsed"], "throttled": quiet["throttled"]},
+        "live_rates": LIVE,
+        "advanced_seconds": 3600,
+        "after_burst": {
+            "calls": calls,
+            "sandbox_calls": after - before,
+            "minimum": minimum,
+            "ratio": calls / minimum,
+            "slices": sum(slices.values()),
+            "slices_by_table": slices,
+            "rows": changed["rows"],
+            "nested_rows": changed["nested_rows"],
+            "seconds": changed["elapsed"],
+            "throttled": changed["throttled"],
+            "calls_by_path": dict(Counter(e["path"].split("/admin", 1)[-1] for e in data_calls(changed["events"]))),
+        },
+        "no_change": {
+            "calls": q_calls,
+            "sandbox_calls": quiet_after - quiet_before,
+            "minimum": q_min,
+            "slices": sum(q_slices.values()),
+            "slices_by_table": q_slices,
+            "calls_per_slice": q_calls / sum(q_slices.values()),
+            "rows": quiet["rows"],
+            "seconds": quiet["elapsed"],
+            "throttled": quiet["throttled"],
+        },
     }
-    say(f"  after the burst: {calls} calls for a minimum of {minimum}; no change: {q_calls} calls for "
-        f"{sum(q_slices.values())} slices")
+    say(
+        f"  after the burst: {calls} calls for a minimum of {minimum}; no change: {q_calls} calls for "
+        f"{sum(q_slices.values())} slices"
+    )
 
 
 def cpu_use(result: dict[str, Any]) -> dict[str, Any]:
@@ -620,11 +819,14 @@ def cpu_use(result: dict[str, Any]) -> dict[str, Any]:
     cpu = result.get("step_cpu_seconds", {})
     extract = result["steps"].get("extract", 0.0)
     sandbox = result.get("sandbox_cpu_seconds", 0.0)
-    return {"step_cpu_seconds": cpu, "sandbox_cpu_seconds": sandbox,
-            # cores kept busy during extraction: the pipeline process (all its threads, one interpreter) and the
-            # sandbox, which only works while the pipeline extracts
-            "extract_pipeline_cores": cpu.get("extract", 0.0) / extract if extract else None,
-            "extract_sandbox_cores": sandbox / extract if extract else None}
+    return {
+        "step_cpu_seconds": cpu,
+        "sandbox_cpu_seconds": sandbox,
+        # cores kept busy during extraction: the pipeline process (all its threads, one interpreter) and the
+        # sandbox, which only works while the pipeline extracts
+        "extract_pipeline_cores": cpu.get("extract", 0.0) / extract if extract else None,
+        "extract_sandbox_cores": sandbox / extract if extract else None,
+    }
 
 
 def many_malls(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) -> None:
@@ -633,10 +835,19 @@ def many_malls(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) ->
         malls = [f"many{n}x{i:02d}" for i in range(n)]
         say(f"part 5: {n} mall(s) in one run")
         grants = {m: prepare(ctl, m, SMALL_STORE) for m in malls}
-        result = bench.run(f"many-{n}", {
-            "kind": "ours", "url": url, "workdir": str(bench.workdir / f"many{n}"), "malls": malls,
-            "tables": ADMIN_TABLES, "grants": grants, "record": True,
-            "options": {"start_date": opening_day(ctl, SMALL_STORE["history_days"])}})
+        result = bench.run(
+            f"many-{n}",
+            {
+                "kind": "ours",
+                "url": url,
+                "workdir": str(bench.workdir / f"many{n}"),
+                "malls": malls,
+                "tables": ADMIN_TABLES,
+                "grants": grants,
+                "record": True,
+                "options": {"start_date": opening_day(ctl, SMALL_STORE["history_days"])},
+            },
+        )
         stats = ctl.stats()["malls"]
         events = data_calls(result["events"])
         rows = sum(result["rows"].values())
@@ -644,16 +855,25 @@ def many_malls(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) ->
         extract = result["steps"]["extract"]
         per_mall = Counter(e["mall"] for e in events)
         out["runs"][str(n)] = {
-            "malls": n, "calls": len(events), "rows": rows, "nested_rows": nested, "seconds": result["elapsed"],
-            "steps": result["steps"], "rows_per_s": rows / result["elapsed"],
-            "all_rows_per_s": (rows + nested) / result["elapsed"], "calls_per_s": len(events) / extract,
+            "malls": n,
+            "calls": len(events),
+            "rows": rows,
+            "nested_rows": nested,
+            "seconds": result["elapsed"],
+            "steps": result["steps"],
+            "rows_per_s": rows / result["elapsed"],
+            "all_rows_per_s": (rows + nested) / result["elapsed"],
+            "calls_per_s": len(events) / extract,
             "ideal_extract_seconds": max((c - BURST) / DRAIN for c in per_mall.values()),
             "throttled": sum(requests_by(stats.get(m, {}), "throttled") for m in malls),
-            "peak_rss_mb": result["peak_rss_mb"], **cpu_use(result),
+            "peak_rss_mb": result["peak_rss_mb"],
+            **cpu_use(result),
         }
         r = out["runs"][str(n)]
-        say(f"  {r['calls']} calls, {rows} rows (+{nested} nested) in {r['seconds']:.0f} s "
-            f"(extract {extract:.0f} s, ideal {r['ideal_extract_seconds']:.0f} s), {r['throttled']} x 429")
+        say(
+            f"  {r['calls']} calls, {rows} rows (+{nested} nested) in {r['seconds']:.0f} s "
+            f"(extract {extract:.0f} s, ideal {r['ideal_extract_seconds']:.0f} s), {r['throttled']} x 429"
+        )
     one = out["runs"]["1"]
     for r in out["runs"].values():
         r["speedup"] = r["rows_per_s"] / one["rows_per_s"]
@@ -664,30 +884,48 @@ def many_malls(bench: Bench, url: str, ctl: Control, results: dict[str, Any]) ->
 def local(bench: Bench, url: str, ctl: Control, results: dict[str, Any], sizes: tuple[int, ...] = LOCAL_SIZES) -> None:
     """Part 4: the CLI's chunked path (pipelines.run.load, one load package per backfill_chunk_rows orders) with
     limits off; each size in its own process, whose peak RSS is its VmHWM over the whole run."""
-    out: dict[str, Any] = {"runs": {}, "sizes": list(sizes), "path": "chunked",
-                           "chunk_rows": chunk_rows(bench.env)}
+    out: dict[str, Any] = {"runs": {}, "sizes": list(sizes), "path": "chunked", "chunk_rows": chunk_rows(bench.env)}
     for size in sizes:
         mall = f"local{size // 1000}k"
         say(f"part 4: {size:,} orders with items, limits off, chunked as the CLI loads, in a process of its own")
         started = time.monotonic()
         grants = {mall: prepare(ctl, mall, {"orders": size, "products": 50, "customers": 50})}
         generated = time.monotonic() - started
-        result = bench.run(f"local-{size}", {
-            "kind": "chunked", "url": url, "workdir": str(bench.workdir / mall), "malls": [mall], "tables": ["orders"],
-            "grants": grants, "options": {"start_date": opening_day(ctl, 400), "bucket_drain_per_second": 10000}})
+        result = bench.run(
+            f"local-{size}",
+            {
+                "kind": "chunked",
+                "url": url,
+                "workdir": str(bench.workdir / mall),
+                "malls": [mall],
+                "tables": ["orders"],
+                "grants": grants,
+                "options": {"start_date": opening_day(ctl, 400), "bucket_drain_per_second": 10000},
+            },
+        )
         rows = result["rows"].get("orders", 0)
         nested = result["nested_rows"].get("orders", 0)
         out["runs"][str(size)] = {
-            "orders": size, "rows": rows, "nested_rows": nested, "seconds": result["elapsed"],
-            "steps": result["steps"], "calls": result["calls"], "rows_per_s": (rows + nested) / result["elapsed"],
-            "orders_per_s": rows / result["elapsed"], "peak_rss_mb": result["peak_rss_mb"],
-            "chunks": result.get("chunks"), "each_step": result.get("each_step", {}),
+            "orders": size,
+            "rows": rows,
+            "nested_rows": nested,
+            "seconds": result["elapsed"],
+            "steps": result["steps"],
+            "calls": result["calls"],
+            "rows_per_s": (rows + nested) / result["elapsed"],
+            "orders_per_s": rows / result["elapsed"],
+            "peak_rss_mb": result["peak_rss_mb"],
+            "chunks": result.get("chunks"),
+            "each_step": result.get("each_step", {}),
             "sandbox_generation_seconds": generated,
-            "step_peak_rss_mb": result.get("step_peak_rss_mb", {}), **cpu_use(result),
+            "step_peak_rss_mb": result.get("step_peak_rss_mb", {}),
+            **cpu_use(result),
         }
         r = out["runs"][str(size)]
-        say(f"  {rows + nested:,} rows in {r['seconds']:.0f} s = {r['orders_per_s']:,.0f} orders/s in {r['chunks']} "
-            f"chunk(s); peak RSS {r['peak_rss_mb']:.0f} MiB")
+        say(
+            f"  {rows + nested:,} rows in {r['seconds']:.0f} s = {r['orders_per_s']:,.0f} orders/s in {r['chunks']} "
+            f"chunk(s); peak RSS {r['peak_rss_mb']:.0f} MiB"
+        )
     small, big = (out["runs"][str(s)] for s in (min(sizes), max(sizes)))
     out["rss_ratio"] = big["peak_rss_mb"] / small["peak_rss_mb"]
     results["local"] = out

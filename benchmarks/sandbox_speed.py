@@ -35,20 +35,34 @@ def main() -> None:
         server.sandbox.mall("bench")
         generated = time.perf_counter() - started
         token = httpx.post(f"{server.url}/__sandbox__/malls/bench/grant").json()["access_token"]
-        client = httpx.Client(base_url=server.mall_url("bench") + "/api/v2/admin",
-                              headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        window = {"start_date": time.strftime("%Y-%m-%d", time.gmtime(time.time() - 80 * 86400)),
-                  "end_date": time.strftime("%Y-%m-%d", time.gmtime(time.time()))}
+        client = httpx.Client(
+            base_url=server.mall_url("bench") + "/api/v2/admin",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        window = {
+            "start_date": time.strftime("%Y-%m-%d", time.gmtime(time.time() - 80 * 86400)),
+            "end_date": time.strftime("%Y-%m-%d", time.gmtime(time.time())),
+        }
         cases = [
-            ("1,000 orders + items, receivers, buyer", "/orders",
-             {**window, "limit": 1000, "embed": "items,receivers,buyer"}),
+            (
+                "1,000 orders + items, receivers, buyer",
+                "/orders",
+                {**window, "limit": 1000, "embed": "items,receivers,buyer"},
+            ),
             ("1,000 orders", "/orders", {**window, "limit": 1000}),
             ("orders/count", "/orders/count", window),
             ("100 products + variants", "/products", {"limit": 100, "embed": "variants"}),
-            ("100 products, updated window", "/products",
-             {"limit": 100, "updated_start_date": window["start_date"], "updated_end_date": window["end_date"]}),
-            ("1,000 customersprivacy (created_date)", "/customersprivacy",
-             {"search_type": "created_date", "limit": 1000}),
+            (
+                "100 products, updated window",
+                "/products",
+                {"limit": 100, "updated_start_date": window["start_date"], "updated_end_date": window["end_date"]},
+            ),
+            (
+                "1,000 customersprivacy (created_date)",
+                "/customersprivacy",
+                {"search_type": "created_date", "limit": 1000},
+            ),
         ]
         print(f"sandbox: 100k orders / 50k products / 50k customers per mall; generated in {generated:.1f} s\n")
         print(f"{'call':<42} {'median s':>9} {'÷ 0.5 s budget':>15} {'bytes':>11}")

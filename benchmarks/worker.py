@@ -24,25 +24,47 @@ from .common import (
 
 def ours(job: dict[str, Any]) -> dict[str, Any]:
     recorder = Recorder(count_rows=job.get("count_rows", False)) if job.get("record") else None
-    result = run_ours(job["url"], Path(job["workdir"]), job["malls"], job["tables"], name=job.get("name", "cafe24"),
-                      grants=job.get("grants"), recorder=recorder, **job.get("options", {}))
+    result = run_ours(
+        job["url"],
+        Path(job["workdir"]),
+        job["malls"],
+        job["tables"],
+        name=job.get("name", "cafe24"),
+        grants=job.get("grants"),
+        recorder=recorder,
+        **job.get("options", {}),
+    )
     if recorder is not None:
         result["events"] = recorder.events
     return result
 
 
 def chunked(job: dict[str, Any]) -> dict[str, Any]:
-    return run_chunked(job["url"], Path(job["workdir"]), job["malls"], job["tables"], grants=job.get("grants"),
-                       destination=job.get("destination", "duckdb"), **job.get("options", {}))
+    return run_chunked(
+        job["url"],
+        Path(job["workdir"]),
+        job["malls"],
+        job["tables"],
+        grants=job.get("grants"),
+        destination=job.get("destination", "duckdb"),
+        **job.get("options", {}),
+    )
 
 
 def peer_config(job: dict[str, Any]) -> dict[str, Any]:
     """What a dlt user would write for Cafe24 with the generic rest_api source: a bearer token, offset paging
     with the documented page sizes and offset caps as `maximum_offset` (past them the API answers 422), and
     the one 3-month window the orders endpoint accepts."""
+
     def offset(limit: int, cap: int) -> dict[str, Any]:
-        return {"type": "offset", "limit": limit, "offset_param": "offset", "limit_param": "limit",
-                "total_path": None, "maximum_offset": cap}
+        return {
+            "type": "offset",
+            "limit": limit,
+            "offset_param": "offset",
+            "limit_param": "limit",
+            "total_path": None,
+            "maximum_offset": cap,
+        }
 
     return {
         "client": {
@@ -51,17 +73,39 @@ def peer_config(job: dict[str, Any]) -> dict[str, Any]:
         },
         "resource_defaults": {"write_disposition": "replace"},
         "resources": [
-            {"name": "products", "primary_key": "product_no",
-             "endpoint": {"path": "products", "data_selector": "products", "params": {"embed": "variants"},
-                          "paginator": offset(100, 5000)}},
-            {"name": "orders", "primary_key": "order_id",
-             "endpoint": {"path": "orders", "data_selector": "orders",
-                          "params": {"start_date": job["orders_start"], "end_date": job["orders_end"],
-                                     "embed": "items,receivers,buyer"},
-                          "paginator": offset(1000, 15000)}},
-            {"name": "customers", "primary_key": "member_id",
-             "endpoint": {"path": "customersprivacy", "data_selector": "customersprivacy",
-                          "paginator": offset(1000, 8000)}},
+            {
+                "name": "products",
+                "primary_key": "product_no",
+                "endpoint": {
+                    "path": "products",
+                    "data_selector": "products",
+                    "params": {"embed": "variants"},
+                    "paginator": offset(100, 5000),
+                },
+            },
+            {
+                "name": "orders",
+                "primary_key": "order_id",
+                "endpoint": {
+                    "path": "orders",
+                    "data_selector": "orders",
+                    "params": {
+                        "start_date": job["orders_start"],
+                        "end_date": job["orders_end"],
+                        "embed": "items,receivers,buyer",
+                    },
+                    "paginator": offset(1000, 15000),
+                },
+            },
+            {
+                "name": "customers",
+                "primary_key": "member_id",
+                "endpoint": {
+                    "path": "customersprivacy",
+                    "data_selector": "customersprivacy",
+                    "paginator": offset(1000, 8000),
+                },
+            },
         ],
     }
 
@@ -71,9 +115,12 @@ def peer(job: dict[str, Any]) -> dict[str, Any]:
     from dlt.sources.rest_api import rest_api_source
 
     workdir = Path(job["workdir"])
-    pipeline = dlt.pipeline("peer", pipelines_dir=str(workdir / "pipelines"),
-                            destination=dlt.destinations.duckdb(str(workdir / "peer.duckdb")),
-                            dataset_name="rest_api_data")
+    pipeline = dlt.pipeline(
+        "peer",
+        pipelines_dir=str(workdir / "pipelines"),
+        destination=dlt.destinations.duckdb(str(workdir / "peer.duckdb")),
+        dataset_name="rest_api_data",
+    )
     started = time.monotonic()
     error = None
     try:
@@ -82,8 +129,14 @@ def peer(job: dict[str, Any]) -> dict[str, Any]:
         error = f"{type(exc).__name__}: {str(exc)[:500]}"
     elapsed = time.monotonic() - started
     roots, nested = row_counts(pipeline) if error is None else ({}, {})
-    return {"elapsed": elapsed, "steps": step_seconds(pipeline), "rows": roots, "nested_rows": nested,
-            "error": error, "duckdb": str(workdir / "peer.duckdb")}
+    return {
+        "elapsed": elapsed,
+        "steps": step_seconds(pipeline),
+        "rows": roots,
+        "nested_rows": nested,
+        "error": error,
+        "duckdb": str(workdir / "peer.duckdb"),
+    }
 
 
 def dcollection(job: dict[str, Any]) -> dict[str, Any]:
@@ -98,16 +151,25 @@ def dcollection(job: dict[str, Any]) -> dict[str, Any]:
         source = dcollection_source(credentials=dict(APP), dcollection_url=job["url"] + "/dcollection")
     recorder.attach(clients)
     recorder.start()
-    pipeline = dlt.pipeline("dcollection", pipelines_dir=str(workdir / "pipelines"),
-                            destination=dlt.destinations.duckdb(str(workdir / "dcollection.duckdb")),
-                            dataset_name="dcollection_data")
+    pipeline = dlt.pipeline(
+        "dcollection",
+        pipelines_dir=str(workdir / "pipelines"),
+        destination=dlt.destinations.duckdb(str(workdir / "dcollection.duckdb")),
+        dataset_name="dcollection_data",
+    )
     started = time.monotonic()
     pipeline.run(source, loader_file_format="jsonl")
     elapsed = time.monotonic() - started
     roots, nested = row_counts(pipeline)
-    return {"elapsed": elapsed, "steps": step_seconds(pipeline), "rows": roots, "nested_rows": nested,
-            "calls": sum(c.stats.calls for c in clients), "throttled": sum(c.stats.throttled for c in clients),
-            "events": recorder.events}
+    return {
+        "elapsed": elapsed,
+        "steps": step_seconds(pipeline),
+        "rows": roots,
+        "nested_rows": nested,
+        "calls": sum(c.stats.calls for c in clients),
+        "throttled": sum(c.stats.throttled for c in clients),
+        "events": recorder.events,
+    }
 
 
 JOBS = {"ours": ours, "chunked": chunked, "peer": peer, "dcollection": dcollection}
@@ -119,8 +181,9 @@ def main(path: str) -> int:
     result = JOBS[job["kind"]](job)
     result["process_seconds"] = time.monotonic() - started
     # Steps reset VmHWM to measure their own peaks; the process's peak is the highest of them.
-    result["peak_rss_mb"] = max([peak_rss_mb(), result.get("run_peak_rss_mb", 0.0),
-                                 *result.get("step_peak_rss_mb", {}).values()])
+    result["peak_rss_mb"] = max(
+        [peak_rss_mb(), result.get("run_peak_rss_mb", 0.0), *result.get("step_peak_rss_mb", {}).values()]
+    )
     write_json(Path(job["out"]), result)
     return 0
 

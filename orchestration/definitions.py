@@ -74,9 +74,11 @@ TABLES = [e.table for e in ENDPOINTS if e.api == "admin"]  # what a default CLI 
 def configured_malls() -> list[str]:
     malls = mall_ids(configured()[0])
     if not malls:
-        raise ValueError("no mall to load: set mall_id under [sources.cafe24] in the project's .dlt/config.toml "
-                         "(a list: [\"malla\", \"mallb\"]) or SOURCES__CAFE24__MALL_ID, and start Dagster in the "
-                         "project's directory")
+        raise ValueError(
+            "no mall to load: set mall_id under [sources.cafe24] in the project's .dlt/config.toml "
+            '(a list: ["malla", "mallb"]) or SOURCES__CAFE24__MALL_ID, and start Dagster in the '
+            "project's directory"
+        )
     return malls
 
 
@@ -101,8 +103,15 @@ def _children(table: str) -> str:
 
 @multi_asset(
     name="cafe24_mall",
-    specs=[AssetSpec(["cafe24", table], kinds={"dlt", DESTINATION}, group_name="cafe24",
-                     description=f"{table} of every mall, keyed by mall_id{_children(table)}") for table in TABLES],
+    specs=[
+        AssetSpec(
+            ["cafe24", table],
+            kinds={"dlt", DESTINATION},
+            group_name="cafe24",
+            description=f"{table} of every mall, keyed by mall_id{_children(table)}",
+        )
+        for table in TABLES
+    ],
     partitions_def=MALLS,
     pool=DUCKDB_POOL if DESTINATION == "duckdb" else None,
     # A failed load is resumed by the next one (pending packages first, a backfill from its last chunk); this
@@ -117,8 +126,14 @@ def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     cpu = time.process_time()
     try:
         # stdout is the run's captured log: progress lines every 10 s, as under cron
-        result = load({"mall_id": mall}, destination=DESTINATION, dataset=DATASET, project=project_of(mall),
-                      out=sys.stdout, staging_dataset=f"{DATASET}_staging_{mall}")
+        result = load(
+            {"mall_id": mall},
+            destination=DESTINATION,
+            dataset=DATASET,
+            project=project_of(mall),
+            out=sys.stdout,
+            staging_dataset=f"{DATASET}_staging_{mall}",
+        )
     except (RunInProgress, UsageError) as exc:  # another run of the mall; a configuration to fix: no retry
         raise Failure(description=str(exc), allow_retries=False) from None
     except PipelineStepFailed as exc:
@@ -130,29 +145,46 @@ def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     context.log.info(summary(result))
     calls = result.malls.get(mall)
     for table in TABLES:
-        yield MaterializeResult(asset_key=["cafe24", table], metadata={
-            "rows": result.rows.get(table, 0), "child_rows": result.nested.get(table, (0, 0))[0],
-            "calls": calls.calls if calls else 0, "throttled": calls.throttled if calls else 0,
-            "seconds": round(result.elapsed, 1), "cpu_seconds": round(cpu, 1), "pid": os.getpid(),
-            "pipeline": project_of(mall).pipeline_name})
+        yield MaterializeResult(
+            asset_key=["cafe24", table],
+            metadata={
+                "rows": result.rows.get(table, 0),
+                "child_rows": result.nested.get(table, (0, 0))[0],
+                "calls": calls.calls if calls else 0,
+                "throttled": calls.throttled if calls else 0,
+                "seconds": round(result.elapsed, 1),
+                "cpu_seconds": round(cpu, 1),
+                "pid": os.getpid(),
+                "pipeline": project_of(mall).pipeline_name,
+            },
+        )
 
 
 cafe24_malls = define_asset_job(
-    "cafe24_malls", selection=[cafe24_mall], partitions_def=MALLS,
-    config=PartitionedConfig(MALLS, run_config_for_partition_key_fn=lambda _: {},
-                             tags_for_partition_key_fn=mall_tags))
+    "cafe24_malls",
+    selection=[cafe24_mall],
+    partitions_def=MALLS,
+    config=PartitionedConfig(MALLS, run_config_for_partition_key_fn=lambda _: {}, tags_for_partition_key_fn=mall_tags),
+)
 
 
-UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
-              DagsterRunStatus.STARTED]
+UNFINISHED = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
 
 
 @schedule(job=cafe24_malls, cron_schedule=HOURLY, default_status=DefaultScheduleStatus.RUNNING)
 def hourly(context: ScheduleEvaluationContext) -> list[RunRequest] | SkipReason:
     """Every mall each hour; a mall whose last run is still queued or going is left out this hour rather than
     queued behind it (a long backfill would otherwise pile up a run per hour)."""
-    busy = {run.tags[MALL_TAG] for run in context.instance.get_runs(
-        RunsFilter(job_name=cafe24_malls.name, statuses=UNFINISHED)) if MALL_TAG in run.tags}
+    busy = {
+        run.tags[MALL_TAG]
+        for run in context.instance.get_runs(RunsFilter(job_name=cafe24_malls.name, statuses=UNFINISHED))
+        if MALL_TAG in run.tags
+    }
     tick = context.scheduled_execution_time.isoformat()
     due = [mall for mall in MALLS.get_partition_keys() if mall not in busy]
     if not due:

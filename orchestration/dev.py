@@ -65,13 +65,13 @@ def grant_new_malls(server: SandboxServer, config: Path, store: TokenStore, gran
     return new
 
 
-def keep_granting(server: SandboxServer, config: Path, store: TokenStore, granted: set[str],
-                  stop: threading.Event) -> None:
+def keep_granting(
+    server: SandboxServer, config: Path, store: TokenStore, granted: set[str], stop: threading.Event
+) -> None:
     while not stop.wait(2.0):
         try:
             for mall in grant_new_malls(server, config, store, granted):
-                print(f"granted the app on mall {mall} (new in the config): reload definitions to see it",
-                      flush=True)
+                print(f"granted the app on mall {mall} (new in the config): reload definitions to see it", flush=True)
         except Exception as exc:  # a config being edited, a mall id mistyped: say so, keep serving
             print(f"cannot grant the configured malls yet: {exc}", file=sys.stderr, flush=True)
 
@@ -85,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = SandboxServer(config, port=args.port).start()
     except OSError as exc:
-        print(f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try "
-              f"`make dagster SANDBOX_PORT=8030`", file=sys.stderr)
+        print(
+            f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try "
+            f"`make dagster SANDBOX_PORT=8030`",
+            file=sys.stderr,
+        )
         return 1
     project = Project.at(PROJECT_DIR)
     config_file = project_config(project)
@@ -94,25 +97,42 @@ def main(argv: list[str] | None = None) -> int:
     home = project.root / ".dagster"
     home.mkdir(exist_ok=True)
     shutil.copy(Path(__file__).with_name("dagster.yaml"), home / "dagster.yaml")
-    env = {**os.environ, "DAGSTER_HOME": str(home), "RUNTIME__DLTHUB_TELEMETRY": "false",
-           # the sandbox's address and app: they change with the port, so they are not kept in the project
-           "SOURCES__CAFE24__BASE_URL": server.url + "/{mall_id}",
-           "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": config.client_id,
-           "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": config.client_secret}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        # the sandbox's address and app: they change with the port, so they are not kept in the project
+        "SOURCES__CAFE24__BASE_URL": server.url + "/{mall_id}",
+        "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": config.client_id,
+        "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": config.client_secret,
+    }
     os.environ.update(env)
     store, stop = TokenStore(project.root / DEFAULT_TOKEN_STORE), threading.Event()
     granted: set[str] = set()
     try:
         malls = grant_new_malls(server, config_file, store, granted)
         httpx.post(f"{server.url}/__sandbox__/live", json=LIVE, timeout=30).raise_for_status()
-        print(f"Cafe24 sandbox on {server.url}, malls {', '.join(malls)} granted and live; project in "
-              f"{project.root}.\n"
-              f"Dagster's UI: http://127.0.0.1:{args.ui_port} (the hourly schedule is on; a mall's first run is "
-              "its backfill). Ctrl-C stops both.\n", flush=True)
+        print(
+            f"Cafe24 sandbox on {server.url}, malls {', '.join(malls)} granted and live; project in "
+            f"{project.root}.\n"
+            f"Dagster's UI: http://127.0.0.1:{args.ui_port} (the hourly schedule is on; a mall's first run is "
+            "its backfill). Ctrl-C stops both.\n",
+            flush=True,
+        )
         threading.Thread(target=keep_granting, args=(server, config_file, store, granted, stop), daemon=True).start()
-        dagster = subprocess.Popen([str(Path(sys.executable).with_name("dagster")), "dev", "-m",
-                                    "orchestration.definitions", "-h", "127.0.0.1", "-p", str(args.ui_port)],
-                                   env=env)
+        dagster = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("dagster")),
+                "dev",
+                "-m",
+                "orchestration.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(args.ui_port),
+            ],
+            env=env,
+        )
         try:
             return dagster.wait()
         except KeyboardInterrupt:  # the terminal sent SIGINT to dagster dev as well: let it shut down

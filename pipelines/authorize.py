@@ -34,13 +34,20 @@ def mall_root(base_url: str, mall_id: str) -> str:
 
 
 def authorize_url(root: str, client_id: str, redirect_uri: str, state: str, scopes: Iterable[str]) -> str:
-    query = urlencode({"response_type": "code", "client_id": client_id, "state": state,
-                       "redirect_uri": redirect_uri, "scope": ",".join(scopes)}, safe=",")
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "state": state,
+            "redirect_uri": redirect_uri,
+            "scope": ",".join(scopes),
+        },
+        safe=",",
+    )
     return f"{root}/api/v2/oauth/authorize?{query}"
 
 
-def exchange(mall_id: str, app: AppCredentials, root: str, store: TokenStore, code: str,
-             redirect_uri: str) -> Grant:
+def exchange(mall_id: str, app: AppCredentials, root: str, store: TokenStore, code: str, redirect_uri: str) -> Grant:
     """Trade an authorization code for the mall's grant; TokenManager writes it to the store (mode 0600)."""
     register_secret(code)
     with make_http() as http:
@@ -48,7 +55,7 @@ def exchange(mall_id: str, app: AppCredentials, root: str, store: TokenStore, co
 
 
 class _Callback(http.server.BaseHTTPRequestHandler):
-    server: "CallbackServer"
+    server: CallbackServer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         url = urlparse(self.path)
@@ -89,8 +96,10 @@ class CallbackServer(http.server.ThreadingHTTPServer):
         try:
             super().__init__(("127.0.0.1", port), _Callback)
         except OSError as exc:
-            raise UsageError(f"cannot listen on 127.0.0.1:{port} for the OAuth redirect ({exc.strerror}); "
-                             "pass another --port (and register its redirect URI with the app)") from None
+            raise UsageError(
+                f"cannot listen on 127.0.0.1:{port} for the OAuth redirect ({exc.strerror}); "
+                "pass another --port (and register its redirect URI with the app)"
+            ) from None
         self.state = state
         self.results: queue.Queue[tuple[str, str]] = queue.Queue()
         self._thread = threading.Thread(target=self.serve_forever, name="cafe24-oauth-callback", daemon=True)
@@ -99,7 +108,7 @@ class CallbackServer(http.server.ThreadingHTTPServer):
     def redirect_uri(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}{CALLBACK_PATH}"
 
-    def __enter__(self) -> "CallbackServer":
+    def __enter__(self) -> CallbackServer:
         self._thread.start()
         return self
 
@@ -111,24 +120,40 @@ class CallbackServer(http.server.ThreadingHTTPServer):
         try:
             kind, value = self.results.get(timeout=timeout)
         except queue.Empty:
-            raise Cafe24AuthError(mall_id, f"no authorization reached {self.redirect_uri} within {timeout:.0f} s; "
-                                            "run `auth` again (the code lives one minute)") from None
+            raise Cafe24AuthError(
+                mall_id,
+                f"no authorization reached {self.redirect_uri} within {timeout:.0f} s; "
+                "run `auth` again (the code lives one minute)",
+            ) from None
         if kind == "error":
             raise Cafe24AuthError(mall_id, f"the authorization was refused ({value})")
         return value
 
 
-def authorize(mall_id: str, app: AppCredentials, base_url: str, store: TokenStore, *,
-              scopes: Sequence[str] = SCOPES, port: int = 8025, open_url: Callable[[str], object] | None = None,
-              timeout: float = 300.0, out: TextIO = sys.stdout) -> Grant:
+def authorize(
+    mall_id: str,
+    app: AppCredentials,
+    base_url: str,
+    store: TokenStore,
+    *,
+    scopes: Sequence[str] = SCOPES,
+    port: int = 8025,
+    open_url: Callable[[str], object] | None = None,
+    timeout: float = 300.0,
+    out: TextIO = sys.stdout,
+) -> Grant:
     """The authorization-code flow: print the authorize URL, receive the redirect on 127.0.0.1:port, check
     `state`, exchange the code and store the grant. `open_url` plays the browser (None: the user opens it)."""
     root = mall_root(base_url, mall_id)
     state = secrets.token_urlsafe(16)
     with CallbackServer(port, state) as server:
         url = authorize_url(root, app.client_id, server.redirect_uri, state, scopes)
-        print(f"Open this URL, sign in as the mall's operator and approve the app:\n\n  {url}\n\n"
-              f"Waiting for the redirect to {server.redirect_uri} ...", file=out, flush=True)
+        print(
+            f"Open this URL, sign in as the mall's operator and approve the app:\n\n  {url}\n\n"
+            f"Waiting for the redirect to {server.redirect_uri} ...",
+            file=out,
+            flush=True,
+        )
         if open_url is not None:
             open_url(url)
         code = server.wait(mall_id, timeout)
@@ -140,8 +165,10 @@ def describe_grant(grant: Grant, store: TokenStore) -> str:
         return pendulum.from_timestamp(epoch, tz=KST).format("YYYY-MM-DD HH:mm:ss") + " KST"
 
     where = store.path_for(grant.mall_id).resolve()
-    return (f"Authorized mall {grant.mall_id}. The grant is stored in {where} (mode 0600).\n"
-            f"  scopes:        {', '.join(grant.scopes) or '(none reported)'}\n"
-            f"  access token:  expires {kst(grant.expires_at)} (refreshed automatically)\n"
-            f"  refresh token: expires {kst(grant.refresh_token_expires_at)}; each refresh renews it, so a pipeline "
-            "that runs at least every two weeks never needs `auth` again.")
+    return (
+        f"Authorized mall {grant.mall_id}. The grant is stored in {where} (mode 0600).\n"
+        f"  scopes:        {', '.join(grant.scopes) or '(none reported)'}\n"
+        f"  access token:  expires {kst(grant.expires_at)} (refreshed automatically)\n"
+        f"  refresh token: expires {kst(grant.refresh_token_expires_at)}; each refresh renews it, so a pipeline "
+        "that runs at least every two weeks never needs `auth` again."
+    )

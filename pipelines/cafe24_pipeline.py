@@ -1,6 +1,7 @@
 """Cron-ready entry point: load Cafe24 into DuckDB (or any dlt destination), and authorize a mall.
 
-    cafe24-dlt [run] [--project DIR] [--resources products,orders] [--mall M ...] [--full-refresh] [--quiet|--json]
+    cafe24-dlt [run] [--project DIR] [--resources products,orders] [--mall M ...] [--full-refresh] [--transform]
+               [--quiet|--json]
     cafe24-dlt auth --mall M [--project DIR] [--port 8025] [--no-browser] [--code CODE]
 
 (`python -m pipelines.cafe24_pipeline` is the same command.)
@@ -15,7 +16,8 @@ run --full-refresh with --resources/--mall.
 
 Exit codes: 0 everything loaded (or authorized), 1 it failed and the message says why, 2 usage or configuration,
 3 with --strict: loaded, but a table's rows differ from the API's count (the summary's completeness lines say
-where), 75 another run of this project is in progress (see --wait), 130 interrupted (Ctrl-C).
+where), 4 with --transform: loaded, but a dbt model or test of transform/ failed (the summary names it), 75
+another run of this project is in progress (see --wait), 130 interrupted (Ctrl-C).
 Tokens and the client secret are never printed.
 """
 
@@ -61,6 +63,7 @@ from .runlock import RunInProgress
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials"
 EX_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EX_INCOMPLETE = 3  # --strict: the run loaded, but the completeness check found a table and shop off the API's count
+EX_TRANSFORM = 4  # --transform: the run loaded, but a dbt model or test failed
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -69,8 +72,10 @@ def run_command(args: argparse.Namespace) -> int:
     if args.source != "dcollection":
         malls = mall_ids(args.mall) or mall_ids(configured_mall)
         if not malls:
-            raise UsageError("no mall to load: pass --mall MALL_ID or set mall_id under [sources.cafe24] in "
-                             ".dlt/config.toml (or SOURCES__CAFE24__MALL_ID)")
+            raise UsageError(
+                "no mall to load: pass --mall MALL_ID or set mall_id under [sources.cafe24] in "
+                ".dlt/config.toml (or SOURCES__CAFE24__MALL_ID)"
+            )
         source_args["mall_id"] = malls[0] if len(malls) == 1 else malls
     if args.base_url:
         source_args["base_url"] = args.base_url
@@ -89,31 +94,59 @@ def run_command(args: argparse.Namespace) -> int:
     out = sys.stdout if chatty else io.StringIO()
     if chatty and out.isatty():  # the live display gives backfills a percentage and a time left
         source_args["count_totals"] = True
-    print(f"Cafe24 -> {into} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}; "
-          f"state in {project.working_dir}{elsewhere}", file=out, flush=True)
-    result = load(source_args, tables=tables or None, destination=args.destination, dataset=args.dataset,
-                  full_refresh=args.full_refresh, project=project, wait=args.wait, which=args.source, out=out)
-    code = EX_INCOMPLETE if args.strict and result.incomplete else 0
-    print(json.dumps(summary_json(result, code)) if args.json else ("\n" if chatty else "") + summary(result),
-          flush=True)
-    if code:
-        print(f"error: --strict: {len(result.incomplete)} table/shop count(s) differ from the API's; see the "
-              "completeness lines of the summary", file=sys.stderr, flush=True)
+    print(
+        f"Cafe24 -> {into} ({args.dataset}){' with a full refresh' if args.full_refresh else ''}; "
+        f"state in {project.working_dir}{elsewhere}",
+        file=out,
+        flush=True,
+    )
+    result = load(
+        source_args,
+        tables=tables or None,
+        destination=args.destination,
+        dataset=args.dataset,
+        full_refresh=args.full_refresh,
+        project=project,
+        wait=args.wait,
+        which=args.source,
+        out=out,
+        transform=args.transform,
+    )
+    incomplete = args.strict and bool(result.incomplete)
+    dbt_failed = result.transform is not None and not result.transform.ok
+    code = EX_TRANSFORM if dbt_failed else EX_INCOMPLETE if incomplete else 0
+    print(
+        json.dumps(summary_json(result, code)) if args.json else ("\n" if chatty else "") + summary(result), flush=True
+    )
+    if incomplete:
+        print(
+            f"error: --strict: {len(result.incomplete)} table/shop count(s) differ from the API's; see the "
+            "completeness lines of the summary",
+            file=sys.stderr,
+            flush=True,
+        )
+    if dbt_failed:
+        print(
+            "error: --transform: the load is kept, but dbt failed; see the dbt lines of the summary",
+            file=sys.stderr,
+            flush=True,
+        )
     return code
 
 
 # Looked up where cafe24_source looks: [sources.cafe24] in .dlt/*.toml, SOURCES__CAFE24__... variables.
 @with_config(sections=("sources", "cafe24", "cafe24"))
-def configured(mall_id: Any = None, base_url: str = DEFAULT_BASE_URL,
-                token_store: str = DEFAULT_TOKEN_STORE) -> tuple[Any, str, str]:
+def configured(
+    mall_id: Any = None, base_url: str = DEFAULT_BASE_URL, token_store: str = DEFAULT_TOKEN_STORE
+) -> tuple[Any, str, str]:
     return mall_id, base_url, token_store
 
 
 def configured_duckdb() -> str | None:
     """dlt's own key for the database file, [destination.duckdb] credentials; relative to the project."""
-    value = dlt.config.get(DUCKDB_CONFIG_KEY) or dlt.secrets.get(DUCKDB_CONFIG_KEY)
+    value: Any = dlt.config.get(DUCKDB_CONFIG_KEY) or dlt.secrets.get(DUCKDB_CONFIG_KEY)
     if value is not None and not isinstance(value, str):
-        raise UsageError(f"{DUCKDB_CONFIG_KEY} must be the path of a DuckDB file, e.g. \"cafe24.duckdb\"")
+        raise UsageError(f'{DUCKDB_CONFIG_KEY} must be the path of a DuckDB file, e.g. "cafe24.duckdb"')
     return value
 
 
@@ -148,7 +181,7 @@ def auth_command(args: argparse.Namespace) -> int:
         raise UsageError("say which mall to authorize: auth --mall MALL_ID")
     mall_id = malls[0]
     register_secret(credentials.client_secret)
-    app = AppCredentials(credentials.client_id, credentials.client_secret)
+    app = AppCredentials(credentials.client_id, credentials.client_secret or "")
     store = TokenStore(token_store)
     scopes = _split(args.scopes) or list(SCOPES)
     if args.code:
@@ -161,13 +194,23 @@ def auth_command(args: argparse.Namespace) -> int:
         # A redirect URI registered elsewhere (Cafe24 wants it registered with the app): the user pastes the code.
         state = secrets.token_urlsafe(16)
         url = authorize_url(mall_root(base_url, mall_id), app.client_id, args.redirect_uri, state, scopes)
-        print(f"Open this URL and approve the app:\n\n  {url}\n\nThen run:\n  python -m pipelines.cafe24_pipeline "
-              f"auth --mall {mall_id} --redirect-uri {args.redirect_uri} --code CODE\nwith the code from the "
-              f"address it sends you to (check that its state is {state}); the code lives one minute.")
+        print(
+            f"Open this URL and approve the app:\n\n  {url}\n\nThen run:\n  python -m pipelines.cafe24_pipeline "
+            f"auth --mall {mall_id} --redirect-uri {args.redirect_uri} --code CODE\nwith the code from the "
+            f"address it sends you to (check that its state is {state}); the code lives one minute."
+        )
         return 0
     else:
-        grant = authorize(mall_id, app, base_url, store, scopes=scopes, port=args.port,
-                          open_url=None if args.no_browser else webbrowser.open, timeout=args.timeout)
+        grant = authorize(
+            mall_id,
+            app,
+            base_url,
+            store,
+            scopes=scopes,
+            port=args.port,
+            open_url=None if args.no_browser else webbrowser.open,
+            timeout=args.timeout,
+        )
     print(describe_grant(grant, store), flush=True)
     return 0
 
@@ -190,41 +233,82 @@ def _seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cafe24-dlt", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="cafe24-dlt", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command")
 
-    run = commands.add_parser("run", help="load the mall(s) (the default command)", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--destination", default="duckdb",
-                     help=f"a dlt destination name (default: duckdb, into ./{DUCKDB_FILE} of the current directory)")
-    run.add_argument("--duckdb", metavar="PATH",
-                     help=f"the DuckDB file (default: {DUCKDB_CONFIG_KEY} from config, else ./{DUCKDB_FILE}); "
-                          "relative paths are the current directory's")
+    run = commands.add_parser(
+        "run",
+        help="load the mall(s) (the default command)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--destination",
+        default="duckdb",
+        help=f"a dlt destination name (default: duckdb, into ./{DUCKDB_FILE} of the current directory)",
+    )
+    run.add_argument(
+        "--duckdb",
+        metavar="PATH",
+        help=f"the DuckDB file (default: {DUCKDB_CONFIG_KEY} from config, else ./{DUCKDB_FILE}); "
+        "relative paths are the current directory's",
+    )
     run.add_argument("--dataset", default=DEFAULT_DATASET, help=f"dataset / schema name (default {DEFAULT_DATASET})")
-    run.add_argument("--source", choices=("admin", "dcollection", "front", "all"), default="admin",
-                     help="which API to load: the Admin tables (default), the D.Collection feed, the Front API's "
-                          "front_products, or all of them")
+    run.add_argument(
+        "--source",
+        choices=("admin", "dcollection", "front", "all"),
+        default="admin",
+        help="which API to load: the Admin tables (default), the D.Collection feed, the Front API's "
+        "front_products, or all of them",
+    )
     run.add_argument("--resources", metavar="TABLES", help="comma-separated tables, e.g. products,orders")
-    run.add_argument("--mall", action="extend", nargs="+", metavar="MALL_ID",
-                     help="mall id(s) (default: sources.cafe24.mall_id)")
-    run.add_argument("--full-refresh", action="store_true",
-                     help="forget the cursors of this run's tables and malls only (with --resources/--mall, just "
-                          "those) and reload them from the start, merged by key; it says which")
+    run.add_argument(
+        "--mall", action="extend", nargs="+", metavar="MALL_ID", help="mall id(s) (default: sources.cafe24.mall_id)"
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="forget the cursors of this run's tables and malls only (with --resources/--mall, just "
+        "those) and reload them from the start, merged by key; it says which",
+    )
     run.add_argument("--start-date", help="where a first backfill of orders starts (YYYY-MM-DD, KST)")
-    run.add_argument("--pii", choices=MODES, help="personal data: keep (the default), hash (HMAC-SHA256 with "
-                     "pii_key from .dlt/secrets.toml) or drop; a dataset keeps the mode it was first loaded with")
+    run.add_argument(
+        "--pii",
+        choices=MODES,
+        help="personal data: keep (the default), hash (HMAC-SHA256 with "
+        "pii_key from .dlt/secrets.toml) or drop; a dataset keeps the mode it was first loaded with",
+    )
     run.add_argument("--base-url", metavar="TEMPLATE", help="e.g. https://{mall_id}.cafe24api.com")
     run.add_argument("--token-store", metavar="DIR", help=f"where grants live (default {DEFAULT_TOKEN_STORE})")
-    run.add_argument("--pipelines-dir", metavar="DIR",
-                     help=f"where dlt keeps this project's run state: schemas, cursors, pending loads and the run "
-                          f"lock (default ./{STATE_DIR}, not dlt's ~/.dlt, so checkouts never share state)")
-    run.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
-                     help="if another run of this project is in progress, wait this long for it (default: exit "
-                          f"{RunInProgress.exit_code} at once)")
-    run.add_argument("--strict", action="store_true",
-                     help=f"exit {EX_INCOMPLETE} when the completeness check finds a table and shop whose loaded rows "
-                          "differ from the API's count (for monitoring); the rows stay loaded")
+    run.add_argument(
+        "--pipelines-dir",
+        metavar="DIR",
+        help=f"where dlt keeps this project's run state: schemas, cursors, pending loads and the run "
+        f"lock (default ./{STATE_DIR}, not dlt's ~/.dlt, so checkouts never share state)",
+    )
+    run.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another run of this project is in progress, wait this long for it (default: exit "
+        f"{RunInProgress.exit_code} at once)",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit {EX_INCOMPLETE} when the completeness check finds a table and shop whose loaded rows "
+        "differ from the API's count (for monitoring); the rows stay loaded",
+    )
+    run.add_argument(
+        "--transform",
+        action="store_true",
+        help=f"after the load, build the analytics models of transform/ (cafe24__orders, "
+        f"cafe24__daily_shop, ...) with dbt in the same dataset and test them; exit {EX_TRANSFORM} "
+        "if a model or test fails (duckdb or postgres)",
+    )
     run.set_defaults(handler=run_command)
 
     auth = commands.add_parser("auth", help="authorize the app on a mall (OAuth authorization code)")
@@ -238,13 +322,19 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--token-store", metavar="DIR", help=f"where grants live (default {DEFAULT_TOKEN_STORE})")
     auth.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
     for command in (run, auth):
-        command.add_argument("--project", metavar="DIR",
-                             help="the project directory, as if the command started there: its .dlt/ config, grants, "
-                                  "database and state (default: the current directory; for cron)")
+        command.add_argument(
+            "--project",
+            metavar="DIR",
+            help="the project directory, as if the command started there: its .dlt/ config, grants, "
+            "database and state (default: the current directory; for cron)",
+        )
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
-    run.add_argument("--json", action="store_true",
-                     help="print only the summary, as one JSON object (rows per table, calls, 429s, retries, "
-                          "elapsed); errors too, as {\"ok\": false, \"exit_code\": N, \"error\": ...}")
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="print only the summary, as one JSON object (rows per table, calls, 429s, retries, "
+        'elapsed); errors too, as {"ok": false, "exit_code": N, "error": ...}',
+    )
     auth.set_defaults(handler=auth_command)
     return parser
 
@@ -266,19 +356,23 @@ def _missing_config(exc: ConfigFieldMissingException) -> str:
     prefix = "credentials." if exc.spec_name == Cafe24Credentials.__name__ else ""
     fields = _missing_fields(exc.traces, prefix) or [prefix + f for f in exc.fields]
     env = ", ".join("SOURCES__CAFE24__" + f.upper().replace(".", "__") for f in fields)
-    return (f"missing configuration: {', '.join(fields)}. Put it under [sources.cafe24] in .dlt/config.toml "
-            f"(secrets in .dlt/secrets.toml, see .dlt/secrets.toml.example) or export {env}.")
+    return (
+        f"missing configuration: {', '.join(fields)}. Put it under [sources.cafe24] in .dlt/config.toml "
+        f"(secrets in .dlt/secrets.toml, see .dlt/secrets.toml.example) or export {env}."
+    )
 
 
-def _destination_problem(pipeline: Any, exc: Exception) -> str:
+def _destination_problem(pipeline: Any, exc: ConfigFieldMissingException | MissingDependencyException) -> str:
     """A destination that lacks its package or its settings: what to install or where to put what."""
     name = getattr(getattr(pipeline, "destination", None), "destination_name", None) or "the destination"
     if isinstance(exc, MissingDependencyException):
         return f"destination {name} needs packages that are not installed: {redact(str(exc)).splitlines()[0]}"
     fields = _missing_fields(exc.traces) or list(exc.fields)
     env = ", ".join(f"DESTINATION__{name.upper()}__" + f.upper().replace(".", "__") for f in fields)
-    return (f"destination {name} is missing {', '.join(fields)}. Put them under [destination.{name}] in "
-            f".dlt/secrets.toml (or .dlt/config.toml), or export {env}.")
+    return (
+        f"destination {name} is missing {', '.join(fields)}. Put them under [destination.{name}] in "
+        f".dlt/secrets.toml (or .dlt/config.toml), or export {env}."
+    )
 
 
 def _failure(exc: BaseException) -> tuple[int, str]:
@@ -291,8 +385,10 @@ def _failure(exc: BaseException) -> tuple[int, str]:
         if (refused := cause_of(exc, PiiSettingError)) is not None:
             return 2, f"error: {refused}"
         if (broken := cause_of(exc, UnexpectedValue)) is not None:
-            return 1, (f"error: the API sent a value its column's declared type does not allow (docs/tables.md), so "
-                       f"the run stopped there: {visible(redact(str(broken)))}")
+            return 1, (
+                f"error: the API sent a value its column's declared type does not allow (docs/tables.md), so "
+                f"the run stopped there: {visible(redact(str(broken)))}"
+            )
         if isinstance(inner, (ConfigFieldMissingException, MissingDependencyException)):
             return 2, f"error: {_destination_problem(exc.pipeline, inner)}"
         return 1, f"error: the {exc.step} step failed: {type(inner).__name__}: {visible(redact(str(inner)))}"
@@ -326,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.project:
             _enter_project(args.project)
         quiet_dlt(warnings=not (getattr(args, "quiet", False) or as_json))
-        return args.handler(args)
+        return int(args.handler(args))
     except (Exception, KeyboardInterrupt) as exc:
         code, message = _failure(exc)
         print(message, file=sys.stderr, flush=True)
@@ -341,8 +437,9 @@ def _enter_project(directory: str) -> None:
     try:
         os.chdir(directory)
     except OSError as exc:
-        raise UsageError(f"--project {directory}: {exc.strerror}; give the project's directory (the one holding "
-                         ".dlt/config.toml)") from None
+        raise UsageError(
+            f"--project {directory}: {exc.strerror}; give the project's directory (the one holding .dlt/config.toml)"
+        ) from None
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
@@ -49,8 +50,16 @@ def compare(pipeline: dlt.Pipeline, session: MallSession, table: str, shops: Seq
     ep = BY_TABLE[table]
     client = session.front if ep.api == "front" else session.client
     loaded = loaded_counts(pipeline, ep, session)
-    return [Count(session.mall_id, shop, table, count_rows(client, ep, shop, session.start, settled(session)),
-                  loaded.get(shop, 0)) for shop in shops]
+    return [
+        Count(
+            session.mall_id,
+            shop,
+            table,
+            count_rows(client, ep, shop, session.start, settled(session)),
+            loaded.get(shop, 0),
+        )
+        for shop in shops
+    ]
 
 
 def settled(session: MallSession) -> int:
@@ -65,16 +74,20 @@ def loaded_counts(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) ->
         bound, args = " AND order_date BETWEEN to_timestamp(%s) AND to_timestamp(%s)", [session.start, settled(session)]
     elif ep.slicing in ("updated_keyset", "created_cursor"):
         bound, args = " AND created_date <= to_timestamp(%s)", [settled(session)]
-    columns = pipeline.default_schema.tables.get(ep.table, {}).get("columns", {}) if pipeline.default_schema_name \
-        else {}
+    columns: dict[str, Any] = (
+        pipeline.default_schema.tables.get(ep.table, {}).get("columns", {}) if pipeline.default_schema_name else {}
+    )
     live = f" AND {DELETED} IS NOT TRUE" if DELETED in columns else ""
     with pipeline.sql_client() as client:
         if not client.has_dataset():
             return {}
         name = client.make_qualified_table_name(ep.table)
         try:
-            rows = client.execute_sql(f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{bound}{live} "
-                                      "GROUP BY shop_no", session.mall_id, *args)
+            rows = client.execute_sql(
+                f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{bound}{live} GROUP BY shop_no",
+                session.mall_id,
+                *args,
+            )
         except DatabaseUndefinedRelation:  # nothing of it loaded yet
             return {}
     return {int(shop): int(n) for shop, n in rows or ()}
@@ -90,15 +103,16 @@ def by_mall(sessions: Sequence[MallSession]) -> dict[str, MallSession]:
     return first
 
 
-def check(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str],
-          feeds: Sequence[Feed] = ()) -> list[Count]:
+def check(
+    pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str], feeds: Sequence[Feed] = ()
+) -> list[Count]:
     """Every counted table the run loaded, for every mall and the shops the run walked, and D.Collection's
     products where its count applies."""
     counts: list[Count] = []
     if "dcollection_products" in tables:
         counts += [count for feed in feeds for count in _feed_counts(pipeline, feed)]
     for session in by_mall(sessions).values():
-        for table in (t for t in COUNTED if t in tables):
+        for table in (t for t in COUNTED if t in tables and t not in session.skipped):
             shops = session.front_shops if BY_TABLE[table].api == "front" else session.shops
             if shops and (BY_TABLE[table].api == "front" or session.ready):
                 counts += compare(pipeline, session, table, shops)
@@ -120,20 +134,40 @@ def _feed_counts(pipeline: dlt.Pipeline, feed: Feed) -> list[Count]:
             parts = code.split(",")
             marks = ", ".join(["%s"] * len(parts))
             try:
-                rows = client.execute_sql(f"SELECT count(*) FROM {name} WHERE dcollection_product_category__depth2 "
-                                          f"IN ({marks}) OR dcollection_product_category__depth3 IN ({marks})",
-                                          *parts, *parts)
+                rows = client.execute_sql(
+                    f"SELECT count(*) FROM {name} WHERE dcollection_product_category__depth2 "
+                    f"IN ({marks}) OR dcollection_product_category__depth3 IN ({marks})",
+                    *parts,
+                    *parts,
+                )
             except DatabaseUndefinedRelation:  # the feed had no product to load yet
                 rows = [(0,)]
-            counts.append(Count("dcollection", 0, "dcollection_products", api, int(rows[0][0]), part=code))
+            counts.append(
+                Count("dcollection", 0, "dcollection_products", api, int(rows[0][0]) if rows else 0, part=code)
+            )
     return counts
 
 
 def record(pipeline: dlt.Pipeline, counts: Sequence[Count], load_id: str) -> None:
     """Append the counts to `_cafe24_completeness` in the run's dataset, one row per mall, shop and table."""
-    checked_at = datetime.now(timezone.utc)
-    rows = [{"load_id": load_id, "mall_id": c.mall, "shop_no": c.shop, "table_name": c.table, "part": c.part,
-             "api_count": c.api_count, "loaded_count": c.loaded_count, "checked_at": checked_at} for c in counts]
+    checked_at = datetime.now(UTC)
+    rows = [
+        {
+            "load_id": load_id,
+            "mall_id": c.mall,
+            "shop_no": c.shop,
+            "table_name": c.table,
+            "part": c.part,
+            "api_count": c.api_count,
+            "loaded_count": c.loaded_count,
+            "checked_at": checked_at,
+        }
+        for c in counts
+    ]
     if rows:
-        pipeline.run(rows, table_name=TABLE, write_disposition="append",
-                     columns={"part": {"data_type": "text", "nullable": True}})
+        pipeline.run(
+            rows,
+            table_name=TABLE,
+            write_disposition="append",
+            columns={"part": {"data_type": "text", "nullable": True}},
+        )

@@ -43,8 +43,10 @@ def carry_over(pipeline: dlt.Pipeline) -> list[str]:
                 notes.append(f"{table}: the cursors of the earlier one-mall runs now belong to mall {malls[0]}")
             else:
                 whose = f"malls {', '.join(malls)}" if malls else "no mall"
-                notes.append(f"{table}: the cursors of the earlier one-mall runs were dropped, since the table holds "
-                             f"{whose}; each mall's next run reloads its history and merges it by key")
+                notes.append(
+                    f"{table}: the cursors of the earlier one-mall runs were dropped, since the table holds "
+                    f"{whose}; each mall's next run reloads its history and merges it by key"
+                )
     return notes
 
 
@@ -63,7 +65,7 @@ def forget(pipeline: dlt.Pipeline, sources: Sequence[DltSource]) -> list[str]:
     forgotten: list[str] = []
     with pipeline.managed_state() as state:
         for source in sources:
-            source_state = state.setdefault("sources", {}).setdefault(source.name, {})  # type: ignore[typeddict-item]
+            source_state = state.setdefault("sources", {}).setdefault(source.name, {})
             for name in source.selected_resources:
                 reset_resource_state(name, source_state)
                 forgotten.append(name)

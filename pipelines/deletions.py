@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import dlt
 import pyarrow as pa
+from dlt.common.schema.typing import TColumnSchema
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
-from dlt.sources import DltResource
 
 from sources.cafe24 import MERGE, MallSession
 from sources.cafe24.endpoints import BY_TABLE, DELETABLE, DELETED, DELETED_AT, KEYS, Endpoint
@@ -47,8 +47,9 @@ class Reconciled:
     reloaded: int = 0
 
 
-def reconcile(pipeline: dlt.Pipeline, sessions: Sequence[MallSession], counts: Sequence[Count],
-              reload: Callable[[Reload], None]) -> list[Reconciled]:
+def reconcile(
+    pipeline: dlt.Pipeline, sessions: Sequence[MallSession], counts: Sequence[Count], reload: Callable[[Reload], None]
+) -> list[Reconciled]:
     """Walk the keys of every shop and deletable table that is due, mark what went, and hand what came back to
     `reload` (a load of the source with its `reload` argument)."""
     counted = {(c.mall, c.shop, c.table): c for c in counts}
@@ -91,8 +92,9 @@ def _due(count: Count, last: float | None, session: MallSession) -> str | None:
     return None
 
 
-def _walk(pipeline: dlt.Pipeline, session: MallSession, ep: Endpoint, shop: int,
-          reason: str) -> tuple[Reconciled, list[Any]]:
+def _walk(
+    pipeline: dlt.Pipeline, session: MallSession, ep: Endpoint, shop: int, reason: str
+) -> tuple[Reconciled, list[Any]]:
     api = {key for page in KEY_WALKS[ep.slicing](session.client, ep, shop) for key in page}
     live = _live_keys(pipeline, ep, session.mall_id, shop)
     gone, back = sorted(live - api), sorted(api - live)
@@ -100,7 +102,7 @@ def _walk(pipeline: dlt.Pipeline, session: MallSession, ep: Endpoint, shop: int,
         if session.deletions == "hard":
             _load(pipeline, _tombstones(ep, session.mall_id, shop, gone))
         else:
-            _mark(pipeline, ep, session.mall_id, shop, gone, datetime.fromtimestamp(session.now, timezone.utc))
+            _mark(pipeline, ep, session.mall_id, shop, gone, datetime.fromtimestamp(session.now, UTC))
     return Reconciled(session.mall_id, shop, ep.table, reason, len(api), len(gone), len(back)), back
 
 
@@ -108,8 +110,9 @@ def _live_keys(pipeline: dlt.Pipeline, ep: Endpoint, mall: str, shop: int) -> se
     key = ep.primary_key[-1]
     with pipeline.sql_client() as client:
         name = client.make_qualified_table_name(ep.table)
-        rows = client.execute_sql(f"SELECT {key} FROM {name} WHERE mall_id = %s AND shop_no = %s "
-                                  f"AND {DELETED} IS NOT TRUE", mall, shop)
+        rows = client.execute_sql(
+            f"SELECT {key} FROM {name} WHERE mall_id = %s AND shop_no = %s AND {DELETED} IS NOT TRUE", mall, shop
+        )
     return {row[0] for row in rows or ()}
 
 
@@ -120,30 +123,52 @@ def _mark(pipeline: dlt.Pipeline, ep: Endpoint, mall: str, shop: int, gone: list
         name = client.make_qualified_table_name(ep.table)
         with client.begin_transaction():
             for i in range(0, len(gone), BATCH):
-                batch = gone[i:i + BATCH]
-                client.execute_sql(f"UPDATE {name} SET {DELETED} = TRUE, {DELETED_AT} = %s WHERE mall_id = %s "
-                                   f"AND shop_no = %s AND {key} IN ({', '.join(['%s'] * len(batch))})",
-                                   at, mall, shop, *batch)
+                batch = gone[i : i + BATCH]
+                client.execute_sql(
+                    f"UPDATE {name} SET {DELETED} = TRUE, {DELETED_AT} = %s WHERE mall_id = %s "
+                    f"AND shop_no = %s AND {key} IN ({', '.join(['%s'] * len(batch))})",
+                    at,
+                    mall,
+                    shop,
+                    *batch,
+                )
 
 
-def _tombstones(ep: Endpoint, mall: str, shop: int, gone: list[Any]) -> list[DltResource]:
+def _tombstones(ep: Endpoint, mall: str, shop: int, gone: list[Any]) -> list[Any]:
     """Hard: one row per key with the hard_delete column true, which dlt's merge deletes instead of inserting.
     A child table gets one such row per parent, keyed by the parent (its merge key), so all its rows go too. Arrow
     tables, as the source loads, so dlt adds no columns of its own to the tables."""
-    flag = {DELETED: {"data_type": "bool", "hard_delete": True}}
+    flag: dict[str, TColumnSchema] = {DELETED: {"data_type": "bool", "hard_delete": True}}
 
     def rows(table: str) -> pa.Table:
         columns = {"mall_id": [mall] * len(gone), "shop_no": [shop] * len(gone), ep.primary_key[-1]: gone}
-        for name in KEYS[table][len(ep.primary_key):]:  # a child's own key: any value, its parent's key decides
+        for name in KEYS[table][len(ep.primary_key) :]:  # a child's own key: any value, its parent's key decides
             columns[name] = ["" if DECLARED[table].get(name, "text") == "text" else 0] * len(gone)
         data = pa.table({**columns, DELETED: [True] * len(gone)})
         return data.cast(pa.schema([f.with_nullable(f.name == DELETED) for f in data.schema]))
 
-    resources = [dlt.resource(rows(ep.table), name=f"{ep.table}_deleted", table_name=ep.table,
-                              write_disposition=MERGE, primary_key=list(ep.primary_key), columns=flag)]
-    resources += [dlt.resource(rows(child.table), name=f"{child.table}_deleted", table_name=child.table,
-                               write_disposition=MERGE, primary_key=list(KEYS[child.table]),
-                               merge_key=list(ep.primary_key), columns=flag) for child in ep.children]
+    resources = [
+        dlt.resource(
+            rows(ep.table),
+            name=f"{ep.table}_deleted",
+            table_name=ep.table,
+            write_disposition=MERGE,
+            primary_key=list(ep.primary_key),
+            columns=flag,
+        )
+    ]
+    resources += [
+        dlt.resource(
+            rows(child.table),
+            name=f"{child.table}_deleted",
+            table_name=child.table,
+            write_disposition=MERGE,
+            primary_key=list(KEYS[child.table]),
+            merge_key=list(ep.primary_key),
+            columns=flag,
+        )
+        for child in ep.children
+    ]
     return resources
 
 
@@ -154,8 +179,10 @@ def _last_walks(pipeline: dlt.Pipeline) -> dict[tuple[str, int, str], float]:
             return {}
         name = client.make_qualified_table_name(TABLE)
         try:
-            rows = client.execute_sql(f"SELECT mall_id, shop_no, table_name, max(checked_at) FROM {name} "
-                                      "GROUP BY mall_id, shop_no, table_name")
+            rows = client.execute_sql(
+                f"SELECT mall_id, shop_no, table_name, max(checked_at) FROM {name} "
+                "GROUP BY mall_id, shop_no, table_name"
+            )
         except DatabaseUndefinedRelation:
             return {}
     return {(mall, int(shop), table): _epoch(at) for mall, shop, table, at in rows or ()}
@@ -163,30 +190,49 @@ def _last_walks(pipeline: dlt.Pipeline) -> dict[tuple[str, int, str], float]:
 
 def _epoch(value: Any) -> float:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def record(pipeline: dlt.Pipeline, done: Iterable[Reconciled], sessions: Sequence[MallSession], load_id: str) -> None:
     """Append the decisions to `_cafe24_deletions`, at each mall's clock: the next run's `_due` reads it back."""
-    clocks = {m: datetime.fromtimestamp(s.now, timezone.utc) for m, s in by_mall(sessions).items()}
-    rows = [{"load_id": load_id, "mall_id": r.mall, "shop_no": r.shop, "table_name": r.table, "reason": r.reason,
-             "api_keys": r.api_keys, "deleted": r.deleted, "reloaded": r.reloaded, "checked_at": clocks[r.mall]}
-            for r in done]
+    clocks = {m: datetime.fromtimestamp(s.now, UTC) for m, s in by_mall(sessions).items()}
+    rows = [
+        {
+            "load_id": load_id,
+            "mall_id": r.mall,
+            "shop_no": r.shop,
+            "table_name": r.table,
+            "reason": r.reason,
+            "api_keys": r.api_keys,
+            "deleted": r.deleted,
+            "reloaded": r.reloaded,
+            "checked_at": clocks[r.mall],
+        }
+        for r in done
+    ]
     if rows:
-        _load(pipeline, [dlt.resource(rows, name=TABLE, write_disposition="append",
-                                              columns={"api_keys": {"data_type": "bigint", "nullable": True}})])
+        _load(pipeline, [dlt.resource(rows, name=TABLE, write_disposition="append", columns=_NULLABLE_KEYS)])
 
 
-def _load(pipeline: dlt.Pipeline, resources: list[DltResource]) -> None:
+# api_keys is null until a shop's first walk: typed, so the column exists before any value does
+_NULLABLE_KEYS: dict[str, TColumnSchema] = {"api_keys": {"data_type": "bigint", "nullable": True}}
+
+
+def _load(pipeline: dlt.Pipeline, resources: list[Any]) -> None:
     info = pipeline.run(resources)
     info.raise_on_failed_jobs()
 
 
-def refreshed(pipeline: dlt.Pipeline, counts: Sequence[Count], sessions: Sequence[MallSession],
-              done: Sequence[Reconciled]) -> list[Count]:
+def refreshed(
+    pipeline: dlt.Pipeline, counts: Sequence[Count], sessions: Sequence[MallSession], done: Sequence[Reconciled]
+) -> list[Count]:
     """The counts with the destination's side read again for the shops a walk changed (no API call)."""
     changed = {(r.mall, r.table) for r in done if r.deleted or r.reloaded}
     malls = by_mall(sessions)
     loaded = {(m, t): loaded_counts(pipeline, BY_TABLE[t], malls[m]) for m, t in changed}
-    return [Count(c.mall, c.shop, c.table, c.api_count, loaded[(c.mall, c.table)].get(c.shop, 0))
-            if (c.mall, c.table) in loaded else c for c in counts]
+    return [
+        Count(c.mall, c.shop, c.table, c.api_count, loaded[(c.mall, c.table)].get(c.shop, 0))
+        if (c.mall, c.table) in loaded
+        else c
+        for c in counts
+    ]

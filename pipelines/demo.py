@@ -3,10 +3,11 @@
 It starts the Cafe24 sandbox with Cafe24's own limits (a bucket of 40 calls draining 2 per second), authorizes
 the app on mall `demomall` the way a merchant would (authorize URL -> redirect to a local callback -> code
 exchange), loads everything into ./cafe24_demo/cafe24.duckdb (dataset cafe24_data), lets the store live for an hour of
-sandbox time, loads again incrementally and asks DuckDB an analyst's question.
+sandbox time, loads again incrementally and builds the dbt models of transform/ (as `run --transform` does), then
+prints a week of cafe24__daily_shop, asks DuckDB an analyst's question and draws the report's chart.
 
-Everything it writes is its own, in ./cafe24_demo/: the database, the grant and dlt's run state, laid out as
-the pipeline lays out any project. An earlier demo's files there are replaced, once the sandbox's port is known
+Everything it writes is its own, in ./cafe24_demo/: the database, the grant, dlt's run state and report.png, laid
+out as the pipeline lays out any project. An earlier demo's files there are replaced, once the sandbox's port is known
 to be free; the pipeline's own ./cafe24.duckdb and state are never touched.
 """
 
@@ -18,6 +19,7 @@ import shutil
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -28,28 +30,24 @@ from sources.cafe24.errors import Cafe24Error
 from sources.cafe24.settings import DEFAULT_TOKEN_STORE
 
 from .authorize import authorize, describe_grant
+from .chart import draw, read
 from .errors import LoadFailed, UsageError
-from .project import Project
+from .project import DEMO_DIR, Project
 from .report import RunResult, summary
 from .run import DEFAULT_DATASET, load
 from .runlock import RunInProgress
 
 MALL = "demomall"
-DEMO_DIR = "cafe24_demo"  # the demo's own project directory
 LIVE = {"orders_per_hour": 120, "product_edits_per_hour": 60, "customers_per_hour": 20}
 KST = timezone(timedelta(hours=9))
 
+# The model's rows are per day, mall and shop; a shop has one currency.
 REVENUE_SQL = """\
-SELECT CAST(timezone('Asia/Seoul', o.payment_date) AS DATE)              AS day_kst,
-       s.currency_code                                                  AS currency,
-       count(*)                                                         AS orders,
-       sum(coalesce(o.actual_order_amount__payment_amount, o.payment_amount)) AS revenue
-FROM {dataset}.orders o
-JOIN {dataset}.shops s ON s.mall_id = o.mall_id AND s.shop_no = o.shop_no
-WHERE o.paid = 'T'
-  AND CAST(timezone('Asia/Seoul', o.payment_date) AS DATE) BETWEEN ? - INTERVAL 6 DAY AND ?
+SELECT date_day, currency, sum(orders) AS orders, sum(paid_revenue) AS paid_revenue
+FROM {dataset}.cafe24__daily_shop
+WHERE date_day BETWEEN ? - INTERVAL 6 DAY AND ?
 GROUP BY ALL
-ORDER BY day_kst, currency"""
+ORDER BY date_day, currency"""
 
 
 # Child tables carry their parent's natural key: items join their products by (mall_id, shop_no, product_no).
@@ -66,8 +64,12 @@ LIMIT 5"""
 
 def reset(project: Project, tokens: Path) -> None:
     """Forget an earlier demo: its database, its dlt state and the demo mall's grant, all in the demo's folder."""
-    for path in (project.duckdb, project.duckdb.with_name(project.duckdb.name + ".wal"), tokens / f"{MALL}.json",
-                 tokens / f"{MALL}.json.lock"):
+    for path in (
+        project.duckdb,
+        project.duckdb.with_name(project.duckdb.name + ".wal"),
+        tokens / f"{MALL}.json",
+        tokens / f"{MALL}.json.lock",
+    ):
         path.unlink(missing_ok=True)
     shutil.rmtree(project.working_dir, ignore_errors=True)
 
@@ -78,14 +80,14 @@ def merchant_approves(url: str) -> None:
     response.raise_for_status()
 
 
-def last_7_days(sql: str, database: str, dataset: str, today: date) -> list[tuple]:
+def last_7_days(sql: str, database: str, dataset: str, today: date) -> list[tuple[Any, ...]]:
     import duckdb
 
     with duckdb.connect(database, read_only=True) as con:
         return con.execute(sql.format(dataset=dataset), [today, today]).fetchall()
 
 
-def print_revenue(rows: list[tuple], today: date) -> None:
+def print_revenue(rows: list[tuple[Any, ...]], today: date) -> None:
     currencies = sorted({r[1] for r in rows})
     by_day: dict[date, dict[str, tuple[int, float]]] = {}
     for day, currency, orders, revenue in rows:
@@ -102,8 +104,9 @@ def print_revenue(rows: list[tuple], today: date) -> None:
         print(line)
 
 
-def compare(first: RunResult, second: RunResult, requests: tuple[int, int], throttled: tuple[int, int],
-            drain: float) -> None:
+def compare(
+    first: RunResult, second: RunResult, requests: tuple[int, int], throttled: tuple[int, int], drain: float
+) -> None:
     print(f"  {'':<32}{'first run':>12}{'incremental':>14}")
     for table in first.tables:
         print(f"  {table + ' rows':<32}{first.rows.get(table, 0):>12}{second.rows.get(table, 0):>14}")
@@ -113,11 +116,15 @@ def compare(first: RunResult, second: RunResult, requests: tuple[int, int], thro
     print(f"  {'sandbox sent 429s':<32}{throttled[0]:>12}{throttled[1]:>14}")
     print(f"  {'wall time (s)':<32}{first.elapsed:>12.1f}{second.elapsed:>14.1f}")
     print(f"  {'extraction time (s)':<32}{first.extract_seconds:>12.1f}{second.extract_seconds:>14.1f}")
-    print(f"  {'calls/s while extracting':<32}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
-          f"   (the bucket drains {drain:.1f}/s)")
-    print(f"\n  Admin calls start with a burst of up to 37 (the bucket holds 40, 3 kept free), then keep to the\n"
-          f"  {drain:.1f}/s drain. D.Collection calls stay under 40 in any minute, so a run soon after another waits\n"
-          "  for the earlier run's calls to leave that minute: that wait is most of the second run's time.")
+    print(
+        f"  {'calls/s while extracting':<32}{first.calls_per_second:>12.2f}{second.calls_per_second:>14.2f}"
+        f"   (the bucket drains {drain:.1f}/s)"
+    )
+    print(
+        f"\n  Admin calls start with a burst of up to 37 (the bucket holds 40, 3 kept free), then keep to the\n"
+        f"  {drain:.1f}/s drain. D.Collection calls stay under 40 in any minute, so a run soon after another waits\n"
+        "  for the earlier run's calls to leave that minute: that wait is most of the second run's time."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = SandboxServer(config, port=args.port).start()
     except OSError as exc:
-        print(f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try "
-              f"`make demo SANDBOX_PORT=8030`", file=sys.stderr)
+        print(
+            f"error: the sandbox cannot listen on port {args.port} ({exc.strerror}); try `make demo SANDBOX_PORT=8030`",
+            file=sys.stderr,
+        )
         return 1
     project = Project.at(DEMO_DIR)
     tokens = project.root / DEFAULT_TOKEN_STORE
@@ -153,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
 def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens: Path) -> int:
     control = httpx.Client(base_url=f"{server.url}/__sandbox__", timeout=30)
     limits = config.limits
-    print(f"Cafe24 sandbox on {server.url}: mall '{MALL}' at {server.mall_url(MALL)}/api/v2/..., a bucket of "
-          f"{limits.bucket_size} calls draining {limits.drain_rate:.1f}/s, as on Cafe24.\n")
+    print(
+        f"Cafe24 sandbox on {server.url}: mall '{MALL}' at {server.mall_url(MALL)}/api/v2/..., a bucket of "
+        f"{limits.bucket_size} calls draining {limits.drain_rate:.1f}/s, as on Cafe24.\n"
+    )
 
     print("1. Authorize the app (OAuth authorization code; the demo plays the merchant's browser)\n")
     app = AppCredentials(config.client_id, config.client_secret)
@@ -163,17 +174,32 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
     grant = authorize(MALL, app, base_url, store, port=0, open_url=merchant_approves)
     print(describe_grant(grant, store) + "\n")
 
-    source_args = {"mall_id": MALL, "base_url": base_url, "token_store": str(tokens),
-                   "credentials": {"client_id": config.client_id, "client_secret": config.client_secret}}
+    source_args = {
+        "mall_id": MALL,
+        "base_url": base_url,
+        "token_store": str(tokens),
+        "credentials": {"client_id": config.client_id, "client_secret": config.client_secret},
+    }
 
-    def measured_load() -> tuple[RunResult, int, int]:
+    def measured_load(transform: bool = False) -> tuple[RunResult, int, int]:
         before = control.get("/stats").json()["totals"]
-        result = load(source_args, dataset=DEFAULT_DATASET, project=project, which="all",
-                      dcollection_args={"credentials": source_args["credentials"],
-                                        "dcollection_url": f"{server.url}/dcollection"})
+        result = load(
+            source_args,
+            dataset=DEFAULT_DATASET,
+            project=project,
+            which="all",
+            transform=transform,
+            dcollection_args={
+                "credentials": source_args["credentials"],
+                "dcollection_url": f"{server.url}/dcollection",
+            },
+        )
         after = control.get("/stats").json()["totals"]
-        return (result, after.get("requests", 0) - before.get("requests", 0),
-                after.get("429", 0) - before.get("429", 0))
+        return (
+            result,
+            after.get("requests", 0) - before.get("requests", 0),
+            after.get("429", 0) - before.get("429", 0),
+        )
 
     print(f"2. First run: everything into {project.duckdb} (dataset {DEFAULT_DATASET})\n")
     first, first_requests, first_429 = measured_load()
@@ -181,9 +207,12 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
 
     control.post(f"/malls/{MALL}/live", json=LIVE).raise_for_status()
     control.post("/clock/advance", json={"seconds": 3600}).raise_for_status()
-    print(f"3. The store goes live ({LIVE['orders_per_hour']} orders, {LIVE['product_edits_per_hour']} product "
-          f"edits, {LIVE['customers_per_hour']} new members an hour) and an hour passes. Second run, incremental:\n")
-    second, second_requests, second_429 = measured_load()
+    print(
+        f"3. The store goes live ({LIVE['orders_per_hour']} orders, {LIVE['product_edits_per_hour']} product "
+        f"edits, {LIVE['customers_per_hour']} new members an hour) and an hour passes. Second run, incremental, "
+        "then the dbt models of transform/ (`cafe24-dlt run --transform`):\n"
+    )
+    second, second_requests, second_429 = measured_load(transform=True)
     print("\n" + summary(second) + "\n")
 
     print("4. Both runs\n")
@@ -191,16 +220,29 @@ def _demo(server: SandboxServer, config: SandboxConfig, project: Project, tokens
 
     now = control.get("/clock").json()["epoch"]
     today = datetime.fromtimestamp(now, KST).date()
-    print("\n5. An analyst's question: paid revenue per day for the last 7 days (KST), per shop currency\n")
+    print(
+        "\n5. The analytics models: paid revenue per day for the last 7 days (KST), per shop currency, from "
+        "cafe24__daily_shop\n   (orders placed that day; revenue of those paid and not cancelled)\n"
+    )
     print("\n".join("     " + line for line in REVENUE_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
     print_revenue(last_7_days(REVENUE_SQL, str(project.duckdb), DEFAULT_DATASET, today), today)
-    print("\n6. And the week's best sellers in shop 1, from the order lines joined to their products\n")
+    print(
+        "\n6. And an analyst's own question of the raw tables: the week's best sellers in shop 1, from the order "
+        "lines joined to their products\n"
+    )
     print("\n".join("     " + line for line in TOP_PRODUCTS_SQL.format(dataset=DEFAULT_DATASET).splitlines()) + "\n")
     print(f"  {'units':>6}{'orders':>8}  product")  # names last: Korean characters are two columns wide
     for name, units, orders in last_7_days(TOP_PRODUCTS_SQL, str(project.duckdb), DEFAULT_DATASET, today):
         print(f"  {units:>6}{orders:>8}  {name}")
-    print(f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
-          "pipeline yourself with `.venv/bin/cafe24-dlt --help`.")
+    chart = draw(read(project.duckdb, DEFAULT_DATASET), project.root / "report.png")
+    print(
+        f"\n7. The report's chart, from cafe24__daily_shop and cafe24__products: {chart} (`make report` draws "
+        "docs/report.png from it)"
+    )
+    print(
+        f"\nThe demo's data stays in {project.duckdb} (its state beside it, in {project.root}); run the "
+        "pipeline yourself with `.venv/bin/cafe24-dlt --help`."
+    )
     return 0
 
 

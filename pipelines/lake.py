@@ -10,12 +10,13 @@ as its parent's row, so the rows a parent's latest load did not bring are delete
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-from typing import TYPE_CHECKING, ContextManager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TYPE_CHECKING
 
 import dlt
 import duckdb
 from dlt.common.destination.exceptions import DestinationUndefinedEntity
+from dlt.common.schema.typing import TTableFormat
 
 from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # a database load needs neither
     from dlt.destinations.impl.filesystem.filesystem import FilesystemClient
 
 # The destinations whose tables are kept in a table format, so they can be merged.
-TABLE_FORMAT = {"filesystem": "delta"}
+TABLE_FORMAT: dict[str, TTableFormat] = {"filesystem": "delta"}
 # dlt stamps Arrow rows with their load only when asked; the lake tells a current child row by it.
 LOAD_ID = "normalize.parquet_normalizer.add_dlt_load_id"
 
@@ -35,12 +36,14 @@ def check_lake(destination: str, which: str) -> None:
     """D.Collection's dicts become dlt nested tables, which a Delta upsert cannot prune, and its walk fetches a
     day twice past the offset cap: on a lake it would keep stale and duplicate rows, so it is refused."""
     if destination in TABLE_FORMAT and which in ("dcollection", "all"):
-        raise UsageError(f"--destination {destination} loads the Admin and Front tables (--source admin or front); "
-                         "D.Collection cannot be kept one row per key in Delta tables yet, so load it into duckdb "
-                         "or postgres")
+        raise UsageError(
+            f"--destination {destination} loads the Admin and Front tables (--source admin or front); "
+            "D.Collection cannot be kept one row per key in Delta tables yet, so load it into duckdb "
+            "or postgres"
+        )
 
 
-def lake_settings(destination: str) -> ContextManager[None]:
+def lake_settings(destination: str) -> AbstractContextManager[None]:
     """The settings a load into `destination` needs while it runs: on a lake, each row's load id."""
     return _stamped() if destination in TABLE_FORMAT else nullcontext()
 
@@ -54,7 +57,8 @@ def _stamped() -> Iterator[None]:
 def _open(client: FilesystemClient, table: str) -> DeltaTable | None:
     """The Delta table, or None when the lake holds none yet: a run of other tables, or no child rows so far."""
     try:
-        return client.load_open_table("delta", table)
+        opened: DeltaTable = client.load_open_table("delta", table)
+        return opened
     except DestinationUndefinedEntity:
         return None
 
@@ -66,14 +70,16 @@ def drop_replaced_children(pipeline: dlt.Pipeline) -> dict[str, int]:
     dropped = {}
     with pipeline.destination_client() as client, duckdb.connect() as con:
         for child, parent in PARENT_OF.items():
-            children, parents = _open(client, child), _open(client, parent)
+            children, parents = _open(client, child), _open(client, parent)  # type: ignore[arg-type]  # a lake's client
             if children is None or parents is None:
                 continue
             con.register("child", children.to_pyarrow_dataset())
             con.register("parent", parents.to_pyarrow_dataset())
             joined = ", ".join(BY_TABLE[parent].primary_key)
-            stale = con.sql(f"SELECT {', '.join(f'c.{k}' for k in KEYS[child])} FROM child c JOIN parent p "
-                            f"USING ({joined}) WHERE c._dlt_load_id <> p._dlt_load_id").to_arrow_table()
+            stale = con.sql(
+                f"SELECT {', '.join(f'c.{k}' for k in KEYS[child])} FROM child c JOIN parent p "
+                f"USING ({joined}) WHERE c._dlt_load_id <> p._dlt_load_id"
+            ).to_arrow_table()
             if stale.num_rows:
                 match = " AND ".join(f"t.{k} = s.{k}" for k in KEYS[child])
                 children.merge(stale, match, source_alias="s", target_alias="t").when_matched_delete().execute()

@@ -8,6 +8,7 @@ one, and pyarrow's default pool, mimalloc, keeps what it freed; jemalloc hands i
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 
@@ -21,11 +22,7 @@ def bound_allocators() -> None:
     """Caps glibc's arenas (only arenas made later, so call it before the run starts its threads) and moves
     pyarrow to jemalloc. Elsewhere (another libc, a pyarrow without jemalloc) it leaves the defaults."""
     libc = ctypes.util.find_library("c")
-    try:
+    with contextlib.suppress(OSError, AttributeError, TypeError):
         ctypes.CDLL(libc).mallopt(_M_ARENA_MAX, _ARENAS)
-    except (OSError, AttributeError, TypeError):
-        pass
-    try:
+    with contextlib.suppress(NotImplementedError):
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:
-        pass

@@ -15,6 +15,7 @@ from pathlib import Path
 PIPELINE_NAME = "cafe24"
 DUCKDB_FILE = "cafe24.duckdb"
 STATE_DIR = ".dlt_pipelines"  # dlt's working state (schemas, cursors, pending packages) and the run lock
+DEMO_DIR = "cafe24_demo"  # the demo's own project directory, where `make report` also looks
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,17 @@ class Project:
     pipeline_name: str = PIPELINE_NAME
 
     @classmethod
-    def at(cls, root: str | Path = ".", *, duckdb: str | Path | None = None, pipelines_dir: str | Path | None = None,
-           pipeline_name: str = PIPELINE_NAME) -> Project:
+    def at(
+        cls,
+        root: str | Path = ".",
+        *,
+        duckdb: str | Path | None = None,
+        pipelines_dir: str | Path | None = None,
+        pipeline_name: str = PIPELINE_NAME,
+    ) -> Project:
         """Relative paths are the project's, resolved once here rather than by dlt at some later time."""
         base = Path(root).resolve()
-        return cls(base, _under(base, duckdb or DUCKDB_FILE), _under(base, pipelines_dir or STATE_DIR),
-                   pipeline_name)
+        return cls(base, _under(base, duckdb or DUCKDB_FILE), _under(base, pipelines_dir or STATE_DIR), pipeline_name)
 
     @property
     def working_dir(self) -> Path:

@@ -20,6 +20,7 @@ from sources.cafe24.client import ApiClient
 from .completeness import TABLE, Count
 from .deletions import TABLE as DELETIONS_TABLE
 from .deletions import Reconciled
+from .transform import TransformResult, as_json, describe
 
 # dlt's notes to developers that cron would mail on every run: columns that got no values in a load, and on a
 # lake the child tables' merge key and the rows' dedup flag, which Delta's upsert ignores (pipelines/lake.py
@@ -50,6 +51,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)  # what the run left out and how to add it
     completeness: list[Count] | None = None  # None: not checked (a Delta lake)
     deletions: list[Reconciled] | None = None  # None: not checked (a Delta lake)
+    transform: TransformResult | None = None  # None: --transform was not asked for
 
     @property
     def calls(self) -> int:
@@ -96,9 +98,14 @@ class Progress(Collector):
     every `period` seconds while a step runs. Either way, one line when a step ends. A backfill's later chunks
     extract on top of the earlier ones' rows, so their counts reach the total counted before the first."""
 
-    def __init__(self, out: TextIO, calls: Callable[[], int] = lambda: 0,
-                 expected: Callable[[], Mapping[str, int]] = dict, period: float = 10.0,
-                 live: bool | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        calls: Callable[[], int] = lambda: 0,
+        expected: Callable[[], Mapping[str, int]] = dict,
+        period: float = 10.0,
+        live: bool | None = None,
+    ) -> None:
         self.out = out
         self.calls = calls
         self.expected = expected
@@ -111,7 +118,7 @@ class Progress(Collector):
         self.started = self.last = 0.0
         self.failed = False
         self.lock = threading.Lock()
-        self.display: rich.progress.Progress | None = None
+        self.display: _Display | None = None
         self.tasks: dict[str, rich.progress.TaskID] = {}
 
     @property
@@ -140,8 +147,10 @@ class Progress(Collector):
         totals = self._totals()
         done = [f"{k} {self.counts.get(k, 0)}/{t}" for k, t in self.totals.items() if t]  # dlt's: files, jobs
         roots, nested = self._tables()
-        rows = [f"{k} {self._rows(k)}" + (f"/{totals[k]} ({100 * self._rows(k) // totals[k]}%)" if totals.get(k)
-                                          else "") for k in roots]
+        rows = [
+            f"{k} {self._rows(k)}" + (f"/{totals[k]} ({100 * self._rows(k) // totals[k]}%)" if totals.get(k) else "")
+            for k in roots
+        ]
         parts = done + rows + ([f"{nested} nested tables"] if nested else [])
         calls = f" | {self.calls()} API calls" if self._name == "extract" else ""
         return f"  {self._name:<9} {status:<7} {elapsed:6.1f}s  {', '.join(parts)}{calls}".rstrip()
@@ -163,8 +172,15 @@ class Progress(Collector):
             self.display.update(self.tasks[table], completed=self._rows(table), total=totals.get(table))
         self.display.heading = self._heading()
 
-    def update(self, name: str, inc: int = 1, total: int | None = None, inc_total: int | None = None,
-               message: str | None = None, label: str | None = None) -> None:
+    def update(
+        self,
+        name: str,
+        inc: int = 1,
+        total: int | None = None,
+        inc_total: int | None = None,
+        message: str | None = None,
+        label: str | None = None,
+    ) -> None:
         if label:
             return
         with self.lock:
@@ -188,30 +204,38 @@ class Progress(Collector):
             self.failed = False
             if self.live:
                 self.display = _Display(
-                    rich.progress.TextColumn("    {task.description:<16}"), rich.progress.BarColumn(), _Rows(),
-                    rich.progress.TaskProgressColumn(), rich.progress.TimeRemainingColumn(),
-                    console=rich.console.Console(file=self.out), transient=True, redirect_stdout=False,
-                    redirect_stderr=False)
+                    rich.progress.TextColumn("    {task.description:<16}"),
+                    rich.progress.BarColumn(),
+                    _Rows(),
+                    rich.progress.TaskProgressColumn(),
+                    rich.progress.TimeRemainingColumn(),
+                    console=rich.console.Console(file=self.out),
+                    transient=True,
+                    redirect_stdout=False,
+                    redirect_stderr=False,
+                )
                 self.tasks = {}
                 self.display.heading = self._heading()
                 self.display.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         self.failed = exc_type is not None
-        super().__exit__(exc_type, exc, tb)
+        super().__exit__(exc_type, exc, tb)  # type: ignore[arg-type]  # dlt's Collector types them as always set
 
     def _stop(self) -> None:
         with self.lock:
             if self.display is not None:
                 self.display.stop()  # transient: the live block gives way to the step's one line
                 self.display = None
-            if "_dlt_pipeline_state" in self.counts and all(k.startswith("_dlt") for k in self.counts
-                                                             if k not in self.totals):
+            if "_dlt_pipeline_state" in self.counts and all(
+                k.startswith("_dlt") for k in self.counts if k not in self.totals
+            ):
                 return  # dlt's own extract of the pipeline state: nothing to tell
             print(self._line("failed" if self.failed else "done"), file=self.out, flush=True)
             if self._name == "extract" and not self.failed:
-                self.earlier.update({k: n for k, n in self.counts.items()
-                                     if k not in self.totals and not k.startswith("_dlt")})
+                self.earlier.update(
+                    {k: n for k, n in self.counts.items() if k not in self.totals and not k.startswith("_dlt")}
+                )
 
 
 def calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:
@@ -228,8 +252,11 @@ def calls_by_api(clients: Sequence[ApiClient]) -> dict[str, MallCalls]:
 def summary(result: RunResult) -> str:
     """One screen: rows per table, calls per mall, time and pace; columns as wide as the longest name."""
     width = max(12, *(len(t) for t in result.tables), *(len(m) for m in result.malls))
-    lines = [f"Loaded into {result.destination} dataset {result.dataset} in {result.elapsed:.1f} s:", "",
-             f"  {'table':<{width}} {'rows':>8}   child rows (tables)"]
+    lines = [
+        f"Loaded into {result.destination} dataset {result.dataset} in {result.elapsed:.1f} s:",
+        "",
+        f"  {'table':<{width}} {'rows':>8}   child rows (tables)",
+    ]
     for table in result.tables:
         deep, count = result.nested.get(table, (0, 0))
         extra = f"   {deep:>8} ({count})" if count else ""
@@ -242,11 +269,19 @@ def summary(result: RunResult) -> str:
     if result.deletions:
         lines += ["", *_deletion_lines(result.deletions)]
     if result.new_columns:
-        lines += ["", f"  new columns (the API sent fields the declared schema does not know; they were loaded): "
-                      f"{', '.join(result.new_columns)}"]
+        lines += [
+            "",
+            f"  new columns (the API sent fields the declared schema does not know; they were loaded): "
+            f"{', '.join(result.new_columns)}",
+        ]
     lines += [f"  note: {note}" for note in result.notes]
-    lines += ["", f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
-                  f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all."]
+    lines += [
+        "",
+        f"  {result.calls} API calls in {result.extract_seconds:.1f} s of extraction "
+        f"({result.calls_per_second:.2f} calls/s); {result.elapsed:.1f} s in all.",
+    ]
+    if result.transform is not None:
+        lines += ["", describe(result.transform)]
     return "\n".join(lines)
 
 
@@ -254,17 +289,24 @@ def _completeness_lines(result: RunResult, width: int) -> list[str]:
     """One line per table, indented under its heading: the API's count against the live rows, summed over the
     malls and shops checked, and which of them differ."""
     if result.completeness is None:
-        return [f"  completeness: not checked on a {result.destination} lake; compare the Delta tables with the "
-                "API's counts yourself (docs/tables.md)"]
+        return [
+            f"  completeness: not checked on a {result.destination} lake; compare the Delta tables with the "
+            "API's counts yourself (docs/tables.md)"
+        ]
     by_table: dict[str, list[Count]] = defaultdict(list)
     for count in result.completeness:
         by_table[count.table].append(count)
-    lines = [f"  completeness: the API's count against the rows in the destination (kept in {TABLE})",
-             f"    {'table':<{width}} {'API count':>9} {'loaded':>8}"]
+    lines = [
+        f"  completeness: the API's count against the rows in the destination (kept in {TABLE})",
+        f"    {'table':<{width}} {'API count':>9} {'loaded':>8}",
+    ]
     for table, counts in by_table.items():
         api, loaded = sum(c.api_count for c in counts), sum(c.loaded_count for c in counts)
-        off = [f"{c.mall} {f'category {c.part}' if c.part else f'shop {c.shop}'}: {c.api_count} vs {c.loaded_count}"
-               for c in counts if not c.matches]
+        off = [
+            f"{c.mall} {f'category {c.part}' if c.part else f'shop {c.shop}'}: {c.api_count} vs {c.loaded_count}"
+            for c in counts
+            if not c.matches
+        ]
         verdict = f"MISMATCH ({'; '.join(off)})" if off else "ok"
         lines.append(f"    {table:<{width}} {api:>9} {loaded:>8}   {verdict}")
     return lines
@@ -275,29 +317,66 @@ def _deletion_lines(deletions: Sequence[Reconciled]) -> list[str]:
     walked = [r for r in deletions if r.api_keys is not None]
     if not walked:
         return [f"  deletions: no walk of the keys was due (decisions kept in {DELETIONS_TABLE})"]
-    return [f"  deletions: keys walked (kept in {DELETIONS_TABLE})",
-            *(f"    {r.table} {r.mall} shop {r.shop}: {r.api_keys} keys in the API, {r.deleted} gone, {r.reloaded} "
-              f"loaded again ({r.reason})" for r in walked)]
+    return [
+        f"  deletions: keys walked (kept in {DELETIONS_TABLE})",
+        *(
+            f"    {r.table} {r.mall} shop {r.shop}: {r.api_keys} keys in the API, {r.deleted} gone, {r.reloaded} "
+            f"loaded again ({r.reason})"
+            for r in walked
+        ),
+    ]
 
 
 def summary_json(result: RunResult, exit_code: int = 0) -> dict[str, Any]:
     """--json: the summary for monitors and orchestrators; `exit_code` is the command's (--strict can fail a
     loaded run)."""
     return {
-        "ok": exit_code == 0, "exit_code": exit_code, "destination": result.destination, "dataset": result.dataset,
-        "tables": {t: {"rows": result.rows.get(t, 0), "nested_rows": result.nested.get(t, (0, 0))[0]}
-                   for t in result.tables},
-        "malls": {m: {"calls": c.calls, "throttled": c.throttled, "retries": c.retries}
-                  for m, c in result.malls.items()},
-        "calls": result.calls, "throttled": result.throttled, "retries": result.retries,
-        "elapsed_seconds": round(result.elapsed, 3), "extract_seconds": round(result.extract_seconds, 3),
-        "new_columns": result.new_columns, "notes": result.notes,
-        "completeness": None if result.completeness is None else [
-            {"mall": c.mall, "shop": c.shop, "table": c.table, "part": c.part, "api_count": c.api_count,
-             "loaded_count": c.loaded_count, "matches": c.matches} for c in result.completeness],
-        "deletions": None if result.deletions is None else [
-            {"mall": r.mall, "shop": r.shop, "table": r.table, "reason": r.reason, "api_keys": r.api_keys,
-             "deleted": r.deleted, "reloaded": r.reloaded} for r in result.deletions],
+        "ok": exit_code == 0,
+        "exit_code": exit_code,
+        "destination": result.destination,
+        "dataset": result.dataset,
+        "tables": {
+            t: {"rows": result.rows.get(t, 0), "nested_rows": result.nested.get(t, (0, 0))[0]} for t in result.tables
+        },
+        "malls": {
+            m: {"calls": c.calls, "throttled": c.throttled, "retries": c.retries} for m, c in result.malls.items()
+        },
+        "calls": result.calls,
+        "throttled": result.throttled,
+        "retries": result.retries,
+        "elapsed_seconds": round(result.elapsed, 3),
+        "extract_seconds": round(result.extract_seconds, 3),
+        "new_columns": result.new_columns,
+        "notes": result.notes,
+        "completeness": None
+        if result.completeness is None
+        else [
+            {
+                "mall": c.mall,
+                "shop": c.shop,
+                "table": c.table,
+                "part": c.part,
+                "api_count": c.api_count,
+                "loaded_count": c.loaded_count,
+                "matches": c.matches,
+            }
+            for c in result.completeness
+        ],
+        "deletions": None
+        if result.deletions is None
+        else [
+            {
+                "mall": r.mall,
+                "shop": r.shop,
+                "table": r.table,
+                "reason": r.reason,
+                "api_keys": r.api_keys,
+                "deleted": r.deleted,
+                "reloaded": r.reloaded,
+            }
+            for r in result.deletions
+        ],
+        "transform": None if result.transform is None else as_json(result.transform),
     }
 
 

@@ -12,12 +12,19 @@ import dlt
 from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo
 from dlt.common.runtime.collector import NULL_COLLECTOR
+from dlt.common.typing import TLoaderFileFormat
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.trace import PipelineTrace
 from dlt.sources import DltSource
 
-from sources.cafe24 import MallSession, cafe24_source, collect_sessions, dcollection_source, resource_name
+from sources.cafe24 import (
+    MallSession,
+    cafe24_source,
+    collect_sessions,
+    dcollection_source,
+    resource_name,
+)
 from sources.cafe24.client import ApiClient, collect_clients
 from sources.cafe24.dcollection import Feed, collect_feeds
 from sources.cafe24.endpoints import BY_TABLE, KEYS, PARENT_OF
@@ -35,6 +42,9 @@ from .memory import bound_allocators
 from .project import Project
 from .report import Progress, RunResult, calls_by_api
 from .runlock import one_run_at_a_time
+from .transform import DESTINATIONS as TRANSFORM_DESTINATIONS
+from .transform import TransformResult
+from .transform import transform as build_models
 
 DEFAULT_DATASET = "cafe24_data"
 DUCKDB_MEMORY_LIMIT = "512MB"
@@ -42,18 +52,22 @@ DUCKDB_MEMORY_LIMIT = "512MB"
 # dlt's pick per kind of item: Postgres takes no parquet without an ADBC driver, so Arrow goes in as csv (COPY;
 # 1.2 s to normalize and load a 3,000-order store, against 3 s as insert_values) and D.Collection's dicts as
 # insert_values.
-FILE_FORMAT = {"duckdb": "parquet"}
+FILE_FORMAT: dict[str, TLoaderFileFormat] = {"duckdb": "parquet"}
 
 
-def build_sources(source_args: dict[str, Any], which: str,
-                  dcollection_args: dict[str, Any] | None = None) -> list[DltSource]:
+def build_sources(
+    source_args: dict[str, Any], which: str, dcollection_args: dict[str, Any] | None = None
+) -> list[DltSource]:
     """admin: the Admin tables; front: front_products; dcollection: the partner feed; all: everything.
     D.Collection takes the same app credentials as the Admin API (sources.cafe24.credentials)."""
     built: list[DltSource] = []
     if which in ("admin", "front", "all"):
         cafe24 = cafe24_source(**source_args)
-        keep = [n for n, r in cafe24.resources.items()
-                if which == "all" or (r.table_name == "front_products") == (which == "front")]
+        keep = [
+            n
+            for n, r in cafe24.resources.items()
+            if which == "all" or (r.table_name == "front_products") == (which == "front")
+        ]
         cafe24.resources.select(*keep)
         built.append(cafe24)
     if which in ("dcollection", "all"):
@@ -70,15 +84,28 @@ def _which_source(table: str) -> str:
     return ""
 
 
-def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, destination: str = "duckdb",
-         dataset: str = DEFAULT_DATASET, full_refresh: bool = False, project: Project | None = None,
-         wait: float = 0.0, out: TextIO = sys.stdout, which: str = "admin",
-         dcollection_args: dict[str, Any] | None = None, staging_dataset: str | None = None) -> RunResult:
+def load(
+    source_args: dict[str, Any],
+    *,
+    tables: Sequence[str] | None = None,
+    destination: str = "duckdb",
+    dataset: str = DEFAULT_DATASET,
+    full_refresh: bool = False,
+    project: Project | None = None,
+    wait: float = 0.0,
+    out: TextIO = sys.stdout,
+    which: str = "admin",
+    dcollection_args: dict[str, Any] | None = None,
+    staging_dataset: str | None = None,
+    transform: bool = False,
+) -> RunResult:
     """One run into `destination`, with the state and database of `project` (default: the current directory).
     `source_args` go to `cafe24_source` as they are, so what is left out comes from dlt config; `which` picks
     the APIs and `tables` picks tables by name (default: all of them). `staging_dataset` names the dataset dlt
     stages merges in (default: the dataset's name + `_staging`): pipelines loading one dataset side by side each
-    need their own, since a load empties the staging tables before it fills them.
+    need their own, since a load empties the staging tables before it fills them. `transform` builds and tests
+    the dbt models of transform/ after the load, still holding the run lock (the result's `transform` says how
+    it went; a failed model or test does not raise).
 
     A backfill loads in chunks (pipelines/backfill.py): after each load, the resources whose backfill is not
     done run again, until none is left; an incremental run is one load."""
@@ -97,6 +124,10 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
         return built
 
     check_lake(destination, which)
+    if transform and destination not in TRANSFORM_DESTINATIONS:
+        raise UsageError(
+            f"--transform builds the models in {' or '.join(TRANSFORM_DESTINATIONS)}, not in {destination}"
+        )
     try:
         sources = build()
     except ValueError as exc:  # a refused base URL, an unreadable start date
@@ -104,12 +135,13 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     by_table: dict[str, list[tuple[DltSource, str]]] = defaultdict(list)
     for source in sources:
         for name, resource in source.selected_resources.items():
-            by_table[resource.table_name].append((source, name))
+            by_table[str(resource.table_name)].append((source, name))
     wanted = list(tables) if tables else list(by_table)
     unknown = [t for t in wanted if t not in by_table]
     if unknown:
-        raise UsageError(f"unknown table {unknown[0]!r}{_which_source(unknown[0])}; this run loads "
-                         f"{', '.join(sorted(by_table))}")
+        raise UsageError(
+            f"unknown table {unknown[0]!r}{_which_source(unknown[0])}; this run loads {', '.join(sorted(by_table))}"
+        )
     for source in sources:
         source.resources.select(*(name for t in wanted for s, name in by_table[t] if s is source))
 
@@ -119,15 +151,24 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
     def expected() -> Counter[str]:
         return sum((c.stats.expected for c in clients), Counter())
 
-    staging = {"staging_dataset_name_layout": staging_dataset} if staging_dataset else {}
+    staging: dict[str, Any] = {"staging_dataset_name_layout": staging_dataset} if staging_dataset else {}
+    formats: dict[str, Any] = {
+        "loader_file_format": FILE_FORMAT.get(destination),
+        "table_format": TABLE_FORMAT.get(destination),
+    }
     if destination == "duckdb":
         project.duckdb.parent.mkdir(parents=True, exist_ok=True)
         target: Any = dlt.destinations.duckdb(_duckdb_credentials(str(project.duckdb)), **staging)
     else:
         target = Destination.from_reference(destination, **staging) if staging else destination
     with one_run_at_a_time(project.lock_file, wait), lake_settings(destination):
-        pipeline = dlt.pipeline(pipeline_name=project.pipeline_name, destination=target, dataset_name=dataset,
-                                pipelines_dir=str(project.pipelines_dir), progress=Progress(out, calls, expected))
+        pipeline = dlt.pipeline(
+            pipeline_name=project.pipeline_name,
+            destination=target,
+            dataset_name=dataset,
+            pipelines_dir=str(project.pipelines_dir),
+            progress=Progress(out, calls, expected),
+        )
         started = time.monotonic()
         traces: list[PipelineTrace] = []
         try:
@@ -135,30 +176,37 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
             known = _columns(pipeline)
             resumed = pending(pipeline, sources)
             if resumed:  # an earlier run stopped mid-backfill: finish it first, as an unbroken backfill would
-                print(f"  resuming the backfill of {', '.join(n for names in resumed.values() for n in names)}; "
-                      "the other tables and shops catch up on the next run", file=out, flush=True)
+                print(
+                    f"  resuming the backfill of {', '.join(n for names in resumed.values() for n in names)}; "
+                    "the other tables and shops catch up on the next run",
+                    file=out,
+                    flush=True,
+                )
                 sources = next_chunk(resumed, build)
             while True:
-                _check(pipeline.run(sources, loader_file_format=FILE_FORMAT.get(destination),
-                                    table_format=TABLE_FORMAT.get(destination)))
-                traces.append(pipeline.last_trace)
+                _check(pipeline.run(sources, **formats))
+                traces.append(_last_trace(pipeline))
                 left = pending(pipeline, sources)
                 if not left:
                     break
-                print(f"  backfill chunk {len(traces) + 1}: {', '.join(n for names in left.values() for n in names)}",
-                      file=out, flush=True)
+                print(
+                    f"  backfill chunk {len(traces) + 1}: {', '.join(n for names in left.values() for n in names)}",
+                    file=out,
+                    flush=True,
+                )
                 sources = next_chunk(left, build)
             if destination in TABLE_FORMAT:
                 for table, n in drop_replaced_children(pipeline).items():
-                    print(f"  {table}: deleted {n} row(s) their parent's latest load no longer has", file=out,
-                          flush=True)
+                    print(
+                        f"  {table}: deleted {n} row(s) their parent's latest load no longer has", file=out, flush=True
+                    )
                 counts, deleted = None, None  # dlt reads a Delta lake through an extension this machine lacks
             else:
                 counts = check(pipeline, sessions, wanted, feeds)
 
                 def reload(keys: Reload) -> None:
-                    _check(pipeline.run(_reloading(keys, build), loader_file_format=FILE_FORMAT.get(destination)))
-                    traces.append(pipeline.last_trace)
+                    _check(pipeline.run(_reloading(keys, build), **formats))
+                    traces.append(_last_trace(pipeline))
 
                 deleted = reconcile(pipeline, sessions, counts, reload)
                 counts = refreshed(pipeline, counts, sessions, deleted)
@@ -167,15 +215,26 @@ def load(source_args: dict[str, Any], *, tables: Sequence[str] | None = None, de
             if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step, len(traces))) from None
             if traces:
-                print(f"  the {len(traces)} backfill chunk(s) this run loaded are kept; the next run goes on from "
-                      "there", file=out, flush=True)
+                print(
+                    f"  the {len(traces)} backfill chunk(s) this run loaded are kept; the next run goes on from there",
+                    file=out,
+                    flush=True,
+                )
             raise
         new_columns = _undeclared(_columns(pipeline), known)
+        elapsed = time.monotonic() - started
+        models = build_models(pipeline, out) if transform else None
     notes = list(dict.fromkeys(note for session in sessions for note in session.notes))
-    result = _result(traces, wanted, clients, time.monotonic() - started, destination, dataset, new_columns, notes,
-                     counts)
+    result = _result(traces, wanted, clients, elapsed, destination, dataset, new_columns, notes, counts, models)
     result.deletions = deleted
     return result
+
+
+def _last_trace(pipeline: dlt.Pipeline) -> PipelineTrace:
+    trace = pipeline.last_trace
+    if trace is None:  # pipeline.run() leaves one, failed or not
+        raise RuntimeError("dlt left no trace of the run it just made")
+    return trace
 
 
 def _reloading(keys: Reload, build: Any) -> list[DltSource]:
@@ -186,8 +245,13 @@ def _reloading(keys: Reload, build: Any) -> list[DltSource]:
     return sources
 
 
-def _record(pipeline: dlt.Pipeline, counts: list[Count], deleted: list[Reconciled],
-            sessions: Sequence[MallSession], traces: Sequence[PipelineTrace]) -> None:
+def _record(
+    pipeline: dlt.Pipeline,
+    counts: list[Count],
+    deleted: list[Reconciled],
+    sessions: Sequence[MallSession],
+    traces: Sequence[PipelineTrace],
+) -> None:
     """The counts and the deletion checks go in with the run's last load id, through loads of their own that the
     progress display does not announce: they are the checks', not news of the mall."""
     info = traces[-1].last_load_info if traces else None
@@ -210,14 +274,26 @@ def _duckdb_credentials(path: str) -> DuckDbCredentials:
 
 def _check(info: LoadInfo) -> None:
     if info.has_failed_jobs:
-        failed = [job.job_file_info.table_name for package in info.load_packages for job in
-                  package.jobs.get("failed_jobs", [])]
+        failed = [
+            job.job_file_info.table_name
+            for package in info.load_packages
+            for job in package.jobs.get("failed_jobs", [])
+        ]
         raise LoadFailed(f"the destination refused the load jobs of {', '.join(sorted(set(failed)))}")
 
 
-def _result(traces: Sequence[PipelineTrace], tables: list[str], clients: Sequence[ApiClient], elapsed: float,
-            destination: str, dataset: str, new_columns: list[str], notes: list[str],
-            completeness: list[Count] | None) -> RunResult:
+def _result(
+    traces: Sequence[PipelineTrace],
+    tables: list[str],
+    clients: Sequence[ApiClient],
+    elapsed: float,
+    destination: str,
+    dataset: str,
+    new_columns: list[str],
+    notes: list[str],
+    completeness: list[Count] | None,
+    transform: TransformResult | None,
+) -> RunResult:
     """Rows and extraction time added over the run's loads (one, or a backfill's chunks)."""
     rows: dict[str, int] = defaultdict(int)
     nested_rows: dict[str, int] = defaultdict(int)
@@ -237,10 +313,19 @@ def _result(traces: Sequence[PipelineTrace], tables: list[str], clients: Sequenc
         extract = next((s for s in trace.steps if s.step == "extract"), None)
         extract_seconds += (extract.finished_at - extract.started_at).total_seconds() if extract else 0.0
     return RunResult(
-        tables=tables, rows=dict(rows), nested={k: (n, len(nested_tables[k])) for k, n in nested_rows.items()},
-        new_columns=new_columns, malls=calls_by_api(clients), elapsed=elapsed,
-        extract_seconds=extract_seconds or elapsed, destination=destination, dataset=dataset, notes=notes,
-        completeness=completeness)
+        tables=tables,
+        rows=dict(rows),
+        nested={k: (n, len(nested_tables[k])) for k, n in nested_rows.items()},
+        new_columns=new_columns,
+        malls=calls_by_api(clients),
+        elapsed=elapsed,
+        extract_seconds=extract_seconds or elapsed,
+        destination=destination,
+        dataset=dataset,
+        notes=notes,
+        completeness=completeness,
+        transform=transform,
+    )
 
 
 def _columns(pipeline: dlt.Pipeline) -> dict[str, set[str]]:
@@ -270,8 +355,12 @@ def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh:
         print(f"  state: {note}", file=out, flush=True)
     if full_refresh:
         forgotten = forget(pipeline, sources)
-        print(f"  full refresh: forgot the cursors of {', '.join(forgotten)}; they reload from the start, merged by "
-              "key. Other tables, malls and sources keep theirs.", file=out, flush=True)
+        print(
+            f"  full refresh: forgot the cursors of {', '.join(forgotten)}; they reload from the start, merged by "
+            "key. Other tables, malls and sources keep theirs.",
+            file=out,
+            flush=True,
+        )
 
 
 def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str, loaded: int = 0) -> str:
@@ -281,14 +370,22 @@ def _kept_after_interrupt(pipeline: dlt.Pipeline, step: str, loaded: int = 0) ->
     chunks = f"the {loaded} backfill chunk(s) this run loaded are kept, rows and positions together; " if loaded else ""
     if waiting and pipeline.first_run and step != "load":
         # Nothing was ever loaded, so the dataset does not exist yet, and dlt's sync discards such a package.
-        return (f"interrupted during the {step} step of the first run: nothing has reached the destination yet, "
-                "so the next run starts over from the beginning")
+        return (
+            f"interrupted during the {step} step of the first run: nothing has reached the destination yet, "
+            "so the next run starts over from the beginning"
+        )
     if waiting:
-        return (f"interrupted during the {step} step: {chunks}{waiting} load package(s) of this run are kept, not "
-                "yet fully loaded; the next run loads them first, rows and cursors together, then extracts what is "
-                "new")
+        return (
+            f"interrupted during the {step} step: {chunks}{waiting} load package(s) of this run are kept, not "
+            "yet fully loaded; the next run loads them first, rows and cursors together, then extracts what is "
+            "new"
+        )
     if loaded:
-        return (f"interrupted during the {step} step: {chunks}the chunk in flight was not committed, and the next "
-                "run goes on from the last chunk loaded")
-    return (f"interrupted during the {step} step: nothing of this run was committed; tables and cursors are as "
-            "the last completed run left them, and the next run starts from there")
+        return (
+            f"interrupted during the {step} step: {chunks}the chunk in flight was not committed, and the next "
+            "run goes on from the last chunk loaded"
+        )
+    return (
+        f"interrupted during the {step} step: nothing of this run was committed; tables and cursors are as "
+        "the last completed run left them, and the next run starts from there"
+    )

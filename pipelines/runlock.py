@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -49,11 +49,12 @@ def one_run_at_a_time(lock_file: Path, wait: float = 0.0) -> Iterator[None]:
 def _refusal(lock_file: Path, holder: Path, wait: float) -> str:
     try:
         info = json.loads(holder.read_text())
-        started = datetime.fromtimestamp(info["started"], timezone.utc)
-        who = (f"pid {info['pid']}, started {started:%Y-%m-%d %H:%M:%S} UTC, "
-               f"{time.time() - info['started']:.0f} s ago")
+        started = datetime.fromtimestamp(info["started"], UTC)
+        who = f"pid {info['pid']}, started {started:%Y-%m-%d %H:%M:%S} UTC, {time.time() - info['started']:.0f} s ago"
     except (OSError, ValueError, KeyError, TypeError):
         who = "it has not said who it is yet"
     waited = f" after waiting {wait:.0f} s" if wait > 0 else ""
-    return (f"another run of this pipeline is in progress ({who}); this one stops{waited} so the two do not race "
-            f"on one state. Let it finish, or pass --wait SECONDS to wait for it. Lock: {lock_file}")
+    return (
+        f"another run of this pipeline is in progress ({who}); this one stops{waited} so the two do not race "
+        f"on one state. Let it finish, or pass --wait SECONDS to wait for it. Lock: {lock_file}"
+    )

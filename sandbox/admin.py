@@ -1,6 +1,6 @@
 """The Admin and Front API resources: what each endpoint accepts, filters and returns.
 
-Parameter names, limits and offset caps follow the reference chapters (FACTS.md). Documented filters the sandbox
+Parameter names, limits and offset caps follow the reference (docs/cafe24-reference.md). Documented filters the sandbox
 does not evaluate answer 501, so a test can never pass on a filter that was silently ignored.
 """
 
@@ -25,51 +25,197 @@ ORDER_WINDOW_MONTHS = 3
 EMBED_VARIANTS_MAX = 100  # "상품당 품목정보를 100개까지 조회할 수 있음"
 
 PRODUCT_FILTERS_DOCUMENTED = (
-    "shop_no", "product_no", "display", "selling", "product_name", "product_code", "brand_code",
-    "manufacturer_code", "supplier_code", "trend_code", "product_tag", "custom_product_code", "custom_variant_code",
-    "price_min", "price_max", "retail_price_min", "retail_price_max", "supply_price_min", "supply_price_max",
-    "created_start_date", "created_end_date", "updated_start_date", "updated_end_date", "category",
-    "eng_product_name", "supply_product_name", "internal_product_name", "model_name", "product_condition",
-    "origin_place_value", "stock_quantity_max", "stock_quantity_min", "stock_safety_max", "stock_safety_min",
-    "product_weight", "classification_code", "use_inventory", "category_unapplied", "include_sub_category",
-    "additional_information_key", "additional_information_value", "approve_status", "since_product_no",
-    "product_bundle", "option_type", "market_sync",
+    "shop_no",
+    "product_no",
+    "display",
+    "selling",
+    "product_name",
+    "product_code",
+    "brand_code",
+    "manufacturer_code",
+    "supplier_code",
+    "trend_code",
+    "product_tag",
+    "custom_product_code",
+    "custom_variant_code",
+    "price_min",
+    "price_max",
+    "retail_price_min",
+    "retail_price_max",
+    "supply_price_min",
+    "supply_price_max",
+    "created_start_date",
+    "created_end_date",
+    "updated_start_date",
+    "updated_end_date",
+    "category",
+    "eng_product_name",
+    "supply_product_name",
+    "internal_product_name",
+    "model_name",
+    "product_condition",
+    "origin_place_value",
+    "stock_quantity_max",
+    "stock_quantity_min",
+    "stock_safety_max",
+    "stock_safety_min",
+    "product_weight",
+    "classification_code",
+    "use_inventory",
+    "category_unapplied",
+    "include_sub_category",
+    "additional_information_key",
+    "additional_information_value",
+    "approve_status",
+    "since_product_no",
+    "product_bundle",
+    "option_type",
+    "market_sync",
 )
 PRODUCT_FILTERS_EVALUATED = (
-    "shop_no", "product_no", "display", "selling", "product_name", "product_code", "price_min", "price_max",
-    "created_start_date", "created_end_date", "updated_start_date", "updated_end_date", "category",
+    "shop_no",
+    "product_no",
+    "display",
+    "selling",
+    "product_name",
+    "product_code",
+    "price_min",
+    "price_max",
+    "created_start_date",
+    "created_end_date",
+    "updated_start_date",
+    "updated_end_date",
+    "category",
     "since_product_no",
 )
-PRODUCT_LIST_EMBEDS = ("channeldiscountprices", "discountprice", "decorationimages", "benefits", "options",
-                       "variants", "additionalimages", "hits")
-PRODUCT_DETAIL_EMBEDS = ("variants", "inventories", "memos", "hits", "seo", "tags", "options", "discountprice",
-                         "decorationimages", "benefits", "additionalimages", "custom_properties")
+PRODUCT_LIST_EMBEDS = (
+    "channeldiscountprices",
+    "discountprice",
+    "decorationimages",
+    "benefits",
+    "options",
+    "variants",
+    "additionalimages",
+    "hits",
+)
+PRODUCT_DETAIL_EMBEDS = (
+    "variants",
+    "inventories",
+    "memos",
+    "hits",
+    "seo",
+    "tags",
+    "options",
+    "discountprice",
+    "decorationimages",
+    "benefits",
+    "additionalimages",
+    "custom_properties",
+)
 PRODUCT_SORTS = ("created_date", "updated_date", "product_name")
 
 ORDER_FILTERS_DOCUMENTED = (
-    "multiple_addresses", "first_order", "shop_no", "start_date", "end_date", "order_id", "order_status",
-    "payment_status", "member_type", "group_no", "buyer_name", "receiver_name", "name_furigana",
-    "receiver_address", "member_id", "member_email", "product_no", "product_code", "date_type", "supplier_id",
-    "order_place_id", "buyer_cellphone", "buyer_phone", "buyer_email", "inflow_path", "subscription",
-    "market_order_no", "market_cancel_request", "payment_method", "payment_gateway_name", "market_seller_id",
-    "discount_method", "discount_code", "carrier_id", "wished_carrier_id", "labels", "refund_status",
+    "multiple_addresses",
+    "first_order",
+    "shop_no",
+    "start_date",
+    "end_date",
+    "order_id",
+    "order_status",
+    "payment_status",
+    "member_type",
+    "group_no",
+    "buyer_name",
+    "receiver_name",
+    "name_furigana",
+    "receiver_address",
+    "member_id",
+    "member_email",
+    "product_no",
+    "product_code",
+    "date_type",
+    "supplier_id",
+    "order_place_id",
+    "buyer_cellphone",
+    "buyer_phone",
+    "buyer_email",
+    "inflow_path",
+    "subscription",
+    "market_order_no",
+    "market_cancel_request",
+    "payment_method",
+    "payment_gateway_name",
+    "market_seller_id",
+    "discount_method",
+    "discount_code",
+    "carrier_id",
+    "wished_carrier_id",
+    "labels",
+    "refund_status",
 )
-ORDER_FILTERS_EVALUATED = ("shop_no", "start_date", "end_date", "date_type", "order_id", "order_status",
-                           "member_id", "member_type", "payment_method", "product_no")
+ORDER_FILTERS_EVALUATED = (
+    "shop_no",
+    "start_date",
+    "end_date",
+    "date_type",
+    "order_id",
+    "order_status",
+    "member_id",
+    "member_type",
+    "payment_method",
+    "product_no",
+)
 ORDER_LIST_EMBEDS = ("items", "receivers", "buyer", "return", "cancellation", "exchange")
 ORDER_DETAIL_EMBEDS = ORDER_LIST_EMBEDS + ("benefits", "coupons", "refunds")
 
 CUSTOMER_FILTERS_DOCUMENTED = (
-    "shop_no", "search_type", "created_start_date", "member_id", "news_mail", "sms", "thirdparty_agree",
-    "group_no", "search_field", "keyword", "date_type", "start_date", "end_date", "member_type", "member_class",
-    "residence", "gender", "member_authority", "join_path", "use_mobile_app", "fixed_group", "is_simple_join",
+    "shop_no",
+    "search_type",
+    "created_start_date",
+    "member_id",
+    "news_mail",
+    "sms",
+    "thirdparty_agree",
+    "group_no",
+    "search_field",
+    "keyword",
+    "date_type",
+    "start_date",
+    "end_date",
+    "member_type",
+    "member_class",
+    "residence",
+    "gender",
+    "member_authority",
+    "join_path",
+    "use_mobile_app",
+    "fixed_group",
+    "is_simple_join",
 )
-CUSTOMER_FILTERS_EVALUATED = ("shop_no", "search_type", "created_start_date", "member_id", "news_mail", "sms",
-                              "group_no", "date_type", "start_date", "end_date", "gender")
+CUSTOMER_FILTERS_EVALUATED = (
+    "shop_no",
+    "search_type",
+    "created_start_date",
+    "member_id",
+    "news_mail",
+    "sms",
+    "group_no",
+    "date_type",
+    "start_date",
+    "end_date",
+    "gender",
+)
 CUSTOMER_DATE_TYPES = ("join", "login", "age", "account_reactivation", "wedding")
 
-CATEGORY_FILTERS = ("shop_no", "category_depth", "category_no", "parent_category_no", "category_name", "use_main",
-                    "use_display")
+CATEGORY_FILTERS = (
+    "shop_no",
+    "category_depth",
+    "category_no",
+    "parent_category_no",
+    "category_name",
+    "use_main",
+    "use_display",
+)
 
 PAGING = ("limit", "offset")
 
@@ -100,7 +246,7 @@ def embeds(q: Query, allowed: tuple[str, ...]) -> list[str]:
 
 
 def select_fields(q: Query, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`fields=a,b` keeps only those keys (FACTS.md "Global conventions" §6); unknown names are refused."""
+    """`fields=a,b` keeps only those keys (docs/cafe24-reference.md#query-conventions); unknown names are refused."""
     wanted = q.comma("fields")
     if not wanted or not rows:
         return rows
@@ -111,10 +257,11 @@ def select_fields(q: Query, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def paged(items: list, limit: int, offset: int) -> list:
-    return items[offset:offset + limit]
+    return items[offset : offset + limit]
 
 
 # ---- products ------------------------------------------------------------------------------------------------
+
 
 def _product_matches(q: Query) -> Callable[[Product], bool]:
     numbers = set(q.comma_ints("product_no") or [])
@@ -129,17 +276,28 @@ def _product_matches(q: Query) -> Callable[[Product], bool]:
 
     def match(p: Product) -> bool:
         return not (
-            numbers and p.product_no not in numbers
-            or names and not any(n in p.name.lower() for n in names)
-            or codes and not any(c in p.product_code for c in codes)
-            or display is not None and p.display != display
-            or selling is not None and p.selling != selling
-            or price_min is not None and p.price < price_min
-            or price_max is not None and p.price > price_max
-            or category is not None and category not in p.category_nos
-            or created and not created[0] <= p.created <= created[1]
-            or updated and not updated[0] <= p.updated <= updated[1]
-            or since is not None and p.product_no <= since
+            numbers
+            and p.product_no not in numbers
+            or names
+            and not any(n in p.name.lower() for n in names)
+            or codes
+            and not any(c in p.product_code for c in codes)
+            or display is not None
+            and p.display != display
+            or selling is not None
+            and p.selling != selling
+            or price_min is not None
+            and p.price < price_min
+            or price_max is not None
+            and p.price > price_max
+            or category is not None
+            and category not in p.category_nos
+            or created
+            and not created[0] <= p.created <= created[1]
+            or updated
+            and not updated[0] <= p.updated <= updated[1]
+            or since is not None
+            and p.product_no <= since
         )
 
     return match
@@ -166,8 +324,11 @@ def list_products(req: Request) -> dict:
     if q.has("since_product_no"):
         found.sort(key=lambda p: p.product_no)  # the keyset walks upward
     elif sort:
-        key = {"created_date": lambda p: (p.created, p.product_no), "updated_date": lambda p: (p.updated, p.product_no),
-               "product_name": lambda p: (p.name, p.product_no)}[sort]
+        key = {
+            "created_date": lambda p: (p.created, p.product_no),
+            "updated_date": lambda p: (p.updated, p.product_no),
+            "product_name": lambda p: (p.name, p.product_no),
+        }[sort]
         found.sort(key=key, reverse=order == "desc")
     else:
         # The reference states no default order; the sandbox lists newest first, as the admin screens do,
@@ -249,6 +410,7 @@ def get_inventory(req: Request, product_no: str, variant_code: str) -> dict:
 
 # ---- front products ------------------------------------------------------------------------------------------
 
+
 def list_front_products(req: Request) -> dict:
     """Front API: the Admin list's parameters except `display`, and only displayed products are public."""
     q, found = _products_query(req, PAGING + ("sort", "order", "fields"))
@@ -270,6 +432,7 @@ def count_front_products(req: Request) -> dict:
 
 # ---- categories and shops ------------------------------------------------------------------------------------
 
+
 def _categories(req: Request, paging: bool) -> tuple[Query, list]:
     q = Query(req.query, CATEGORY_FILTERS + ((*PAGING, "fields") if paging else ()))
     shop_no(q)
@@ -279,10 +442,14 @@ def _categories(req: Request, paging: bool) -> tuple[Query, list]:
     name = q.str("category_name")
     use_main, use_display = q.flag("use_main"), q.flag("use_display")
     found = [
-        c for c in req.store.categories.values()
-        if (depth is None or c.depth == depth) and (not numbers or c.category_no in numbers)
-        and (parent is None or c.parent_category_no == parent) and (name is None or name in c.name)
-        and (use_main is None or c.use_main == use_main) and (use_display is None or c.use_display == use_display)
+        c
+        for c in req.store.categories.values()
+        if (depth is None or c.depth == depth)
+        and (not numbers or c.category_no in numbers)
+        and (parent is None or c.parent_category_no == parent)
+        and (name is None or name in c.name)
+        and (use_main is None or c.use_main == use_main)
+        and (use_display is None or c.use_display == use_display)
     ]
     return q, found
 
@@ -323,6 +490,7 @@ def get_shop(req: Request, number: str) -> dict:
 
 # ---- orders --------------------------------------------------------------------------------------------------
 
+
 def _orders_query(req: Request, extra: tuple[str, ...]) -> tuple[Query, list[Order]]:
     q = Query(req.query, ORDER_FILTERS_DOCUMENTED + extra)
     refuse_unevaluated(q, ORDER_FILTERS_DOCUMENTED, ORDER_FILTERS_EVALUATED)
@@ -345,8 +513,10 @@ def _orders_query(req: Request, extra: tuple[str, ...]) -> tuple[Query, list[Ord
     product_nos = set(q.comma_ints("product_no") or [])
     if ids or statuses or members or member_type or methods or product_nos:
         found = [
-            o for o in found
-            if (not ids or o.order_id in ids) and (not statuses or o.status(req.now) in statuses)
+            o
+            for o in found
+            if (not ids or o.order_id in ids)
+            and (not statuses or o.status(req.now) in statuses)
             and (not members or o.member_id in members)
             and (member_type is None or (o.member_id is None) == (member_type == "3"))
             and (not methods or o.payment_method in methods)
@@ -379,7 +549,9 @@ def _links(req: Request, q: Query, limit: int, offset: int, total: int, max_offs
     base = f"{req.base_url}/api/v2/admin/orders"
     params = {k: v for k, v in q.params.items() if k not in ("limit", "offset")}
     if offset > 0:
-        out.append({"rel": "prev", "href": f"{base}?{urlencode({**params, 'limit': limit, 'offset': max(0, offset - limit)})}"})
+        out.append(
+            {"rel": "prev", "href": f"{base}?{urlencode({**params, 'limit': limit, 'offset': max(0, offset - limit)})}"}
+        )
     if offset + limit < total and offset + limit <= max_offset:
         out.append({"rel": "next", "href": f"{base}?{urlencode({**params, 'limit': limit, 'offset': offset + limit})}"})
     return out
@@ -424,6 +596,7 @@ def get_order_buyer(req: Request, order_id: str) -> dict:
 
 # ---- customers -----------------------------------------------------------------------------------------------
 
+
 def _customers_query(req: Request, extra: tuple[str, ...]) -> tuple[Query, list[Customer]]:
     q = Query(req.query, CUSTOMER_FILTERS_DOCUMENTED + extra)
     refuse_unevaluated(q, CUSTOMER_FILTERS_DOCUMENTED, CUSTOMER_FILTERS_EVALUATED)
@@ -455,9 +628,12 @@ def _customers_query(req: Request, extra: tuple[str, ...]) -> tuple[Query, list[
         return c.created if date_type == "join" else c.last_login
 
     found = [
-        c for c in everyone
-        if (not members or c.member_id in members) and (sms is None or c.sms == sms)
-        and (news is None or c.news_mail == news) and (not groups or c.group_no in groups)
+        c
+        for c in everyone
+        if (not members or c.member_id in members)
+        and (sms is None or c.sms == sms)
+        and (news is None or c.news_mail == news)
+        and (not groups or c.group_no in groups)
         and (gender is None or c.gender == gender)
         and (window is None or (stamp(c) is not None and window[0] <= stamp(c) <= window[1]))  # type: ignore[operator]
     ]
@@ -489,12 +665,15 @@ def get_customerprivacy(req: Request, member_id: str) -> dict:
 
 
 def list_customers(req: Request) -> dict:
-    """A lookup, not a listing: one of cellphone or member_id is required (FACTS.md "GET .../customers")."""
+    """A lookup, not a listing: one of cellphone or member_id is required (docs/cafe24-reference.md#customer-lookup)."""
     q = Query(req.query, ("shop_no", "cellphone", "member_id"))
     no = shop_no(q)
     phones, members = set(q.comma("cellphone") or []), set(q.comma("member_id") or [])
     if not phones and not members:
         raise invalid("member_id", "cellphone or member_id is required")
-    found = [c for c in req.store.customers
-             if c.shop_no == no and c.created <= req.now and (c.cellphone in phones or c.member_id in members)]
+    found = [
+        c
+        for c in req.store.customers
+        if c.shop_no == no and c.created <= req.now and (c.cellphone in phones or c.member_id in members)
+    ]
     return {"customers": [customers.customer(c, req.store.ctx) for c in found]}

@@ -16,14 +16,16 @@ class Volumes:
     categories: int = field(default=40, metadata={"help": "categories in the tree"})
     history_days: int = field(default=400, metadata={"help": "days of history before the clock's start"})
     # The awkward cases, kept on purpose (see docs/sandbox.md).
-    max_variants: int = field(default=120, metadata={
-        "help": "variants of the one largest product (over the embed's 100 per product)"})
+    max_variants: int = field(
+        default=120, metadata={"help": "variants of the one largest product (over the embed's 100 per product)"}
+    )
     bulk_edit_fraction: float = field(default=0.55, metadata={"help": "share of products edited on one bulk-edit day"})
-    same_second_rows: int = field(default=150, metadata={
-        "help": "rows sharing one timestamp second (products, orders, members)"})
+    same_second_rows: int = field(
+        default=150, metadata={"help": "rows sharing one timestamp second (products, orders, members)"}
+    )
     peak_fraction: float = field(default=0.3, metadata={"help": "share of orders placed in one sale week"})
 
-    def with_overrides(self, **changes: object) -> "Volumes":
+    def with_overrides(self, **changes: object) -> Volumes:
         return replace(self, **changes)
 
 

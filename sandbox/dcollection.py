@@ -1,4 +1,5 @@
-"""D.Collection: the partner feed of shops and products across many Cafe24 stores (FACTS.md "D.Collection").
+"""D.Collection: the partner feed of shops and products across many Cafe24 stores
+(docs/cafe24-reference.md#dcollection).
 
 Basic auth with the app's client id and secret; at most `dcollection_per_minute` calls per client in any
 60 seconds (gate.DCollectionPolicy enforces both). Date filters take date-only bounds (the reference types them

@@ -22,8 +22,14 @@ class ApiError(Exception):
     status itself (see docs/sandbox.md).
     """
 
-    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None,
-                 more_info: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        more_info: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

@@ -7,8 +7,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = ("500", "503", "504_after_delay", "reset", "truncated_json", "malformed_json", "html_error",
-         "expire_token")
+KINDS = ("500", "503", "504_after_delay", "reset", "truncated_json", "malformed_json", "html_error", "expire_token")
 
 
 @dataclass
@@ -38,8 +37,10 @@ class Fault:
         self._pattern = re.compile(self.path)
 
     def public(self) -> dict:
-        return {k: getattr(self, k) for k in
-                ("id", "kind", "path", "mall", "rate", "nth", "times", "delay", "seen", "fired")}
+        return {
+            k: getattr(self, k)
+            for k in ("id", "kind", "path", "mall", "rate", "nth", "times", "delay", "seen", "fired")
+        }
 
 
 @dataclass
@@ -75,8 +76,7 @@ class Faults:
                 if fault.mall and fault.mall != mall or not fault._pattern.search(path):
                     continue
                 fault.seen += 1
-                hit = (fault.nth and fault.seen % fault.nth == 0) or (
-                    fault.rate and self._rng.random() < fault.rate)
+                hit = (fault.nth and fault.seen % fault.nth == 0) or (fault.rate and self._rng.random() < fault.rate)
                 if hit:
                     fault.fired += 1
                     return fault

@@ -61,7 +61,7 @@ class UsageQuota:
     """The usage limit: calls and processing seconds per sliding window, reported as percentages.
 
     The `-Remain` headers appear only at or above 100%, and calls made while blocked still count, so hammering
-    a blocked mall lengthens the wait (FACTS.md "Usage limit").
+    a blocked mall lengthens the wait (docs/cafe24-reference.md#usage-quota).
     """
 
     def __init__(self, limits: Limits) -> None:

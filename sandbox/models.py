@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-# Order date types the orders endpoint filters on (FACTS.md "GET /api/v2/admin/orders"), in lifecycle order.
+# Order date types the orders endpoint filters on (docs/cafe24-reference.md#orders), in lifecycle order.
 DATE_TYPES: tuple[str, ...] = (
     "order_date",
     "pay_date",

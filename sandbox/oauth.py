@@ -1,5 +1,5 @@
 """OAuth 2.0 as Cafe24 documents it: one-minute single-use codes, 2-hour access tokens, 2-week refresh tokens
-that rotate on every use (FACTS.md "OAuth 2.0").
+that rotate on every use (docs/cafe24-reference.md#oauth).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Query-parameter checks shared by every endpoint: ranges, comma lists, paired dates, ISO 8601 in KST.
 
-Each failure is a 422 with the Cafe24 error body naming the parameter (FACTS.md "Global conventions").
+Each failure is a 422 with the Cafe24 error body naming the parameter (docs/cafe24-reference.md#errors).
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ class Query:
         value = self.params.get(name)
         return default if value is None or value == "" else value
 
-    def int(self, name: str, default: int | None = None, *, lo: int | None = None,
-            hi: int | None = None) -> int | None:
+    def int(self, name: str, default: int | None = None, *, lo: int | None = None, hi: int | None = None) -> int | None:
         raw = self.params.get(name)
         if raw is None or raw == "":
             return default

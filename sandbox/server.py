@@ -24,12 +24,19 @@ class SandboxServer:
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.bind((host, port))
         self.port = self._socket.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(
-            create_app(self.sandbox), log_level="warning", access_log=False, lifespan="off",
-            timeout_keep_alive=30, date_header=False,
-        ))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name="cafe24-sandbox", daemon=True)
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(self.sandbox),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_keep_alive=30,
+                date_header=False,
+            )
+        )
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="cafe24-sandbox", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -38,7 +45,7 @@ class SandboxServer:
     def mall_url(self, mall_id: str) -> str:
         return f"{self.url}/{mall_id}"
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
@@ -56,7 +63,7 @@ class SandboxServer:
         self._thread.join(timeout=10)
         self._socket.close()
 
-    def __enter__(self) -> "SandboxServer":
+    def __enter__(self) -> SandboxServer:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -68,8 +68,9 @@ class LiveRates:
 
     @property
     def quiet(self) -> bool:
-        return not (self.orders_per_hour or self.customers_per_hour or self.product_edits_per_hour
-                    or self.products_per_hour)
+        return not (
+            self.orders_per_hour or self.customers_per_hour or self.product_edits_per_hour or self.products_per_hour
+        )
 
 
 class MallStore:
@@ -95,8 +96,9 @@ class MallStore:
         # (shop_no, date_type) -> parallel sorted lists of event times and order positions
         self._times: dict[tuple[int, str], list[int]] = {}
         self._rows: dict[tuple[int, str], list[int]] = {}
-        self.ctx = MallContext(mall_id, seed, {s.shop_no: s for s in SHOPS}, self.categories, self.products,
-                               self.customer_ids)
+        self.ctx = MallContext(
+            mall_id, seed, {s.shop_no: s for s in SHOPS}, self.categories, self.products, self.customer_ids
+        )
         self._generate()
 
     # ---- reading -----------------------------------------------------------------------------------------
@@ -156,8 +158,9 @@ class MallStore:
                 updated = bulk_day + rng.randrange(14 * 3600)
             self._add_product(rng, product_no, created, max(created, updated), n_variants, leaves)
 
-    def _add_product(self, rng: random.Random, product_no: int, created: int, updated: int, n_variants: int,
-                     leaves: list[int]) -> Product:
+    def _add_product(
+        self, rng: random.Random, product_no: int, created: int, updated: int, n_variants: int, leaves: list[int]
+    ) -> Product:
         leaf = self.categories.get(rng.choice(leaves))
         noun = leaf.name if leaf else "상품"
         k = rng.randrange(len(ADJECTIVES))
@@ -248,16 +251,29 @@ class MallStore:
             self._times[key] = [at for at, _ in events]
             self._rows[key] = [row for _, row in events]
 
-    def _add_order(self, rng: random.Random, ordered: int, members_by_shop: dict[int, list[str]],
-                   product_nos: list[int], *, index: bool = True) -> Order:
+    def _add_order(
+        self,
+        rng: random.Random,
+        ordered: int,
+        members_by_shop: dict[int, list[str]],
+        product_nos: list[int],
+        *,
+        index: bool = True,
+    ) -> Order:
         shop_no = rng.choices((1, 2, 3), SHOP_WEIGHTS)[0]
         members = members_by_shop.get(shop_no)
         member_id = rng.choice(members) if members and rng.random() < 0.8 else None
         lines = []
         for _ in range(rng.choices((1, 2, 3, 4), (0.55, 0.28, 0.12, 0.05))[0]):
             product = self.products[rng.choice(product_nos)]
-            lines.append(OrderLine(product.product_no, rng.randrange(product.n_variants),
-                                   rng.choices((1, 2, 3), (0.8, 0.15, 0.05))[0], product.price))
+            lines.append(
+                OrderLine(
+                    product.product_no,
+                    rng.randrange(product.n_variants),
+                    rng.choices((1, 2, 3), (0.8, 0.15, 0.05))[0],
+                    product.price,
+                )
+            )
         items_total = sum(line.quantity * line.unit_price for line in lines)
         day = _kst_day(ordered)
         seq = self.day_seq.get(day, 0) + 1

@@ -61,5 +61,4 @@ def grant(server: SandboxServer, mall_id: str, scopes: list[str] | None = None) 
 
 def admin_client(server: SandboxServer, mall_id: str, scopes: list[str] | None = None) -> httpx.Client:
     token = grant(server, mall_id, scopes)["access_token"]
-    return httpx.Client(base_url=server.mall_url(mall_id), headers={"Authorization": f"Bearer {token}"},
-                        timeout=30)
+    return httpx.Client(base_url=server.mall_url(mall_id), headers={"Authorization": f"Bearer {token}"}, timeout=30)

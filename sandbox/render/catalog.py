@@ -521,8 +521,7 @@ def _additional_images(p: Product, ctx: MallContext, d: _ProductDraw) -> list[di
 def _detail_fields(p: Product, ctx: MallContext, shop: Shop, d: _ProductDraw) -> dict:
     """The fields only the detail call returns (the detail example's keys the list example lacks)."""
     description = (
-        f'<p><img src="https://{ctx.mall_id}.cafe24.com/web/upload/NNEditor/{d.image_hash}.jpg"></p>'
-        f"<p>{p.name}</p>"
+        f'<p><img src="https://{ctx.mall_id}.cafe24.com/web/upload/NNEditor/{d.image_hash}.jpg"></p><p>{p.name}</p>'
     )
     words = [w for w in p.name.split() if len(w) > 1]
     tags = (words + list(TAG_WORDS))[: d.tag_count]
@@ -603,7 +602,7 @@ def option_grid(product_no: int, n_variants: int, option_names: tuple[str, ...])
             break
         counts[min(growable, key=counts.__getitem__)] += 1
     grid = []
-    for j, (pool, n) in enumerate(zip(pools, counts)):
+    for j, (pool, n) in enumerate(zip(pools, counts, strict=False)):
         start = (product_no * 7 + j * 3) % (len(pool) - n + 1)
         grid.append(pool[start : start + n])
     rounds = ceil(n_variants / prod(counts))
@@ -618,7 +617,7 @@ def _variant_options(p: Product, index: int) -> list[dict]:
         return []
     names = p.option_names or ("옵션",)
     out = []
-    for name, values in zip(names, option_grid(p.product_no, p.n_variants, names)):
+    for name, values in zip(names, option_grid(p.product_no, p.n_variants, names), strict=False):
         index, digit = divmod(index, len(values))
         out.append({"name": name, "value": values[digit]})
     return out
@@ -717,7 +716,7 @@ def variant(p: Product, index: int, ctx: MallContext, shop_no: int, *, with_inve
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Product embeds other than variants (FACTS.md "GET /api/v2/admin/products", Embeds). No chapter prints their
+# Product embeds other than variants (docs/cafe24-reference.md#products: embeds). No chapter prints their
 # response bodies; each is a small object built from its chapter's property list, or a documented guess.
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -750,7 +749,7 @@ def _embed_options(p: Product, ctx: MallContext, shop_no: int) -> dict:
                 "required_option": "T",
                 "option_display_type": "S",
             }
-            for j, (name, values) in enumerate(zip(names, grid))
+            for j, (name, values) in enumerate(zip(names, grid, strict=False))
         ],
         "select_one_by_option": "F",
         "option_preset_name": None,
@@ -849,16 +848,27 @@ def _embed_memos(p: Product, ctx: MallContext, shop_no: int) -> list[dict]:
     """Back-office notes on the product (detail-only embed); most products have none."""
     r = _embed_rng("memos", p, ctx)
     return [
-        {"memo_no": i + 1, "author_id": f"{ctx.mall_id}-admin", "created_date": kst(p.created + (i + 1) * 3600),
-         "memo": r.choice(("입고 예정일 확인 필요", "상세페이지 수정 요청", "촬영 완료"))}
+        {
+            "memo_no": i + 1,
+            "author_id": f"{ctx.mall_id}-admin",
+            "created_date": kst(p.created + (i + 1) * 3600),
+            "memo": r.choice(("입고 예정일 확인 필요", "상세페이지 수정 요청", "촬영 완료")),
+        }
         for i in range(r.choice((0, 0, 0, 1, 2)))
     ]
 
 
 def _embed_seo(p: Product, ctx: MallContext, shop_no: int) -> dict:
     """Search-engine settings of the product (detail-only embed)."""
-    return {"shop_no": shop_no, "meta_title": p.name, "meta_author": None, "meta_description": p.name,
-            "meta_keywords": None, "meta_alt": p.name, "search_engine_exposure": "T"}
+    return {
+        "shop_no": shop_no,
+        "meta_title": p.name,
+        "meta_author": None,
+        "meta_description": p.name,
+        "meta_keywords": None,
+        "meta_alt": p.name,
+        "search_engine_exposure": "T",
+    }
 
 
 def _embed_tags(p: Product, ctx: MallContext, shop_no: int) -> dict:

@@ -1,7 +1,7 @@
 """Customers as the Admin API prints them: GET /customersprivacy (list and detail) and the GET /customers lookup.
 
 Shapes follow tests/fixtures/cafe24_examples/admin_customersprivacy_*.json key for key and the customers.md example
-(FACTS.md "GET /api/v2/admin/customersprivacy", "GET /api/v2/admin/customers"). Dates print like the examples:
+(docs/cafe24-reference.md#customersprivacy, #customer-lookup). Dates print like the examples:
 created_date, last_login_date and account_reactivation_date with the offset ("2018-01-18T11:19:27+09:00"),
 birthday and wedding_anniversary as "YYYY-MM-DD", the dates inside sns_list as "YYYY-MM-DD HH:MM:SS".
 

@@ -1,7 +1,7 @@
 """Orders as the Admin API prints them: the order object, its items, receivers and buyer, and the claim embeds.
 
-Shapes follow tests/fixtures/cafe24_examples/admin_orders_*.json key for key (FACTS.md "GET /api/v2/admin/orders",
-"Order items"). Every value is derived from the `Order` record, the sandbox clock (`now`) and a generator seeded
+Shapes follow tests/fixtures/cafe24_examples/admin_orders_*.json key for key (docs/cafe24-reference.md#orders,
+#order-items). Every value is derived from the `Order` record, the sandbox clock (`now`) and a generator seeded
 with the order id, so the same order at the same `now` renders the same bytes. Events later than `now` have not
 happened: their dates are null and the status, flags and amounts are those before them.
 
@@ -83,8 +83,11 @@ OVERSEAS_METHODS: tuple[tuple[str, str], ...] = (("PayPal", "PM002"), ("Alipay",
 JEJU_ZIP_PREFIX = "63"  # receivers on Jeju pay the regional surcharge (regional_surcharge_detail)
 JEJU_SURCHARGE = 3000  # KRW
 # The overseas shops' destinations' tax rates as tax_detail prints them: (country_tax_rate, region_tax rate or None).
-OVERSEAS_TAX: dict[str, tuple[str, str | None]] = {"USD": ("0.00", "7.25"), "JPY": ("10.00", None),
-                                                   "CNY": ("13.00", None)}
+OVERSEAS_TAX: dict[str, tuple[str, str | None]] = {
+    "USD": ("0.00", "7.25"),
+    "JPY": ("10.00", None),
+    "CNY": ("13.00", None),
+}
 BUNDLE_EVERY = 11  # product numbers divisible by this are sold as bundles of the two products before them
 _CANCEL_EVENTS = ("cancel_request_date", "cancel_accept_date", "cancel_complete_date", "cancel_date")
 _RETURN_EVENTS = ("return_request_date", "return_accept_date", "return_complete_date")
@@ -424,8 +427,9 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
     return out
 
 
-def _regional_surcharge(o: Order, ctx: MallContext, t: _Traits, codes: list[str],
-                        cancelled: bool) -> list[dict[str, object]]:
+def _regional_surcharge(
+    o: Order, ctx: MallContext, t: _Traits, codes: list[str], cancelled: bool
+) -> list[dict[str, object]]:
     """Orders shipped to Jeju carry the mall's island surcharge template. The record's amounts are what the buyer
     paid, so the surcharge shows here only: the sandbox does not add it to the order's totals."""
     if (t.recipient or _buyer(o, ctx)).address.zipcode[:2] != JEJU_ZIP_PREFIX:
@@ -534,8 +538,9 @@ def _gift_option() -> list[dict[str, object]]:
     return [{"key": "item_option_add", "type": "text", "name": GIFT_OPTION_NAME, "value": "예"}]
 
 
-def _bundle(product: Product, ctx: MallContext, quantity: int, extras: list[dict[str, object]],
-            rate: float) -> list[dict[str, object]]:
+def _bundle(
+    product: Product, ctx: MallContext, quantity: int, extras: list[dict[str, object]], rate: float
+) -> list[dict[str, object]]:
     """product_bundle_list of an item whose product is a bundle (every BUNDLE_EVERY-th product number): the two
     products numbered just below it that still exist, one of each (their first variant) per bundle ordered."""
     if product.product_no % BUNDLE_EVERY:

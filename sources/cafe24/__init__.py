@@ -7,6 +7,8 @@ own bucket, while dlt keeps DuckDB's single writer.
 
 from __future__ import annotations
 
+import copy
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +24,7 @@ from .auth import AppCredentials, Cafe24Credentials, TokenManager, TokenStore
 from .client import ApiClient, RetryPolicy, check_base_url, make_http
 from .collect import Collector
 from .dcollection import dcollection_source
-from .endpoints import DELETED, ENDPOINTS, Endpoint, descendants
+from .endpoints import DELETED, ENDPOINTS, SCOPES, Endpoint, descendants
 from .errors import Cafe24AuthError, Cafe24ScopeError, register_secret
 from .mallid import check_mall_id
 from .paging import AHEAD, BACKFILL_CHUNK_ROWS, WALKERS, Plan, by_keys
@@ -44,13 +46,23 @@ from .tables import first_copies, frames
 # Rows reach the destination already unique by key (first_copies), so a database's delete-insert merge skips its
 # own dedup: a window function over every column that cost DuckDB 4 s of an 8 s load at 20k orders. No strategy
 # is named, since each destination has its default: delete-insert in databases, upsert on a Delta lake.
-MERGE = {"disposition": "merge", "deduplicated": True}
+logger = logging.getLogger(__name__)
+# Any: dlt's typed dicts allow `deduplicated` only beside strategy "delete-insert", which would pin the lake to it.
+MERGE: Any = {"disposition": "merge", "deduplicated": True}
 # What becomes of a row that left the API (pipelines/deletions.py): kept and marked, or deleted through dlt's
 # hard_delete hint.
 DELETION_MODES = ("soft", "hard")
 
-__all__ = ["cafe24_source", "dcollection_source", "Cafe24Credentials", "MallSession", "child_hints",
-           "collect_sessions", "resource_name", "select_tables"]
+__all__ = [
+    "cafe24_source",
+    "dcollection_source",
+    "Cafe24Credentials",
+    "MallSession",
+    "child_hints",
+    "collect_sessions",
+    "resource_name",
+    "select_tables",
+]
 
 
 @dataclass
@@ -66,6 +78,7 @@ class MallSession:
     now: int = 0
     front_shops: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the run summary must tell about this mall
+    skipped: set[str] = field(default_factory=set)  # tables left out: the grant lacks their scope
     lookback: int = 0  # seconds: rows this close to the clock may still appear, so checks stop short of them
     deletions: str = "soft"
     deletions_check_days: float = 7.0  # keys are walked at least this often, even when the counts agree
@@ -83,12 +96,25 @@ class MallSession:
             self.shops = [s for s in active if wanted_shops is None or s in wanted_shops]
             self.ready = True
 
+    def skip(self, ep: Endpoint) -> None:
+        """A table whose scope the grant lacks is left out, saying which scope and how to grant it; the others
+        load (Endpoint.scope: what each endpoint needs)."""
+        with self.lock:
+            self.skipped.add(ep.table)
+            self.notes.append(
+                f"{self.mall_id}: {ep.table} skipped: the grant lacks the scope {ep.scope}. Add it to "
+                f"the app in the Cafe24 developers' console, then run `cafe24-dlt auth --mall "
+                f"{self.mall_id} --scopes {','.join(SCOPES)}`."
+            )
+        logger.warning("%s: %s skipped: the grant lacks the scope %s", self.mall_id, ep.table, ep.scope)
+
     @property
     def granted(self) -> bool:
         """Whether the Admin API can be called: a grant in the token store, or a refresh token in config."""
         tokens = self.client.tokens
-        return tokens is not None and (tokens.bootstrap_refresh_token is not None
-                                       or tokens.store.read(self.mall_id) is not None)
+        return tokens is not None and (
+            tokens.bootstrap_refresh_token is not None or tokens.store.read(self.mall_id) is not None
+        )
 
     def prepare_front(self, wanted_shops: Sequence[int] | None) -> tuple[list[int], int]:
         """The Front API cannot list shops, so no shop is left out silently: the shops asked for (shop_no), else
@@ -105,9 +131,11 @@ class MallSession:
                 except (Cafe24AuthError, Cafe24ScopeError) as exc:  # the grant cannot read the shops list
                     why = f"the mall's grant could not list its shops ({exc})"
             self.front_shops = [1]
-            self.notes.append(f"{self.mall_id}: front_products loaded shop 1 only: {why}. Run `cafe24-dlt auth` "
-                              "for this mall, or set shop_no under [sources.cafe24] (e.g. shop_no = [1, 2]) to "
-                              "load them all.")
+            self.notes.append(
+                f"{self.mall_id}: front_products loaded shop 1 only: {why}. Run `cafe24-dlt auth` "
+                "for this mall, or set shop_no under [sources.cafe24] (e.g. shop_no = [1, 2]) to "
+                "load them all."
+            )
         self.front.get("/products/count", {"shop_no": self.front_shops[0]})  # the server's clock
         now = self.front.server_time or int(pendulum.now().timestamp())
         with self.lock:
@@ -151,7 +179,7 @@ def cafe24_source(
     backfill_chunk_rows: int = BACKFILL_CHUNK_ROWS,
     backfills_only: bool = False,
     pii: str = "keep",
-    pii_key: TSecretStrValue = None,
+    pii_key: TSecretStrValue | None = None,
     deletions: str = "soft",
     deletions_check_days: float = 7.0,
     reload: dict[str, Any] | None = None,
@@ -176,8 +204,10 @@ def cafe24_source(
     keys are walked when the counts disagree or deletions_check_days have passed (pipelines/deletions.py).
     reload: {table: {mall: {shop: [keys]}}}: instead of walking, load exactly these rows again (a row that came
     back, or one the destination lacks)."""
-    malls = [check_mall_id(m.strip() if isinstance(m, str) else m)
-             for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)]
+    malls = [
+        check_mall_id(m.strip() if isinstance(m, str) else m)
+        for m in (mall_id.split(",") if isinstance(mall_id, str) else mall_id)
+    ]
     check_base_url(base_url.format(mall_id=malls[0]))
     register_secret(credentials.client_secret)
     register_secret(credentials.refresh_token)
@@ -186,20 +216,33 @@ def cafe24_source(
     start = _start(start_date)
     hasher = pii_check(pii, pii_key)
     if deletions not in DELETION_MODES:
-        raise ValueError(f"deletions = {deletions!r} is not one of {', '.join(DELETION_MODES)}: soft keeps a deleted "
-                         "row with _cafe24_deleted = true, hard removes it")
+        raise ValueError(
+            f"deletions = {deletions!r} is not one of {', '.join(DELETION_MODES)}: soft keeps a deleted "
+            "row with _cafe24_deleted = true, hard removes it"
+        )
     if pii_key:
         register_secret(pii_key)
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
-    sessions = {m: _session(m, base_url, app, store, credentials.refresh_token, api_version,
-                            bucket_drain_per_second, retry, start) for m in malls}
+    sessions = {
+        m: _session(
+            m, base_url, app, store, credentials.refresh_token, api_version, bucket_drain_per_second, retry, start
+        )
+        for m in malls
+    }
     for session in sessions.values():
         session.lookback, session.deletions = lookback_minutes * 60, deletions
         session.deletions_check_days = deletions_check_days
     # The server's clock and the shops are filled in per mall when its resources start.
-    plan = Plan(0, start, lookback_minutes * 60, tuple(order_date_types or ORDER_DATE_TYPES),
-                customers_full_refresh_days, count_totals=count_totals, backfill_chunk_rows=backfill_chunk_rows,
-                backfills_only=backfills_only)
+    plan = Plan(
+        0,
+        start,
+        lookback_minutes * 60,
+        tuple(order_date_types or ORDER_DATE_TYPES),
+        customers_full_refresh_days,
+        count_totals=count_totals,
+        backfill_chunk_rows=backfill_chunk_rows,
+        backfills_only=backfills_only,
+    )
     personal = Personal(pii, partial(protect, mode=pii, key=hasher))
     for session in sessions.values():
         for ep in ENDPOINTS:
@@ -212,24 +255,51 @@ def _start(start_date: str) -> int:
     try:
         start = pendulum.from_format(str(start_date), "YYYY-MM-DD", tz=KST)
     except ValueError:
-        raise ValueError(f"start_date {start_date!r} is not a date: write it as YYYY-MM-DD (KST), e.g. "
-                         "2024-01-01") from None
+        raise ValueError(
+            f"start_date {start_date!r} is not a date: write it as YYYY-MM-DD (KST), e.g. 2024-01-01"
+        ) from None
     if start > pendulum.now(KST):
-        raise ValueError(f"start_date {start_date} is in the future, so there is nothing to load yet: give the first "
-                         "day of history to load (YYYY-MM-DD, KST)")
+        raise ValueError(
+            f"start_date {start_date} is in the future, so there is nothing to load yet: give the first "
+            "day of history to load (YYYY-MM-DD, KST)"
+        )
     return int(start.timestamp())
 
 
-def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore, refresh_token: str | None,
-             api_version: str, drain: float, retry: RetryPolicy, start: int) -> MallSession:
+def _session(
+    mall_id: str,
+    base_url: str,
+    app: AppCredentials,
+    store: TokenStore,
+    refresh_token: str | None,
+    api_version: str,
+    drain: float,
+    retry: RetryPolicy,
+    start: int,
+) -> MallSession:
     root = base_url.format(mall_id=mall_id).rstrip("/")
     check_base_url(root)
     http = make_http()
     tokens = TokenManager(mall_id, f"{root}/api/v2/oauth", app, store, http, refresh_token)
-    client = ApiClient(mall_id, f"{root}/api/v2/admin", http, pacer_for(f"{root}/api/v2/admin", drain), tokens,
-                       api_version, retry=retry)
-    front = ApiClient(mall_id, f"{root}/api/v2", http, pacer_for(f"{root}/api/v2", drain), None, api_version,
-                      headers={"X-Cafe24-Client-Id": app.client_id}, retry=retry)
+    client = ApiClient(
+        mall_id,
+        f"{root}/api/v2/admin",
+        http,
+        pacer_for(f"{root}/api/v2/admin", drain),
+        tokens,
+        api_version,
+        retry=retry,
+    )
+    front = ApiClient(
+        mall_id,
+        f"{root}/api/v2",
+        http,
+        pacer_for(f"{root}/api/v2", drain),
+        None,
+        api_version,
+        headers={"X-Cafe24-Client-Id": app.client_id},
+        retry=retry,
+    )
     session = MallSession(mall_id, client, front, start)
     collect_sessions.add(session)
     return session
@@ -238,9 +308,12 @@ def _session(mall_id: str, base_url: str, app: AppCredentials, store: TokenStore
 def child_hints(ep: Endpoint) -> dict[str, Any]:
     """A child table is keyed by its parent's key and its own, and merged by its parent's key: a parent loaded
     again replaces all of its children, so a row removed from an order's items disappears."""
-    return {c.table: dlt.mark.make_hints(table_name=c.table, write_disposition=MERGE,
-                                         primary_key=list(key), merge_key=list(ep.primary_key))
-            for c, key in descendants(ep.children, ep.primary_key)}
+    return {
+        c.table: dlt.mark.make_hints(
+            table_name=c.table, write_disposition=MERGE, primary_key=list(key), merge_key=list(ep.primary_key)
+        )
+        for c, key in descendants(ep.children, ep.primary_key)
+    }
 
 
 @dataclass(frozen=True)
@@ -251,9 +324,16 @@ class Personal:
     protect: Callable[[str, dict[str, Any]], None]
 
 
-def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | None, run: Plan,
-              personal: Personal, reload: dict[Any, list[Any]] | None = None) -> DltResource:
+def _resource(
+    ep: Endpoint,
+    session: MallSession,
+    wanted_shops: Sequence[int] | None,
+    run: Plan,
+    personal: Personal,
+    reload: dict[Any, list[Any]] | None = None,
+) -> DltResource:
     """`reload`: {shop: [keys]} to load again instead of walking (None: walk as usual)."""
+
     def rows() -> Iterator[Any]:  # Arrow tables, a child's marked with its hints
         if ep.api == "front":
             client = session.front
@@ -266,27 +346,44 @@ def _resource(ep: Endpoint, session: MallSession, wanted_shops: Sequence[int] | 
         pii_guard(dlt.current.source_state(), personal.mode)
         state = dlt.current.resource_state()
 
-        def shop_state(shop: int | None) -> dict:
+        def shop_state(shop: int | None) -> dict[str, Any]:
             return state.setdefault(f"shop_{shop}", {}) if shop is not None else state
 
-        each = shops if ep.per_shop else [None]
+        each: list[int | None] = list(shops) if ep.per_shop else [None]
         if reload is not None:
             each = [shop for shop in shops if reload.get(shop)]
-        if plan.count_totals and reload is None and ep.slicing in AHEAD:  # all shops counted first: a whole total
-            client.stats.expect(ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
-                                              for shop in each))
-        seen: set[tuple] = set()  # keys this load package already holds
-        for shop in each:
-            constants = {"mall_id": session.mall_id, **({"shop_no": shop} if shop is not None else {}),
-                         **({DELETED: False} if ep.deletable else {})}  # a row loaded is a row the API has
-            walk = (by_keys(client, ep, shop, reload[shop]) if reload is not None else
-                    WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan))
-            for page in ahead(walk):
-                page = first_copies(page, constants, ep.primary_key, seen)
-                for table, data in frames(page, ep.table, constants, ep.primary_key, ep.children,
-                                          personal.protect) if page else ():
-                    # a child's hints go to a variant of their own, so the resource's table stays the parent's
-                    yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
+        yielded, before = False, copy.deepcopy(dict(state))
+        try:
+            if plan.count_totals and reload is None and ep.slicing in AHEAD:  # all shops counted first: whole total
+                client.stats.expect(
+                    ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan) for shop in each)
+                )
+            seen: set[tuple[Any, ...]] = set()  # keys this load package already holds
+            for shop in each:
+                constants = {
+                    "mall_id": session.mall_id,
+                    **({"shop_no": shop} if shop is not None else {}),
+                    **({DELETED: False} if ep.deletable else {}),
+                }  # a row loaded is a row the API has
+                walk = (
+                    by_keys(client, ep, shop or 1, reload[shop])
+                    if reload is not None
+                    else WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
+                )
+                for page in ahead(walk):
+                    page = first_copies(page, constants, ep.primary_key, seen)
+                    for table, data in (
+                        frames(page, ep.table, constants, ep.primary_key, ep.children, personal.protect) if page else ()
+                    ):
+                        # a child's hints go to a variant of their own, so the resource's table stays the parent's
+                        yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
+                        yielded = True
+        except Cafe24ScopeError:
+            if yielded:  # a scope cannot go missing halfway; whatever this is, it is not a grant to fix
+                raise
+            state.clear()  # as it was: a walk's first steps (a backfill begun) must not look like work pending
+            state.update(before)
+            session.skip(ep)
 
     hints = child_hints(ep)
     return dlt.resource(

@@ -44,7 +44,7 @@ REPLY_FIELDS = ("mall_id", *TOKEN_FIELDS, "issued_at", "expires_at", "refresh_to
 
 @configspec
 class Cafe24Credentials(CredentialsConfiguration):
-    client_id: str = None
+    client_id: str = None  # type: ignore[assignment]  # dlt's configspec: None until resolved, then required
     client_secret: TSecretStrValue | None = None  # the Admin API needs it; front_products needs only client_id
     refresh_token: TSecretStrValue | None = None  # first use only; afterwards the token store keeps the grant
 
@@ -71,7 +71,7 @@ class Grant:
     scopes: tuple[str, ...] = ()
 
     @classmethod
-    def from_response(cls, body: dict[str, Any], received: float | None = None) -> "Grant":
+    def from_response(cls, body: dict[str, Any], received: float | None = None) -> Grant:
         """Expiry is kept on this machine's clock: lifetimes are measured from the server's `issued_at`, so a
         skewed local clock cannot make a live token look dead (or a dead one live)."""
         received = time.time() if received is None else received
@@ -91,7 +91,10 @@ class Grant:
 
 def _kst_epoch(text: str) -> float:
     """Token timestamps are KST wall time without an offset ("2021-03-01T14:00:00.000")."""
-    return pendulum.parse(text, tz=KST).timestamp()
+    moment = pendulum.parse(text, tz=KST)
+    if not isinstance(moment, pendulum.DateTime):
+        raise ValueError(f"{text!r} is not a date and time")
+    return moment.timestamp()
 
 
 def _register_tokens(body: Mapping[str, Any]) -> None:
@@ -111,8 +114,10 @@ class TokenStore:
         """The mall's file, which must be a file of the store's own folder whatever the mall id says."""
         path = self.directory / f"{mall_id}.json"
         if path.resolve().parent != self.directory.resolve():
-            raise ValueError(f"The mall id {mall_id!r} would put its grant outside the token store "
-                             f"{self.directory}; a mall id is lowercase letters and digits.")
+            raise ValueError(
+                f"The mall id {mall_id!r} would put its grant outside the token store "
+                f"{self.directory}; a mall id is lowercase letters and digits."
+            )
         return path
 
     def lock(self, mall_id: str, timeout: float = 120) -> FileLock:
@@ -131,8 +136,11 @@ class TokenStore:
         except FileNotFoundError:
             return None
         except ValueError as exc:
-            raise Cafe24AuthError(mall_id, f"The token store file {path} is not valid JSON ({exc.__class__.__name__})"
-                                           f"; run `{AUTH_COMMAND.format(mall_id=mall_id)}` again.") from None
+            raise Cafe24AuthError(
+                mall_id,
+                f"The token store file {path} is not valid JSON ({exc.__class__.__name__})"
+                f"; run `{AUTH_COMMAND.format(mall_id=mall_id)}` again.",
+            ) from None
         _register_tokens(data)
         data["scopes"] = tuple(data.get("scopes") or ())
         return Grant(**data)
@@ -170,20 +178,29 @@ def _keep_private(path: Path, mode: int, mall_id: str) -> None:
     """Refuse a store path another user owns (they could swap the grant); close one others may open."""
     info = os.stat(path)
     if info.st_uid != os.geteuid():
-        raise Cafe24AuthError(mall_id, f"The token store path {path} belongs to uid {info.st_uid}, not to this user "
-                                       f"(uid {os.geteuid()}); give it to this user or choose another token_store.")
+        raise Cafe24AuthError(
+            mall_id,
+            f"The token store path {path} belongs to uid {info.st_uid}, not to this user "
+            f"(uid {os.geteuid()}); give it to this user or choose another token_store.",
+        )
     current = stat.S_IMODE(info.st_mode)
     if current & 0o077:
-        log.warning("The token store path %s was open to other users (mode %04o); set it to %04o.", path, current,
-                    mode)
+        log.warning("The token store path %s was open to other users (mode %04o); set it to %04o.", path, current, mode)
         os.chmod(path, mode)
 
 
 class TokenManager:
     """Hands out a valid access token for one mall, refreshing it ahead of expiry and once on a 401."""
 
-    def __init__(self, mall_id: str, oauth_url: str, app: AppCredentials, store: TokenStore,
-                 http: httpx.Client, bootstrap_refresh_token: str | None = None) -> None:
+    def __init__(
+        self,
+        mall_id: str,
+        oauth_url: str,
+        app: AppCredentials,
+        store: TokenStore,
+        http: httpx.Client,
+        bootstrap_refresh_token: str | None = None,
+    ) -> None:
         self.mall_id = mall_id
         self.oauth_url = oauth_url  # .../api/v2/oauth
         self.app = app
@@ -208,12 +225,17 @@ class TokenManager:
                 self._grant = stored
                 return stored
             if not self.app.client_secret:
-                raise Cafe24AuthError(self.mall_id, "The Admin API needs the app's client_secret (sources.cafe24"
-                                      ".credentials.client_secret); only front_products runs without it.")
+                raise Cafe24AuthError(
+                    self.mall_id,
+                    "The Admin API needs the app's client_secret (sources.cafe24"
+                    ".credentials.client_secret); only front_products runs without it.",
+                )
             refresh_token = stored.refresh_token if stored else self.bootstrap_refresh_token
             if not refresh_token:
-                raise Cafe24AuthError(self.mall_id, "No grant is stored for this mall; run "
-                                      f"`{AUTH_COMMAND.format(mall_id=self.mall_id)}` first.")
+                raise Cafe24AuthError(
+                    self.mall_id,
+                    f"No grant is stored for this mall; run `{AUTH_COMMAND.format(mall_id=self.mall_id)}` first.",
+                )
             grant = self._token_call({"grant_type": "refresh_token", "refresh_token": refresh_token})
             self._grant = grant
             return grant
@@ -221,23 +243,27 @@ class TokenManager:
     def exchange_code(self, code: str, redirect_uri: str) -> Grant:
         register_secret(code)
         with self.store.lock(self.mall_id):
-            grant = self._token_call({"grant_type": "authorization_code", "code": code,
-                                      "redirect_uri": redirect_uri})
+            grant = self._token_call({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri})
         self._grant = grant
         return grant
 
     def _token_call(self, form: dict[str, str]) -> Grant:
         try:
-            response = self.http.post(f"{self.oauth_url}/token", data=form,
-                                      headers={"Authorization": self.app.basic_header()})
+            response = self.http.post(
+                f"{self.oauth_url}/token", data=form, headers={"Authorization": self.app.basic_header()}
+            )
         except httpx.TransportError as exc:
             raise transport_error(self.mall_id, self.oauth_url, exc, "/oauth/token") from None
         if response.status_code in (400, 401):
-            raise Cafe24AuthError(self.mall_id, _refusal(form["grant_type"], response, self.mall_id),
-                                  status=response.status_code)
+            raise Cafe24AuthError(
+                self.mall_id, _refusal(form["grant_type"], response, self.mall_id), status=response.status_code
+            )
         if response.status_code != 200:
-            raise Cafe24Error(self.mall_id, f"The token endpoint answered {response.status_code}: "
-                                            f"{_message(response)}", status=response.status_code)
+            raise Cafe24Error(
+                self.mall_id,
+                f"The token endpoint answered {response.status_code}: {_message(response)}",
+                status=response.status_code,
+            )
         grant = self._grant_from(response, form["grant_type"])
         # Persist first: from this moment the old refresh token is dead on the platform.
         self.store.write(grant)
@@ -251,25 +277,38 @@ class TokenManager:
         try:
             body = response.json()
         except ValueError:
-            raise Cafe24AuthError(self.mall_id, f"The token endpoint answered 200 with a body that is not JSON "
-                                                f"({len(response.content)} bytes). {spent}", status=200) from None
+            raise Cafe24AuthError(
+                self.mall_id,
+                f"The token endpoint answered 200 with a body that is not JSON "
+                f"({len(response.content)} bytes). {spent}",
+                status=200,
+            ) from None
         if not isinstance(body, dict):
-            raise Cafe24AuthError(self.mall_id, f"The token endpoint answered 200 with JSON that is not an object. "
-                                                f"{spent}", status=200)
+            raise Cafe24AuthError(
+                self.mall_id, f"The token endpoint answered 200 with JSON that is not an object. {spent}", status=200
+            )
         _register_tokens(body)
         missing = [name for name in REPLY_FIELDS if not body.get(name) or not isinstance(body[name], str)]
         if missing:
-            raise Cafe24AuthError(self.mall_id, f"The token endpoint's 200 answer lacks {', '.join(missing)}. "
-                                                f"{spent}", status=200)
+            raise Cafe24AuthError(
+                self.mall_id, f"The token endpoint's 200 answer lacks {', '.join(missing)}. {spent}", status=200
+            )
         if body["mall_id"] != self.mall_id:
-            raise Cafe24AuthError(self.mall_id, f"The token endpoint answered with a grant for mall "
-                                                f"{body['mall_id'][:80]!r}, not {self.mall_id!r}; it was not stored. "
-                                                f"{spent}", status=200)
+            raise Cafe24AuthError(
+                self.mall_id,
+                f"The token endpoint answered with a grant for mall "
+                f"{body['mall_id'][:80]!r}, not {self.mall_id!r}; it was not stored. "
+                f"{spent}",
+                status=200,
+            )
         try:
             return Grant.from_response(body)
         except ValueError as exc:  # an expiry pendulum cannot read
-            raise Cafe24AuthError(self.mall_id, f"The token endpoint's 200 answer has an unreadable time "
-                                                f"({exc.__class__.__name__}). {spent}", status=200) from None
+            raise Cafe24AuthError(
+                self.mall_id,
+                f"The token endpoint's 200 answer has an unreadable time ({exc.__class__.__name__}). {spent}",
+                status=200,
+            ) from None
 
 
 def _refusal(grant_type: str, response: httpx.Response, mall_id: str) -> str:

@@ -94,13 +94,17 @@ def check_base_url(url: str) -> None:
     except ValueError:
         loopback = False
     if parsed.scheme != "http" or not loopback:
-        raise ValueError(f"Refusing base URL {url!r}: Cafe24 is served over https://; plain http:// is allowed only "
-                         "for a loopback sandbox (127.0.0.1, ::1, localhost).")
+        raise ValueError(
+            f"Refusing base URL {url!r}: Cafe24 is served over https://; plain http:// is allowed only "
+            "for a loopback sandbox (127.0.0.1, ::1, localhost)."
+        )
 
 
 def make_http(timeout: float = 60.0) -> httpx.Client:
-    return httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0),
-                        limits=httpx.Limits(max_keepalive_connections=8, max_connections=16))
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        limits=httpx.Limits(max_keepalive_connections=8, max_connections=16),
+    )
 
 
 def _json(content: bytes) -> Any:
@@ -136,10 +140,18 @@ class ApiClient:
     `headers`: the client id, or Basic auth). `name` is the mall id, or the D.Collection client, in messages.
     `deadline` bounds each call, in seconds."""
 
-    def __init__(self, name: str, api_url: str, http: httpx.Client, pacer: Pacer,
-                 tokens: TokenManager | None = None, api_version: str | None = None,
-                 headers: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy(),
-                 deadline: float = CALL_DEADLINE_SECONDS) -> None:
+    def __init__(
+        self,
+        name: str,
+        api_url: str,
+        http: httpx.Client,
+        pacer: Pacer,
+        tokens: TokenManager | None = None,
+        api_version: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        deadline: float = CALL_DEADLINE_SECONDS,
+    ) -> None:
         self.mall_id = name
         self.api_url = api_url.rstrip("/")
         self.http = http
@@ -156,8 +168,9 @@ class ApiClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, Cafe24Error) and e.retryable),
-            wait=wait_exponential_jitter(multiplier=self.retry.initial_wait, max=self.retry.max_wait,
-                                        jitter=self.retry.initial_wait),
+            wait=wait_exponential_jitter(
+                multiplier=self.retry.initial_wait, max=self.retry.max_wait, jitter=self.retry.initial_wait
+            ),
             stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.max_seconds),
             before_sleep=self._before_retry,
             reraise=True,
@@ -212,19 +225,32 @@ class ApiClient:
     def _fetch(self, path: str, params: dict[str, Any], token: str | None) -> Answer:
         """One GET, its decoded body counted as it arrives, so neither its size nor a drip feed is unbounded."""
         deadline = time.monotonic() + self.deadline
-        with self.http.stream("GET", f"{self.api_url}{path}", params=params, headers=self._headers(token),
-                              timeout=_within(self.http.timeout, self.deadline)) as response:
+        with self.http.stream(
+            "GET",
+            f"{self.api_url}{path}",
+            params=params,
+            headers=self._headers(token),
+            timeout=_within(self.http.timeout, self.deadline),
+        ) as response:
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
-                    raise Cafe24RequestError(self.mall_id, f"the answer passed the {MAX_BODY_BYTES:,}-byte cap "
-                                             "(decoded); no real page is this large, so it is not retried",
-                                             status=response.status_code, endpoint=path)
+                    raise Cafe24RequestError(
+                        self.mall_id,
+                        f"the answer passed the {MAX_BODY_BYTES:,}-byte cap "
+                        "(decoded); no real page is this large, so it is not retried",
+                        status=response.status_code,
+                        endpoint=path,
+                    )
                 if time.monotonic() > deadline:
-                    raise Cafe24ServerError(self.mall_id, f"the call passed its {self.deadline:g} s deadline",
-                                            status=response.status_code, endpoint=path)
+                    raise Cafe24ServerError(
+                        self.mall_id,
+                        f"the call passed its {self.deadline:g} s deadline",
+                        status=response.status_code,
+                        endpoint=path,
+                    )
                 chunks.append(chunk)
             return Answer(response.status_code, response.headers, b"".join(chunks))
 
@@ -234,11 +260,13 @@ class ApiClient:
             try:
                 body = _json(answer.content)
             except ValueError:
-                raise Cafe24MalformedResponse(self.mall_id, f"the 200 answer is not JSON "
-                                              f"({len(answer.content)} bytes)", status=200, endpoint=path) from None
+                raise Cafe24MalformedResponse(
+                    self.mall_id, f"the 200 answer is not JSON ({len(answer.content)} bytes)", status=200, endpoint=path
+                ) from None
             if not isinstance(body, dict):
-                raise Cafe24MalformedResponse(self.mall_id, "the 200 answer is not a JSON object", status=200,
-                                              endpoint=path)
+                raise Cafe24MalformedResponse(
+                    self.mall_id, "the 200 answer is not a JSON object", status=200, endpoint=path
+                )
             return body
         code, message = _error(answer)
         if status == 429:
@@ -247,12 +275,22 @@ class ApiClient:
         if status >= 500:
             raise Cafe24ServerError(self.mall_id, f"{status} {message}", status=status, code=code, endpoint=path)
         if status == 401:
-            raise Cafe24AuthError(self.mall_id, f"401 {message}. The grant was refused even after a refresh; run "
-                                  f"`{AUTH_COMMAND.format(mall_id=self.mall_id)}`.",
-                                  status=status, code=code, endpoint=path)
+            raise Cafe24AuthError(
+                self.mall_id,
+                f"401 {message}. The grant was refused even after a refresh; run "
+                f"`{AUTH_COMMAND.format(mall_id=self.mall_id)}`.",
+                status=status,
+                code=code,
+                endpoint=path,
+            )
         if status == 403:
-            raise Cafe24ScopeError(self.mall_id, f"403 {message}. Add the missing scope to the app and authorize "
-                                   "again.", status=status, code=code, endpoint=path)
+            raise Cafe24ScopeError(
+                self.mall_id,
+                f"403 {message}. Add the missing scope to the app and authorize again.",
+                status=status,
+                code=code,
+                endpoint=path,
+            )
         raise Cafe24RequestError(self.mall_id, f"{status} {message}", status=status, code=code, endpoint=path)
 
 
@@ -265,10 +303,13 @@ def _date_header(value: str | None) -> int | None:
 
 def _within(timeout: httpx.Timeout, seconds: float) -> httpx.Timeout:
     """The client's timeouts, none longer than the call's deadline: httpx times each read, not the whole call."""
+
     def cap(value: float | None) -> float:
         return seconds if value is None else min(value, seconds)
-    return httpx.Timeout(connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write),
-                         pool=cap(timeout.pool))
+
+    return httpx.Timeout(
+        connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
+    )
 
 
 def _error(answer: Answer) -> tuple[object, str]:

@@ -20,21 +20,82 @@ KST = timezone(timedelta(hours=9))
 
 # Properties documented with exactly the two values "T" and "F" (the chapters' property lists). Three-state
 # codes such as paid (T/F/M), canceled (T/F/M) or shipping_status stay text.
-FLAGS = frozenset({
-    "adult_certification", "buy_limit_by_product", "display", "display_soldout", "duplicated_custom_variant_code",
-    "except_member_points", "exchange_info_by_product", "first_order", "fixed_group", "gift", "has_option",
-    "hashtag_product_display", "lifetime_member", "market_cancel_request", "market_sync", "multiple_addresses",
-    "news_mail", "order_from_mobile", "payment_confirmation", "payment_info_by_product", "points_by_product",
-    "postpay", "product_bundle", "repurchase_restriction", "select_one_by_option", "selling",
-    "separated_mobile_description", "service_info_by_product", "shipping_fee_by_product",
-    "shipping_info_by_product", "single_purchase_restriction", "sms", "solar_calendar", "sold_out", "store_pickup",
-    "sub_category_product_display", "subscription", "thirdparty_agree", "use_blacklist", "use_display", "use_escrow",
-    "use_inventory", "use_kakaopay", "use_main", "use_mobile_app", "use_naverpay",
-})
-NUMERIC_SUFFIXES = ("price", "amount", "fee", "points", "credits", "commission", "rate", "score", "tax",
-                    "total_amount_due", "balance")
-INTEGER_KEYS = frozenset({"shop_no", "shipping_company_id", "product_no", "category_no", "parent_category_no",
-                          "group_no", "member_group_no", "item_no", "quantity"})
+FLAGS = frozenset(
+    {
+        "adult_certification",
+        "buy_limit_by_product",
+        "display",
+        "display_soldout",
+        "duplicated_custom_variant_code",
+        "except_member_points",
+        "exchange_info_by_product",
+        "first_order",
+        "fixed_group",
+        "gift",
+        "has_option",
+        "hashtag_product_display",
+        "lifetime_member",
+        "market_cancel_request",
+        "market_sync",
+        "multiple_addresses",
+        "news_mail",
+        "order_from_mobile",
+        "payment_confirmation",
+        "payment_info_by_product",
+        "points_by_product",
+        "postpay",
+        "product_bundle",
+        "repurchase_restriction",
+        "select_one_by_option",
+        "selling",
+        "separated_mobile_description",
+        "service_info_by_product",
+        "shipping_fee_by_product",
+        "shipping_info_by_product",
+        "single_purchase_restriction",
+        "sms",
+        "solar_calendar",
+        "sold_out",
+        "store_pickup",
+        "sub_category_product_display",
+        "subscription",
+        "thirdparty_agree",
+        "use_blacklist",
+        "use_display",
+        "use_escrow",
+        "use_inventory",
+        "use_kakaopay",
+        "use_main",
+        "use_mobile_app",
+        "use_naverpay",
+    }
+)
+NUMERIC_SUFFIXES = (
+    "price",
+    "amount",
+    "fee",
+    "points",
+    "credits",
+    "commission",
+    "rate",
+    "score",
+    "tax",
+    "total_amount_due",
+    "balance",
+)
+INTEGER_KEYS = frozenset(
+    {
+        "shop_no",
+        "shipping_company_id",
+        "product_no",
+        "category_no",
+        "parent_category_no",
+        "group_no",
+        "member_group_no",
+        "item_no",
+        "quantity",
+    }
+)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -87,8 +148,12 @@ def kind_of(key: str) -> ColumnType | None:
     return None
 
 
-_COERCE: dict[ColumnType, Callable[[Any], Any]] = {"bool": _flag, "bigint": _integer, "decimal": _number,
-                                                   "timestamp": _date}
+_COERCE: dict[ColumnType, Callable[[Any], Any]] = {
+    "bool": _flag,
+    "bigint": _integer,
+    "decimal": _number,
+    "timestamp": _date,
+}
 
 
 @cache

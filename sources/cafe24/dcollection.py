@@ -32,8 +32,9 @@ EARLIEST = date(2000, 1, 1)  # before any Cafe24 store was created
 class Feed:
     """What the resources of one run share: the client, the shops list and the server's date."""
 
-    def __init__(self, client: ApiClient, shop_filters: dict[str, str], start: date,
-                 product_categories: list[str] | None = None) -> None:
+    def __init__(
+        self, client: ApiClient, shop_filters: dict[str, str], start: date, product_categories: list[str] | None = None
+    ) -> None:
         self.client = client
         self.shop_filters = shop_filters
         self.start = start
@@ -67,15 +68,21 @@ def _today(client: ApiClient) -> date:
     return moment.date()
 
 
-def walk(client: ApiClient, path: str, data_key: str, params: dict[str, str], today: date,
-         first_created: date) -> Iterator[list[dict[str, Any]]]:
+def walk(
+    client: ApiClient, path: str, data_key: str, params: dict[str, str], today: date, first_created: date
+) -> Iterator[list[dict[str, Any]]]:
     """Every row of a query, oldest created first. When the offset cap is reached, the walk goes on from the
     last row's creation day (a created-date keyset at day granularity), so no window is cut short and only the
     rows of that one day are fetched twice; merge on the key keeps them once."""
     created_from = first_created
     while True:
-        query = {**params, "sort": "created_date", "order": "asc", "created_start_date": created_from.isoformat(),
-                 "created_end_date": today.isoformat()}
+        query = {
+            **params,
+            "sort": "created_date",
+            "order": "asc",
+            "created_start_date": created_from.isoformat(),
+            "created_end_date": today.isoformat(),
+        }
         at, last = 0, None
         while True:
             rows = client.get(path, {**query, "limit": LIMIT, "offset": at})[data_key]
@@ -88,8 +95,12 @@ def walk(client: ApiClient, path: str, data_key: str, params: dict[str, str], to
             if at > OFFSET_MAX:
                 break
         if last is None or last <= created_from:
-            raise Cafe24Error(client.mall_id, f"more than {OFFSET_MAX + LIMIT} rows were created on {created_from}"
-                              f" ({path}); the offset cap cannot page past them.", endpoint=path)
+            raise Cafe24Error(
+                client.mall_id,
+                f"more than {OFFSET_MAX + LIMIT} rows were created on {created_from}"
+                f" ({path}); the offset cap cannot page past them.",
+                endpoint=path,
+            )
         created_from = last
 
 
@@ -110,10 +121,19 @@ def dcollection_source(
     check_base_url(dcollection_url)
     app = AppCredentials(credentials.client_id, credentials.client_secret or "")  # Basic base64(id:secret)
     register_secret(app.client_secret)
-    client = ApiClient(f"dcollection:{app.client_id}", dcollection_url, make_http(), MinutePacer(calls_per_minute),
-                       headers={"Authorization": app.basic_header()}, retry=RetryPolicy(attempts=max_attempts))
-    filters = {name: ",".join(values) for name, values in
-               zip(SHOP_FILTERS, (store_categories, shop_languages, shop_currencies)) if values}
+    client = ApiClient(
+        f"dcollection:{app.client_id}",
+        dcollection_url,
+        make_http(),
+        MinutePacer(calls_per_minute),
+        headers={"Authorization": app.basic_header()},
+        retry=RetryPolicy(attempts=max_attempts),
+    )
+    filters = {
+        name: ",".join(values)
+        for name, values in zip(SHOP_FILTERS, (store_categories, shop_languages, shop_currencies), strict=False)
+        if values
+    }
     feed = Feed(client, filters, date.fromisoformat(start_date), product_categories)
     collect_feeds.add(feed)
 
@@ -132,10 +152,12 @@ def dcollection_source(
         stores = feed.store_ids
         window = {"updated_start_date": lo.isoformat(), "updated_end_date": feed.today.isoformat()}
         if feed.product_categories:  # only these D.Collection categories, across every store
-            queries = [("/api/products", "products", {**window, "dcollection_product_category": code})
-                       for code in feed.product_categories]
+            queries = [
+                ("/api/products", "products", {**window, "dcollection_product_category": code})
+                for code in feed.product_categories
+            ]
         else:
-            batches = [",".join(stores[i:i + STORE_BATCH]) for i in range(0, len(stores), STORE_BATCH)]
+            batches = [",".join(stores[i : i + STORE_BATCH]) for i in range(0, len(stores), STORE_BATCH)]
             queries = [("/api/storeproducts", "store_products", {**window, "store_id": batch}) for batch in batches]
         for path, key, params in queries:
             for page in walk(client, path, key, params, feed.today, EARLIEST):
@@ -152,5 +174,4 @@ def dcollection_source(
                 return
             at += LIMIT
 
-    return shops, products, standard_tags
-
+    yield from (shops, products, standard_tags)

@@ -34,45 +34,101 @@ class Endpoint:
 ENDPOINTS: tuple[Endpoint, ...] = (
     # Small: loaded whole every run and merged.
     Endpoint("shops", "/shops", "shops", ("mall_id", "shop_no"), "mall.read_store", "shops", per_shop=False),
-    Endpoint("categories", "/categories", "categories", ("mall_id", "shop_no", "category_no"), "mall.read_category",
-             "offset", settings.CATEGORIES_LIMIT, settings.CATEGORIES_OFFSET_MAX),
+    Endpoint(
+        "categories",
+        "/categories",
+        "categories",
+        ("mall_id", "shop_no", "category_no"),
+        "mall.read_category",
+        "offset",
+        settings.CATEGORIES_LIMIT,
+        settings.CATEGORIES_OFFSET_MAX,
+    ),
     # updated_date window, walked by since_product_no (no offset, so no cap); variants embedded.
-    Endpoint("products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
-             "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, params={"embed": "variants"},
-             children=(Child("variants", "product_variants", ("variant_code",)),), deletable=True),
+    Endpoint(
+        "products",
+        "/products",
+        "products",
+        ("mall_id", "shop_no", "product_no"),
+        "mall.read_product",
+        "updated_keyset",
+        settings.PRODUCTS_LIMIT,
+        settings.PRODUCTS_OFFSET_MAX,
+        params={"embed": "variants"},
+        children=(Child("variants", "product_variants", ("variant_code",)),),
+        deletable=True,
+    ),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
-    # Every embed the list call offers (FACTS.md "GET /api/v2/admin/orders"); benefits, coupons and refunds are
+    # Every embed the list call offers (docs/cafe24-reference.md#orders); benefits, coupons and refunds are
     # the detail call's only, one call per order, so they are not loaded.
-    Endpoint("orders", "/orders", "orders", ("mall_id", "shop_no", "order_id"), "mall.read_order", "order_sweep",
-             settings.ORDERS_LIMIT, settings.ORDERS_OFFSET_MAX,
-             params={"embed": "items,receivers,buyer,cancellation,return,exchange"},
-             children=(Child("items", "order_items", ("order_item_code",), children=(
-                           # the items' lists have no key of their own either
-                           Child("product_bundle_list", "order_item_bundle_parts", ("part_no",), position="part_no"),
-                           Child("additional_option_values", "order_item_additional_options",
-                                 ("additional_option_no",), position="additional_option_no"),
-                           Child("multi_invoice", "order_item_invoices", ("invoice_no",), position="invoice_no"))),
-                       # shipping_code is empty until the order ships
-                       Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"),
-                       Child("cancellation", "order_cancellations", ("claim_code",)),
-                       Child("return", "order_returns", ("claim_code",)),
-                       Child("exchange", "order_exchanges", ("claim_code",)),
-                       # the lists below have no key of their own: a row is its place in the order's list
-                       Child("tax_detail", "order_tax_details", ("tax_detail_no",), position="tax_detail_no"),
-                       Child("regional_surcharge_detail", "order_regional_surcharges", ("surcharge_no",),
-                             position="surcharge_no"),
-                       Child("additional_order_info_list", "order_additional_info", ("additional_info_no",),
-                             position="additional_info_no"),
-                       Child("service_data", "order_service_data", ("service_data_no",),
-                             position="service_data_no"))),
+    Endpoint(
+        "orders",
+        "/orders",
+        "orders",
+        ("mall_id", "shop_no", "order_id"),
+        "mall.read_order",
+        "order_sweep",
+        settings.ORDERS_LIMIT,
+        settings.ORDERS_OFFSET_MAX,
+        params={"embed": "items,receivers,buyer,cancellation,return,exchange"},
+        children=(
+            Child(
+                "items",
+                "order_items",
+                ("order_item_code",),
+                children=(
+                    # the items' lists have no key of their own either
+                    Child("product_bundle_list", "order_item_bundle_parts", ("part_no",), position="part_no"),
+                    Child(
+                        "additional_option_values",
+                        "order_item_additional_options",
+                        ("additional_option_no",),
+                        position="additional_option_no",
+                    ),
+                    Child("multi_invoice", "order_item_invoices", ("invoice_no",), position="invoice_no"),
+                ),
+            ),
+            # shipping_code is empty until the order ships
+            Child("receivers", "order_receivers", ("receiver_no",), position="receiver_no"),
+            Child("cancellation", "order_cancellations", ("claim_code",)),
+            Child("return", "order_returns", ("claim_code",)),
+            Child("exchange", "order_exchanges", ("claim_code",)),
+            # the lists below have no key of their own: a row is its place in the order's list
+            Child("tax_detail", "order_tax_details", ("tax_detail_no",), position="tax_detail_no"),
+            Child("regional_surcharge_detail", "order_regional_surcharges", ("surcharge_no",), position="surcharge_no"),
+            Child(
+                "additional_order_info_list",
+                "order_additional_info",
+                ("additional_info_no",),
+                position="additional_info_no",
+            ),
+            Child("service_data", "order_service_data", ("service_data_no",), position="service_data_no"),
+        ),
+    ),
     # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
-    Endpoint("customers", "/customersprivacy", "customersprivacy", ("mall_id", "shop_no", "member_id"),
-             "mall.read_privacy", "created_cursor", settings.CUSTOMERS_LIMIT, deletable=True),
+    Endpoint(
+        "customers",
+        "/customersprivacy",
+        "customersprivacy",
+        ("mall_id", "shop_no", "member_id"),
+        "mall.read_privacy",
+        "created_cursor",
+        settings.CUSTOMERS_LIMIT,
+        deletable=True,
+    ),
     # What shoppers see: displayed products only, with the Admin products' parameters except display.
-    Endpoint("front_products", "/products", "products", ("mall_id", "shop_no", "product_no"), "mall.read_product",
-             "updated_keyset", settings.PRODUCTS_LIMIT, settings.PRODUCTS_OFFSET_MAX, api="front"),
+    Endpoint(
+        "front_products",
+        "/products",
+        "products",
+        ("mall_id", "shop_no", "product_no"),
+        "mall.read_product",
+        "updated_keyset",
+        settings.PRODUCTS_LIMIT,
+        settings.PRODUCTS_OFFSET_MAX,
+        api="front",
+    ),
 )
-
 
 
 def descendants(children: tuple[Child, ...], key: tuple[str, ...]) -> Iterator[tuple[Child, tuple[str, ...]]]:
@@ -86,8 +142,10 @@ BY_TABLE = {e.table: e for e in ENDPOINTS}
 # child table -> the endpoint's table it loads with (an item's bundle parts load with, and are replaced with, the order)
 PARENT_OF = {c.table: e.table for e in ENDPOINTS for c, _ in descendants(e.children, e.primary_key)}
 # The key of every table the Admin source writes; a child's is its parent's key and its own.
-KEYS = {**{e.table: e.primary_key for e in ENDPOINTS},
-        **{c.table: key for e in ENDPOINTS for c, key in descendants(e.children, e.primary_key)}}
+KEYS = {
+    **{e.table: e.primary_key for e in ENDPOINTS},
+    **{c.table: key for e in ENDPOINTS for c, key in descendants(e.children, e.primary_key)},
+}
 DELETABLE = tuple(e.table for e in ENDPOINTS if e.deletable)
 # Declared on every deletable table (fields.py): false whenever the source loads a row, true once it has gone.
 DELETED, DELETED_AT = "_cafe24_deleted", "_cafe24_deleted_at"

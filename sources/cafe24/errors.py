@@ -46,8 +46,9 @@ class Cafe24Error(Exception):
 
     retryable = False
 
-    def __init__(self, mall_id: str, message: str, *, status: int | None = None, code: object = None,
-                 endpoint: str | None = None) -> None:
+    def __init__(
+        self, mall_id: str, message: str, *, status: int | None = None, code: object = None, endpoint: str | None = None
+    ) -> None:
         self.mall_id = mall_id
         self.status = status
         self.code = code
@@ -88,7 +89,10 @@ def transport_error(mall_id: str, url: str, exc: BaseException, endpoint: str | 
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, socket.gaierror):
-            return Cafe24RequestError(mall_id, f"the host {urlparse(url).hostname} does not resolve: check the mall "
-                                               f"id '{mall_id}' (and base_url)", endpoint=endpoint)
+            return Cafe24RequestError(
+                mall_id,
+                f"the host {urlparse(url).hostname} does not resolve: check the mall id '{mall_id}' (and base_url)",
+                endpoint=endpoint,
+            )
         cause = cause.__cause__ or cause.__context__
     return Cafe24ServerError(mall_id, f"transport error: {exc.__class__.__name__}: {exc}", endpoint=endpoint)

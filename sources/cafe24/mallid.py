@@ -13,6 +13,8 @@ def check_mall_id(mall_id: object) -> str:
     """The mall id as given, or ValueError saying what a mall id looks like."""
     if not isinstance(mall_id, str) or not MALL_ID.fullmatch(mall_id):
         shown = repr(mall_id)[:80].encode("ascii", "backslashreplace").decode()
-        raise ValueError(f"mall id {shown} is not a Cafe24 mall id: lowercase letters and digits only, as in "
-                         "https://yourmall.cafe24.com (the part before .cafe24.com)")
+        raise ValueError(
+            f"mall id {shown} is not a Cafe24 mall id: lowercase letters and digits only, as in "
+            "https://yourmall.cafe24.com (the part before .cafe24.com)"
+        )
     return mall_id

@@ -25,6 +25,7 @@ from .settings import EMBED_VARIANTS_MAX
 from .windows import covering, fitting, kst_iso
 
 Page = list[dict[str, Any]]
+State = dict[str, Any]  # a resource's or a shop's slice of dlt state
 # Rows of one shop's backfill per load package: what a kill can lose, and what the destination merges at once.
 BACKFILL_CHUNK_ROWS = 50_000
 
@@ -49,7 +50,7 @@ class Plan:
 BACKFILL = "backfill"
 
 
-def backfill_pending(resource_state: dict) -> bool:
+def backfill_pending(resource_state: State) -> bool:
     """Whether a resource has a shop whose backfill must go on in another chunk."""
     return any(isinstance(shop, dict) and BACKFILL in shop for shop in resource_state.values())
 
@@ -59,8 +60,10 @@ def _count(client: ApiClient, ep: Endpoint, params: dict[str, Any]) -> int:
 
 
 # How a count stops at a moment: rows created later are not in it (categories have no created date).
-_CREATED_UNTIL = {"updated_keyset": ({}, "created_start_date", "created_end_date"),
-                  "created_cursor": ({"date_type": "join"}, "start_date", "end_date")}
+_CREATED_UNTIL = {
+    "updated_keyset": ({}, "created_start_date", "created_end_date"),
+    "created_cursor": ({"date_type": "join"}, "start_date", "end_date"),
+}
 
 
 def count_rows(client: ApiClient, ep: Endpoint, shop_no: int, start: int, end: int) -> int:
@@ -76,12 +79,12 @@ def count_rows(client: ApiClient, ep: Endpoint, shop_no: int, start: int, end: i
     return _count(client, ep, params)
 
 
-def shops(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def shops(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """The shops list the run was planned with: loading it costs no second call."""
     yield list(plan.shop_rows)
 
 
-def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     params = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
     at = 0
     while True:
@@ -91,11 +94,15 @@ def offset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Pla
             return
         at += ep.limit
         if at > ep.offset_max:
-            raise Cafe24Error(client.mall_id, f"{ep.table} has more rows than offset {ep.offset_max} reaches; "
-                              "this endpoint has no filter to split by.", endpoint=ep.path)
+            raise Cafe24Error(
+                client.mall_id,
+                f"{ep.table} has more rows than offset {ep.offset_max} reaches; "
+                "this endpoint has no filter to split by.",
+                endpoint=ep.path,
+            )
 
 
-def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """First run: the whole catalogue by since_product_no, in chunks that go on from the last product number.
     Later: the updated_date window since the cursor."""
     params: dict[str, Any] = {**ep.params, "shop_no": shop_no, "limit": ep.limit}
@@ -116,8 +123,9 @@ def updated_keyset(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
     state["updated_cursor"] = plan.now if backfill is None else state.pop(BACKFILL)["started"]
 
 
-def _by_product_no(client: ApiClient, ep: Endpoint, params: dict[str, Any], since: int
-                   ) -> Iterator[tuple[Page, int | None]]:
+def _by_product_no(
+    client: ApiClient, ep: Endpoint, params: dict[str, Any], since: int
+) -> Iterator[tuple[Page, int | None]]:
     """Pages by since_product_no (no offset, so no cap), each with the number the next page starts after, or None
     after the last page."""
     while True:
@@ -131,7 +139,7 @@ def _by_product_no(client: ApiClient, ep: Endpoint, params: dict[str, Any], sinc
         yield rows, since
 
 
-def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict) -> dict:
+def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict[str, Any]) -> dict[str, Any]:
     """The embed stops at 100 variants per product; fetch the whole list for products that reach it."""
     if len(row.get("variants") or ()) >= EMBED_VARIANTS_MAX:
         path = f"{ep.path}/{row['product_no']}/variants"
@@ -139,7 +147,7 @@ def _with_all_variants(client: ApiClient, ep: Endpoint, shop_no: int, row: dict)
     return row
 
 
-def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """Sweep each date_type from its cursor to now. A first run needs only order_date: it sees every order in
     its current state; later runs sweep every date_type, so each status change is seen by the event it made."""
     cursors: dict[str, int] = state.setdefault("cursors", {})
@@ -154,14 +162,15 @@ def order_sweep(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan
         cursors[date_type] = plan.now
 
 
-def _orders_backfill(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def _orders_backfill(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """order_date from `start` to the backfill's fixed end, in time order. A chunk ends where a (sub-)window
     ends: every order before that second is loaded, so the next chunk starts one second later."""
     backfill = state.setdefault(BACKFILL, {"next": plan.start, "until": plan.now})
     taken = 0
     for lo, hi in covering(backfill["next"], backfill["until"]):
-        for page, through in _orders_window(client, ep, shop_no, "order_date", lo, hi,
-                                            plan.counted.get((shop_no, lo, hi))):
+        for page, through in _orders_window(
+            client, ep, shop_no, "order_date", lo, hi, plan.counted.get((shop_no, lo, hi))
+        ):
             if page:
                 yield page
                 taken += len(page)
@@ -176,10 +185,12 @@ def _window(shop_no: int, date_type: str, lo: int, hi: int) -> dict[str, Any]:
     return {"shop_no": shop_no, "date_type": date_type, "start_date": kst_iso(lo), "end_date": kst_iso(hi)}
 
 
-def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int,
-                   hi: int, known: int | None = None) -> Iterator[tuple[Page, int | None]]:
+def _orders_window(
+    client: ApiClient, ep: Endpoint, shop_no: int, date_type: str, lo: int, hi: int, known: int | None = None
+) -> Iterator[tuple[Page, int | None]]:
     """One window's orders, each page with the last second walked whole once it is (else None); `known` is
     the window's count when the backfill was counted ahead."""
+
     def params(a: int, b: int) -> dict[str, Any]:
         return _window(shop_no, date_type, a, b)
 
@@ -199,8 +210,12 @@ def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str
     total = count(lo, hi) if known is None else known
     for a, b, rows in fitting(count, lo, hi, reach, known=total):
         if rows > reach:
-            raise Cafe24Error(client.mall_id, f"{rows} orders share the second {kst_iso(a)} ({date_type}); the "
-                              f"offset cap of {ep.offset_max} cannot page past them.", endpoint=ep.path)
+            raise Cafe24Error(
+                client.mall_id,
+                f"{rows} orders share the second {kst_iso(a)} ({date_type}); the "
+                f"offset cap of {ep.offset_max} cannot page past them.",
+                endpoint=ep.path,
+            )
         start_at = ep.limit if (a, b) == (lo, hi) else 0  # the first page of the whole window is already out
         for at in range(start_at, rows, ep.limit):
             page = client.get(ep.path, {**ep.params, **params(a, b), "limit": ep.limit, "offset": at})[ep.data_key]
@@ -208,7 +223,7 @@ def _orders_window(client: ApiClient, ep: Endpoint, shop_no: int, date_type: str
         yield [], b  # this part is whole
 
 
-def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """Members by join time. Every few days the walk starts from the beginning instead, since no endpoint says
     which profiles changed; that walk goes in chunks, each going on from the page start where the last one
     stopped."""
@@ -236,8 +251,9 @@ def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, p
         state["full_refresh_at"] = state.pop(BACKFILL)["started"]
 
 
-def _by_join_time(client: ApiClient, ep: Endpoint, shop_no: int, start: int | None, **extra: str
-                  ) -> Iterator[tuple[Page, int | None]]:
+def _by_join_time(
+    client: ApiClient, ep: Endpoint, shop_no: int, start: int | None, **extra: str
+) -> Iterator[tuple[Page, int | None]]:
     """Members who joined from `start` on, each page's new rows with where the next page starts (None after the
     last). A page starts one second before the last join time seen, so it does not matter whether the platform's
     bound is inclusive; the rows of that second already yielded are dropped."""
@@ -253,14 +269,18 @@ def _by_join_time(client: ApiClient, ep: Endpoint, shop_no: int, start: int | No
             return
         last = _epoch(rows[-1]["created_date"])
         if start is not None and last - 1 <= start:
-            raise Cafe24Error(client.mall_id, f"more than {ep.limit} members joined within one second at "
-                              f"{kst_iso(last)}; the created_date cursor cannot pass them.", endpoint=ep.path)
+            raise Cafe24Error(
+                client.mall_id,
+                f"more than {ep.limit} members joined within one second at "
+                f"{kst_iso(last)}; the created_date cursor cannot pass them.",
+                endpoint=ep.path,
+            )
         seen = {row["member_id"] for row in rows}
         start = last - 1
         yield fresh, start
 
 
-def _members_from_the_start(state: dict, plan: Plan) -> bool:
+def _members_from_the_start(state: State, plan: Plan) -> bool:
     full_at = state.get("full_refresh_at")
     return full_at is None or plan.now - full_at >= plan.customers_full_refresh_days * 86400
 
@@ -269,33 +289,40 @@ def _epoch(text: str) -> int:
     return int(parse_timestamp(text).timestamp())
 
 
-Walker = Callable[[ApiClient, Endpoint, int, dict, Plan], Iterator[Page]]
+Walker = Callable[[ApiClient, Endpoint, int, State, Plan], Iterator[Page]]
 
 
 def _backfills_only(walk: Walker) -> Walker:
     """In a run's later chunks, a shop whose backfill ended (or that had none) was walked by the first chunk
     already: walking it again would cost its incremental calls once per chunk."""
-    def walker(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> Iterator[Page]:
+
+    def walker(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
         if BACKFILL in state or not plan.backfills_only:
             yield from walk(client, ep, shop_no, state, plan)
 
     return walker
 
 
-WALKERS = {"shops": shops, "offset": offset, "updated_keyset": _backfills_only(updated_keyset),
-           "order_sweep": _backfills_only(order_sweep), "created_cursor": _backfills_only(created_cursor)}
+WALKERS = {
+    "shops": shops,
+    "offset": offset,
+    "updated_keyset": _backfills_only(updated_keyset),
+    "order_sweep": _backfills_only(order_sweep),
+    "created_cursor": _backfills_only(created_cursor),
+}
 
 
 # Counting ahead: what a walk from the beginning will yield (0 for a walk that will not start there, or that a
 # chunk of an earlier run started: the first chunk's run counted it whole). Only the walks that can be long are
 # counted; the small offset and shops tables are not.
 
-def _products_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+
+def _products_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> int:
     from_start = state.get("updated_cursor") is None and BACKFILL not in state
     return _count(client, ep, {"shop_no": shop_no}) if from_start else 0
 
 
-def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> int:
     """A backfill's windows, each counted once; the walk reuses a count instead of asking again."""
     if state.get("cursors") or BACKFILL in state:
         return 0
@@ -304,7 +331,7 @@ def _orders_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, pl
     return sum(n for (shop, _, _), n in plan.counted.items() if shop == shop_no)
 
 
-def _members_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: dict, plan: Plan) -> int:
+def _members_ahead(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> int:
     from_start = (_members_from_the_start(state, plan) or state.get("created_cursor") is None) and BACKFILL not in state
     return _count(client, ep, {"shop_no": shop_no}) if from_start else 0
 
@@ -314,6 +341,7 @@ AHEAD = {"updated_keyset": _products_ahead, "order_sweep": _orders_ahead, "creat
 
 # The reconciliation's side (pipelines/deletions.py): every key a shop holds now, in as few columns as the API
 # allows, and rows fetched again by key.
+
 
 def _product_keys(client: ApiClient, ep: Endpoint, shop_no: int) -> Iterator[list[Any]]:
     params = {"shop_no": shop_no, "limit": ep.limit, "fields": "product_no"}
@@ -327,7 +355,9 @@ def _member_keys(client: ApiClient, ep: Endpoint, shop_no: int) -> Iterator[list
 
 
 KEY_WALKS: dict[str, Callable[[ApiClient, Endpoint, int], Iterator[list[Any]]]] = {
-    "updated_keyset": _product_keys, "created_cursor": _member_keys}
+    "updated_keyset": _product_keys,
+    "created_cursor": _member_keys,
+}
 # Keys per call when rows are fetched by key: the list endpoints take a comma list of product_no or member_id.
 BY_KEY_BATCH = 100
 
@@ -336,7 +366,7 @@ def by_keys(client: ApiClient, ep: Endpoint, shop_no: int, keys: list[Any]) -> I
     """The rows of these keys, as the list endpoint prints them (embeds included), BY_KEY_BATCH keys a call."""
     name = ep.primary_key[-1]
     for at in range(0, len(keys), BY_KEY_BATCH):
-        batch = keys[at:at + BY_KEY_BATCH]
+        batch = keys[at : at + BY_KEY_BATCH]
         params = {**ep.params, "shop_no": shop_no, name: ",".join(map(str, batch)), "limit": len(batch)}
         rows = client.get(ep.path, params)[ep.data_key]
         yield [_with_all_variants(client, ep, shop_no, row) for row in rows]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import pyarrow as pa
 
@@ -22,19 +22,59 @@ MODES: tuple[str, ...] = get_args(Pii)
 
 # Per table, the columns (as flattened: the buyer embed's fields are buyer__*) that hold personal data.
 PERSONAL: dict[str, tuple[str, ...]] = {
-    "customers": ("member_id", "name", "name_english", "name_phonetic", "nick_name", "phone", "cellphone", "email",
-                  "birthday", "wedding_anniversary", "zipcode", "address1", "address2", "refund_bank_account_no",
-                  "refund_bank_account_holder"),
-    "orders": ("member_id", "member_email", "billing_name", "bank_account_no", "bank_account_owner_name",
-               "buyer__member_id", "buyer__name", "buyer__names_furigana", "buyer__email", "buyer__phone",
-               "buyer__cellphone", "buyer__user_id", "buyer__user_name", "buyer__company_registration_no",
-               "buyer__buyer_zipcode", "buyer__buyer_address1", "buyer__buyer_address2"),
-    "order_receivers": ("name", "name_en", "name_furigana", "phone", "cellphone", "virtual_phone_no", "zipcode",
-                        "address1", "address2"),
+    "customers": (
+        "member_id",
+        "name",
+        "name_english",
+        "name_phonetic",
+        "nick_name",
+        "phone",
+        "cellphone",
+        "email",
+        "birthday",
+        "wedding_anniversary",
+        "zipcode",
+        "address1",
+        "address2",
+        "refund_bank_account_no",
+        "refund_bank_account_holder",
+    ),
+    "orders": (
+        "member_id",
+        "member_email",
+        "billing_name",
+        "bank_account_no",
+        "bank_account_owner_name",
+        "buyer__member_id",
+        "buyer__name",
+        "buyer__names_furigana",
+        "buyer__email",
+        "buyer__phone",
+        "buyer__cellphone",
+        "buyer__user_id",
+        "buyer__user_name",
+        "buyer__company_registration_no",
+        "buyer__buyer_zipcode",
+        "buyer__buyer_address1",
+        "buyer__buyer_address2",
+    ),
+    "order_receivers": (
+        "name",
+        "name_en",
+        "name_furigana",
+        "phone",
+        "cellphone",
+        "virtual_phone_no",
+        "zipcode",
+        "address1",
+        "address2",
+    ),
     "order_items": ("refund_bank_account_no", "refund_bank_account_holder"),
     # the account a claim refunds to (the cancellation, return and exchange embeds)
-    **{table: ("refund_bank_account_no", "refund_bank_account_holder")
-       for table in ("order_cancellations", "order_returns", "order_exchanges")},
+    **{
+        table: ("refund_bank_account_no", "refund_bank_account_holder")
+        for table in ("order_cancellations", "order_returns", "order_exchanges")
+    },
 }
 # Members are joined by these (customers' key, the orders' member): with drop they are hashed, not dropped.
 JOINS = frozenset({"member_id", "buyer__member_id"})
@@ -52,9 +92,11 @@ def check(mode: str, key: str | None) -> bytes | None:
     if mode == "keep":
         return None
     if not key or len(key) < 16:
-        raise PiiSettingError(f"pii = {mode!r} needs a secret of at least 16 characters to hash with: set pii_key "
-                              "under [sources.cafe24] in .dlt/secrets.toml (or SOURCES__CAFE24__PII_KEY); keep it, "
-                              "since another key hashes the same member differently")
+        raise PiiSettingError(
+            f"pii = {mode!r} needs a secret of at least 16 characters to hash with: set pii_key "
+            "under [sources.cafe24] in .dlt/secrets.toml (or SOURCES__CAFE24__PII_KEY); keep it, "
+            "since another key hashes the same member differently"
+        )
     return key.encode()
 
 
@@ -69,17 +111,20 @@ def protect(table: str, columns: dict[str, pa.Array], mode: str, key: bytes | No
             del columns[name]
             continue
         values = columns[name].cast(pa.string()).to_pylist()
-        columns[name] = pa.array([hmac.new(key, v.encode(), hashlib.sha256).hexdigest() if v else None
-                                  for v in values], pa.string())
+        columns[name] = pa.array(
+            [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() if v else None for v in values], pa.string()
+        )
 
 
-def guard(state: dict, mode: str) -> None:
+def guard(state: dict[str, Any], mode: str) -> None:
     """Records the mode a dataset is loaded with, and refuses another one: rows loaded before a change would keep
     what they hold, raw or hashed, beside rows loaded after it. A dataset loaded before the setting existed was
     loaded with keep."""
     recorded = state.get("pii") or ("keep" if state.get("resources") else None)
     if recorded is not None and recorded != mode:
-        raise PiiSettingError(f"this dataset was loaded with pii = {recorded}; loading it with pii = {mode} would "
-                              "leave the rows already loaded as they are, next to rows loaded the new way. Load into "
-                              "a new dataset (--dataset NAME) or drop this one first")
+        raise PiiSettingError(
+            f"this dataset was loaded with pii = {recorded}; loading it with pii = {mode} would "
+            "leave the rows already loaded as they are, next to rows loaded the new way. Load into "
+            "a new dataset (--dataset NAME) or drop this one first"
+        )
     state["pii"] = mode

@@ -3,7 +3,7 @@
 One `BucketPacer` per mall, shared by every thread that calls that mall. It tracks the bucket level from
 `X-Api-Call-Limit`, drains it at the documented rate between calls, waits when the next call would pass the
 target level, keeps under the per-second ceiling, and stops for as long as the usage headers say when the
-usage quota is exhausted (FACTS.md "Rate limits").
+usage quota is exhausted (docs/cafe24-reference.md#usage-quota).
 
 Every `acquire` is closed by one `observe` once the call has ended (with empty headers when no answer came),
 which is how the pacer knows how many calls are in flight. A header asking for a wait that would hang the run
@@ -23,9 +23,14 @@ from .settings import BUCKET_DRAIN_PER_SECOND, BUCKET_SIZE, MAX_CALLS_PER_SECOND
 
 
 class BucketPacer:
-    def __init__(self, drain_per_second: float = BUCKET_DRAIN_PER_SECOND, bucket_size: int = BUCKET_SIZE,
-                 headroom: int = 3, max_per_second: float = MAX_CALLS_PER_SECOND - 4,
-                 single_file_usage: float = 50.0) -> None:
+    def __init__(
+        self,
+        drain_per_second: float = BUCKET_DRAIN_PER_SECOND,
+        bucket_size: int = BUCKET_SIZE,
+        headroom: int = 3,
+        max_per_second: float = MAX_CALLS_PER_SECOND - 4,
+        single_file_usage: float = 50.0,
+    ) -> None:
         self.drain = drain_per_second
         self.size = bucket_size
         self.headroom = headroom  # slots kept free for other apps of the mall and for clock skew
@@ -139,8 +144,10 @@ def _bucket(limit: str | None) -> tuple[float, int] | None:
 def _allowed_wait(header: str, value: str, seconds: float) -> float:
     """The wait a header asks for, unless sleeping on it would hang the run: `1e9`, `inf`, `nan`, `-5` are refused."""
     if not 0 <= seconds <= MAX_HEADER_WAIT_SECONDS:
-        raise ValueError(f"the {header} header ({value[:40]!r}) means a wait of {seconds:g} s; refused, as a wait "
-                         f"from a header must be between 0 and {MAX_HEADER_WAIT_SECONDS} s")
+        raise ValueError(
+            f"the {header} header ({value[:40]!r}) means a wait of {seconds:g} s; refused, as a wait "
+            f"from a header must be between 0 and {MAX_HEADER_WAIT_SECONDS} s"
+        )
     return seconds
 
 

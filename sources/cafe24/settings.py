@@ -1,4 +1,4 @@
-"""Numbers from the Cafe24 reference (FACTS.md), named as the reference names them."""
+"""Numbers from the Cafe24 reference (docs/cafe24-reference.md), named as the reference names them."""
 
 from __future__ import annotations
 
@@ -33,10 +33,22 @@ ORDER_WINDOW_MONTHS = 3  # an orders call may not span 3 months or more
 
 # Every order date type: sweeping them all catches every status change, as orders have no updated date.
 ORDER_DATE_TYPES = (
-    "order_date", "pay_date", "place_date", "shipbegin_date", "shipend_date", "purchaseconfirmation_date",
-    "cancel_request_date", "cancel_accept_date", "cancel_complete_date", "cancel_date",
-    "return_request_date", "return_accept_date", "return_complete_date",
-    "exchange_request_date", "exchange_accept_date", "exchange_complete_date",
+    "order_date",
+    "pay_date",
+    "place_date",
+    "shipbegin_date",
+    "shipend_date",
+    "purchaseconfirmation_date",
+    "cancel_request_date",
+    "cancel_accept_date",
+    "cancel_complete_date",
+    "cancel_date",
+    "return_request_date",
+    "return_accept_date",
+    "return_complete_date",
+    "exchange_request_date",
+    "exchange_accept_date",
+    "exchange_complete_date",
 )
 # Where a first backfill of orders starts, unless start_date says otherwise (KST).
 DEFAULT_START_DATE = "2024-01-01"

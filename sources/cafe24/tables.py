@@ -20,8 +20,12 @@ from .columns import kind_of
 from .fields import DECLARED, ColumnType
 
 ARROW: dict[ColumnType, pa.DataType] = {
-    "bigint": pa.int64(), "decimal": pa.decimal128(38, 9), "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us", tz="UTC"), "json": pa.string(), "text": pa.string(),
+    "bigint": pa.int64(),
+    "decimal": pa.decimal128(38, 9),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "json": pa.string(),
+    "text": pa.string(),
 }
 _FLAG_VALUES = {"T": True, "F": False, True: True, False: False, None: None, "": None}
 # Cafe24 prints local times with or without the +09:00 offset, and some dates without a time.
@@ -43,12 +47,17 @@ class Child:
     table: str
     key: tuple[str, ...]
     position: str | None = None
-    children: tuple["Child", ...] = ()
+    children: tuple[Child, ...] = ()
 
 
-def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any], key: Sequence[str],
-           children: Sequence[Child] = (), protect: Callable[[str, dict[str, pa.Array]], None] | None = None,
-           ) -> Iterator[tuple[str, pa.Table]]:
+def frames(
+    rows: Sequence[dict[str, Any]],
+    table: str,
+    constants: dict[str, Any],
+    key: Sequence[str],
+    children: Sequence[Child] = (),
+    protect: Callable[[str, dict[str, pa.Array]], None] | None = None,
+) -> Iterator[tuple[str, pa.Table]]:
     """The page as `table` (with `constants`, e.g. mall_id and shop_no, as columns), then one table per child
     that has rows, each child row with the parent's `key` columns. `protect(table, columns)` may hash or drop
     columns before a table is made (sources/cafe24/pii.py)."""
@@ -63,8 +72,13 @@ def frames(rows: Sequence[dict[str, Any]], table: str, constants: dict[str, Any]
     yield from _children(rows, parent, list(key), children, protect)
 
 
-def _children(rows: Sequence[dict[str, Any]], parent: pa.Table, key: list[str], children: Sequence[Child],
-              protect: Callable[[str, dict[str, pa.Array]], None] | None) -> Iterator[tuple[str, pa.Table]]:
+def _children(
+    rows: Sequence[dict[str, Any]],
+    parent: pa.Table,
+    key: list[str],
+    children: Sequence[Child],
+    protect: Callable[[str, dict[str, pa.Array]], None] | None,
+) -> Iterator[tuple[str, pa.Table]]:
     """The child tables of `rows` (made into `parent`, keyed by `key`), each followed by its own children."""
     for child in children:
         lists = [row.get(child.field) or () for row in rows]
@@ -83,8 +97,9 @@ def _children(rows: Sequence[dict[str, Any]], parent: pa.Table, key: list[str], 
         yield from _children(child_rows, data, [*key, *child.key], child.children, protect)
 
 
-def first_copies(rows: Sequence[dict[str, Any]], constants: dict[str, Any], key: Sequence[str],
-                 seen: set[tuple]) -> list[dict[str, Any]]:
+def first_copies(
+    rows: Sequence[dict[str, Any]], constants: dict[str, Any], key: Sequence[str], seen: set[tuple[Any, ...]]
+) -> list[dict[str, Any]]:
     """The rows whose key is not in `seen` yet, added to it. A walk can meet a row twice (two date types, a
     page that shifted). One load package must hold each key once: the database merges skip their own dedup, and a
     Delta merge inserts every copy of a key it does not hold yet."""
@@ -119,8 +134,15 @@ def _columns(rows: Sequence[dict[str, Any]], table: str, skip: set[str]) -> dict
     return out
 
 
-def _flatten(rows: Sequence[Any], keys: Sequence[str], declared: dict[str, ColumnType], skip: set[str], prefix: str,
-             out: dict[str, pa.Array], table: str) -> None:
+def _flatten(
+    rows: Sequence[Any],
+    keys: Sequence[str],
+    declared: dict[str, ColumnType],
+    skip: set[str],
+    prefix: str,
+    out: dict[str, pa.Array],
+    table: str,
+) -> None:
     for key in keys:
         if not prefix and key in skip:
             continue
@@ -184,8 +206,17 @@ def _convert(values: list[Any], kind: ColumnType, key: str) -> pa.Array:
 
 def _text(values: list[Any]) -> pa.Array:
     """Strings whatever the API printed: 1000 and "1100.00" in one column are both text before a cast."""
-    return pa.array([v if v is None or isinstance(v, str) else
-                     orjson.dumps(v).decode() if isinstance(v, (list, dict)) else str(v) for v in values], pa.string())
+    return pa.array(
+        [
+            v
+            if v is None or isinstance(v, str)
+            else orjson.dumps(v).decode()
+            if isinstance(v, (list, dict))
+            else str(v)
+            for v in values
+        ],
+        pa.string(),
+    )
 
 
 def _blank_is_null(strings: pa.Array) -> pa.Array:

@@ -26,8 +26,9 @@ def covering(start: int, end: int, span: timedelta = ORDER_WINDOW) -> Iterator[t
         lo = hi + 1
 
 
-def fitting(count: Callable[[int, int], int], lo: int, hi: int, cap: int,
-            known: int | None = None) -> Iterator[tuple[int, int, int]]:
+def fitting(
+    count: Callable[[int, int], int], lo: int, hi: int, cap: int, known: int | None = None
+) -> Iterator[tuple[int, int, int]]:
     """Halve [lo, hi] until each part holds at most `cap` rows; yields (lo, hi, rows).
 
     A single second holding more than `cap` rows is yielded as it is: the caller must say it cannot be paged.

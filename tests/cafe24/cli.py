@@ -26,17 +26,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cli_env(server: SandboxServer, workdir: Path, mall: str, refresh_token: str | None = None,
-            client_secret: str = CLIENT_SECRET) -> dict[str, str]:
+def cli_env(
+    server: SandboxServer,
+    workdir: Path,
+    mall: str,
+    refresh_token: str | None = None,
+    client_secret: str = CLIENT_SECRET,
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__", "RUNTIME__"))}
-    env.update({
-        "PYTHONPATH": str(REPO),
-        "RUNTIME__DLTHUB_TELEMETRY": "false",
-        "SOURCES__CAFE24__MALL_ID": mall,
-        "SOURCES__CAFE24__BASE_URL": server.url + "/{mall_id}",
-        "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": CLIENT_ID,
-        "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": client_secret,
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "SOURCES__CAFE24__MALL_ID": mall,
+            "SOURCES__CAFE24__BASE_URL": server.url + "/{mall_id}",
+            "SOURCES__CAFE24__CREDENTIALS__CLIENT_ID": CLIENT_ID,
+            "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": client_secret,
+        }
+    )
     if refresh_token:
         env["SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN"] = refresh_token
     return env
@@ -51,15 +58,20 @@ def cli(workdir: Path, env: dict[str, str], *args: str, timeout: float = 180) ->
 
 # The CLI as a terminal starts it: Ctrl-C's signal at its default. A child inherits an ignored SIGINT from its
 # parent, and a test worker was seen with SIGINT (and SIGQUIT) ignored, which hid Ctrl-C from the run.
-AT_A_TERMINAL = [sys.executable, "-c", "import runpy, signal; "
-                 "signal.signal(signal.SIGINT, signal.default_int_handler); "
-                 "runpy.run_module('pipelines.cafe24_pipeline', run_name='__main__', alter_sys=True)"]
+AT_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import runpy, signal; "
+    "signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('pipelines.cafe24_pipeline', run_name='__main__', alter_sys=True)",
+]
 
 
 def cli_process(workdir: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     """A run in the background, for what happens between processes (locks, signals)."""
-    return subprocess.Popen([*AT_A_TERMINAL, *args], cwd=workdir, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*AT_A_TERMINAL, *args], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def sandbox_requests(server: SandboxServer) -> int:
@@ -68,8 +80,12 @@ def sandbox_requests(server: SandboxServer) -> int:
 
 def row_counts(database: Path) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as con:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'cafe24_data'").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'cafe24_data'"
+            ).fetchall()
+        ]
         return {n: con.execute(f'SELECT count(*) FROM cafe24_data."{n}"').fetchone()[0] for n in names}
 
 

@@ -29,12 +29,26 @@ JOB = "cafe24_malls"
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
 
-def write_project(root: Path, url: str, grants: dict[str, dict], options: dict[str, Any] | None = None,
-                  destination: str | None = None, credentials: str | None = None) -> Path:
+def write_project(
+    root: Path,
+    url: str,
+    grants: dict[str, dict],
+    options: dict[str, Any] | None = None,
+    destination: str | None = None,
+    credentials: str | None = None,
+) -> Path:
     """A project directory as a user keeps one: .dlt/config.toml naming the malls (and [dagster] destination),
     the secrets beside it, each mall's grant in its token store."""
-    config: dict[str, Any] = {"sources": {"cafe24": {"mall_id": list(grants), "base_url": url + "/{mall_id}",
-                                                     "token_store": "tokens", **(options or {})}}}
+    config: dict[str, Any] = {
+        "sources": {
+            "cafe24": {
+                "mall_id": list(grants),
+                "base_url": url + "/{mall_id}",
+                "token_store": "tokens",
+                **(options or {}),
+            }
+        }
+    }
     if destination:
         config["dagster"] = {"destination": destination}
     secrets: dict[str, Any] = {"sources": {"cafe24": {"credentials": dict(APP)}}}
@@ -50,8 +64,12 @@ def write_project(root: Path, url: str, grants: dict[str, dict], options: dict[s
 
 
 def dagster_env(home: Path) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__"))},
-            "DAGSTER_HOME": str(home), "RUNTIME__DLTHUB_TELEMETRY": "false", "PYTHONPATH": str(REPO)}
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__"))},
+        "DAGSTER_HOME": str(home),
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        "PYTHONPATH": str(REPO),
+    }
 
 
 class Dagster:
@@ -67,15 +85,31 @@ class Dagster:
         self.env = dagster_env(home)
         self.port = free_port()
         self.workspace = home / "workspace.yaml"
-        self.workspace.write_text(yaml.safe_dump({"load_from": [{"grpc_server": {
-            "host": "127.0.0.1", "port": self.port, "location_name": "cafe24"}}]}))
+        self.workspace.write_text(
+            yaml.safe_dump(
+                {"load_from": [{"grpc_server": {"host": "127.0.0.1", "port": self.port, "location_name": "cafe24"}}]}
+            )
+        )
         self.processes: list[subprocess.Popen] = []
         self.daemon: subprocess.Popen | None = None
         self.instance: DagsterInstance | None = None
 
     def start(self) -> Dagster:
-        self.processes.append(self._spawn("dagster", "api", "grpc", "-m", "orchestration.definitions", "-h",
-                                          "127.0.0.1", "-p", str(self.port), "--location-name", "cafe24"))
+        self.processes.append(
+            self._spawn(
+                "dagster",
+                "api",
+                "grpc",
+                "-m",
+                "orchestration.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "--location-name",
+                "cafe24",
+            )
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -90,15 +124,22 @@ class Dagster:
 
     def _spawn(self, command: str, *args: str) -> subprocess.Popen:
         with open(self.home / f"{command}.log", "a") as log:
-            return subprocess.Popen([str(BIN / command), *args], cwd=self.project, env=self.env, stdout=log,
-                                    stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                [str(BIN / command), *args], cwd=self.project, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def log(self) -> str:
         return "".join(p.read_text()[-3000:] for p in sorted(self.home.glob("*.log")))
 
     def _cli(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([str(BIN / "dagster"), *args, "-w", str(self.workspace)], cwd=self.project,
-                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [str(BIN / "dagster"), *args, "-w", str(self.workspace)],
+            cwd=self.project,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     @staticmethod
     def _done(what: str, process: subprocess.Popen) -> None:
@@ -107,15 +148,20 @@ class Dagster:
 
     def launch(self, *malls: str) -> None:
         """`dagster job launch` per mall, side by side, with the tags the job gives a partition's run."""
-        launches = [self._cli("job", "launch", "-j", JOB, "--tags",
-                              json.dumps({"dagster/partition": mall, "cafe24/mall": mall})) for mall in malls]
-        for mall, launch in zip(malls, launches):
+        launches = [
+            self._cli(
+                "job", "launch", "-j", JOB, "--tags", json.dumps({"dagster/partition": mall, "cafe24/mall": mall})
+            )
+            for mall in malls
+        ]
+        for mall, launch in zip(malls, launches, strict=False):
             self._done(f"launching {mall}", launch)
 
     def backfill(self, *malls: str) -> None:
         """`dagster job backfill`: the daemon makes a run per partition, each tagged by the job's partitions."""
-        self._done("the backfill", self._cli("job", "backfill", "-j", JOB, "--partitions", ",".join(malls),
-                                             "--noprompt"))
+        self._done(
+            "the backfill", self._cli("job", "backfill", "-j", JOB, "--partitions", ",".join(malls), "--noprompt")
+        )
 
     def start_daemon(self) -> None:
         if self.daemon is None:
@@ -131,8 +177,9 @@ class Dagster:
             if len(records) >= runs and all(r.dagster_run.status in FINISHED for r in records):
                 return records
             if time.monotonic() > deadline:
-                raise AssertionError(f"runs unfinished: {[(r.dagster_run.tags, r.dagster_run.status) for r in records]}"
-                                     f"\n{self.log()}")
+                raise AssertionError(
+                    f"runs unfinished: {[(r.dagster_run.tags, r.dagster_run.status) for r in records]}\n{self.log()}"
+                )
             time.sleep(0.5)
 
     def stop(self) -> None:

@@ -28,22 +28,33 @@ def grant_with(server: SandboxServer, mall_id: str, scopes: list[str]) -> dict:
 
 
 def make_pipeline(workdir: Path, name: str = "cafe24") -> dlt.Pipeline:
-    return dlt.pipeline(name, pipelines_dir=str(workdir / "pipelines"), dataset_name="cafe24_data",
-                        destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")))
+    return dlt.pipeline(
+        name,
+        pipelines_dir=str(workdir / "pipelines"),
+        dataset_name="cafe24_data",
+        destination=dlt.destinations.duckdb(str(workdir / f"{name}.duckdb")),
+    )
 
 
-def source(server: SandboxServer, workdir: Path, mall_id: str | list[str], refresh_token: str | None = None,
-           **options: Any) -> Any:
+def source(
+    server: SandboxServer, workdir: Path, mall_id: str | list[str], refresh_token: str | None = None, **options: Any
+) -> Any:
     """The Admin source for a sandbox; pacing follows the sandbox's drain rate unless a test says otherwise."""
     options.setdefault("bucket_drain_per_second", server.sandbox.config.limits.drain_rate)
     return admin_source(server.url, workdir, mall_id, refresh_token, **options)
 
 
-def admin_source(url: str, workdir: Path, mall_id: str | list[str], refresh_token: str | None = None,
-                 **options: Any) -> Any:
+def admin_source(
+    url: str, workdir: Path, mall_id: str | list[str], refresh_token: str | None = None, **options: Any
+) -> Any:
     credentials = {**APP, **({"refresh_token": refresh_token} if refresh_token else {})}
-    return cafe24_source(mall_id=mall_id, credentials=credentials, base_url=url + "/{mall_id}",
-                         token_store=str(workdir / "tokens"), **options)
+    return cafe24_source(
+        mall_id=mall_id,
+        credentials=credentials,
+        base_url=url + "/{mall_id}",
+        token_store=str(workdir / "tokens"),
+        **options,
+    )
 
 
 def run(pipeline: dlt.Pipeline, src: Any) -> Any:

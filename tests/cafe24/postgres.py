@@ -44,16 +44,42 @@ class PostgresServer:
         done = subprocess.run([*as_root, *command], cwd=self.root, capture_output=True, text=True)
         if done.returncode:
             log = self.root / "server.log"
-            raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stdout}{done.stderr}"
-                               f"{log.read_text() if log.exists() else ''}")
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({done.returncode}): {done.stdout}{done.stderr}"
+                f"{log.read_text() if log.exists() else ''}"
+            )
 
     def start(self) -> PostgresServer:
-        self._as_owner(str(self.binaries / "initdb"), "-D", str(self.data), "-U", USER, "-A", "trust", "-E", "UTF8",
-                       "--locale=C", "--no-sync")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        self._as_owner(str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
-                       "-o", options, "-w", "-t", "60", "start")
+        self._as_owner(
+            str(self.binaries / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            USER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._as_owner(
+            str(self.binaries / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self) -> None:

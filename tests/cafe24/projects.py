@@ -21,8 +21,11 @@ from sources.cafe24.windows import covering
 from tests.cafe24.helpers import APP, bootstrap, truth
 
 # A store small enough for a full load in seconds, served fast, its clock still unless a test moves it.
-SMALL_STORE = SandboxConfig(volumes=Volumes(products=120, orders=600, customers=120),
-                            limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
+SMALL_STORE = SandboxConfig(
+    volumes=Volumes(products=120, orders=600, customers=120),
+    limits=Limits(drain_rate=200, max_per_second=0),
+    clock_runs=False,
+)
 SHOPS = 3  # the sandbox's active shops per mall
 # A run with nothing new walks the shops list, then per shop categories, products, customers and each order date
 # type; the completeness check then adds its counts (check_calls).
@@ -39,9 +42,10 @@ def check_calls(server: SandboxServer) -> int:
 def no_change_calls(server: SandboxServer) -> int:
     """Every call of a run with nothing new: the walk's and the completeness check's."""
     return WALK_CALLS + check_calls(server)
+
+
 # The Admin tables a default run loads, child tables included, with their keys.
 TABLES = {table: key for table, key in KEYS.items() if table != "front_products"}
-
 
 
 def authorize(server: SandboxServer, project: Project, *malls: str) -> None:
@@ -51,13 +55,24 @@ def authorize(server: SandboxServer, project: Project, *malls: str) -> None:
         store.write(Grant.from_response(bootstrap(server, mall)))
 
 
-def run(server: SandboxServer, project: Project, *malls: str, source: dict | None = None,
-        **options) -> tuple[RunResult, str]:
+def run(
+    server: SandboxServer, project: Project, *malls: str, source: dict | None = None, **options
+) -> tuple[RunResult, str]:
     """`source`: more arguments for cafe24_source (shop_no, start_date, ...); `options` go to `load`."""
     out = io.StringIO()
-    result = load({"mall_id": list(malls), "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
-                   "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200, **(source or {})},
-                  project=project, out=out, **options)
+    result = load(
+        {
+            "mall_id": list(malls),
+            "base_url": server.url + "/{mall_id}",
+            "credentials": dict(APP),
+            "token_store": str(project.root / "tokens"),
+            "bucket_drain_per_second": 200,
+            **(source or {}),
+        },
+        project=project,
+        out=out,
+        **options,
+    )
     return result, out.getvalue()
 
 
@@ -69,22 +84,31 @@ def landed(project: Project, mall: str) -> dict:
 
 def landed_by(query: Callable[[str], list[tuple]], mall: str) -> dict:
     """`landed` through any database's query function (mall ids are [a-z0-9], safe to write into the SQL)."""
+
     def by_shop(table: str, key: str) -> dict[str, list]:
         found: dict[str, list] = {str(s): [] for s in range(1, SHOPS + 1)}
-        for shop, value in query(f"SELECT shop_no, {key} FROM cafe24_data.{table} WHERE mall_id = '{mall}' "
-                                 "ORDER BY 1, 2"):
+        for shop, value in query(
+            f"SELECT shop_no, {key} FROM cafe24_data.{table} WHERE mall_id = '{mall}' ORDER BY 1, 2"
+        ):
             found[str(shop)].append(value)
         return found
 
-    return {"products": by_shop("products", "product_no")["1"], "orders": by_shop("orders", "order_id"),
-            "customers": by_shop("customers", "member_id")}
+    return {
+        "products": by_shop("products", "product_no")["1"],
+        "orders": by_shop("orders", "order_id"),
+        "customers": by_shop("customers", "member_id"),
+    }
 
 
 def duckdb_keys(project: Project) -> dict[str, list[tuple]]:
     """Every table's keys in the project's database, sorted: what another destination must hold too."""
     with duckdb.connect(str(project.duckdb), read_only=True) as connection:
-        return {table: connection.execute(f"SELECT {', '.join(key)} FROM {DEFAULT_DATASET}.{table} "
-                                          f"ORDER BY {', '.join(key)}").fetchall() for table, key in TABLES.items()}
+        return {
+            table: connection.execute(
+                f"SELECT {', '.join(key)} FROM {DEFAULT_DATASET}.{table} ORDER BY {', '.join(key)}"
+            ).fetchall()
+            for table, key in TABLES.items()
+        }
 
 
 def orders(server: SandboxServer, mall: str) -> int:

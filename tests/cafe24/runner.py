@@ -20,7 +20,10 @@ def main(url: str, mall_id: str, workdir: str, *flags: str) -> int:
         manager.refresh(rejected=None)
         os._exit(9)  # killed right after the new grant reached the store
     name = flags[0] if flags else "cafe24"
-    run(make_pipeline(work, name), admin_source(url, work, mall_id, start_date="2025-06-01", bucket_drain_per_second=200))
+    run(
+        make_pipeline(work, name),
+        admin_source(url, work, mall_id, start_date="2025-06-01", bucket_drain_per_second=200),
+    )
     return 0
 
 

@@ -26,10 +26,13 @@ from sources.cafe24.settings import KST
 from tests.cafe24.helpers import APP
 
 MALL, OTHER = "hardmall", "othermall"
-LOST = f"The refresh token has been used up, so the grant is lost; run `python -m pipelines.cafe24_pipeline auth " \
-       f"--mall {MALL}` again."
-CODE_SPENT = f"The authorization code has been used up; run `python -m pipelines.cafe24_pipeline auth --mall " \
-             f"{MALL}` again."
+LOST = (
+    f"The refresh token has been used up, so the grant is lost; run `python -m pipelines.cafe24_pipeline auth "
+    f"--mall {MALL}` again."
+)
+CODE_SPENT = (
+    f"The authorization code has been used up; run `python -m pipelines.cafe24_pipeline auth --mall {MALL}` again."
+)
 # method, path, form (or query) -> status, body
 Respond = Callable[[str, str, dict[str, str]], tuple[int, str]]
 
@@ -51,9 +54,18 @@ class TokenServer(ThreadingHTTPServer):
         tokens = {name: secrets.token_urlsafe(24) for name in ("access_token", "refresh_token")}
         self.issued.extend(tokens.values())
         stamp = "YYYY-MM-DDTHH:mm:ss.SSS"
-        return json.dumps({**tokens, "mall_id": mall_id, "client_id": APP["client_id"], "token_type": "Bearer",
-                           "issued_at": now.format(stamp), "expires_at": now.add(hours=2).format(stamp),
-                           "refresh_token_expires_at": now.add(days=14).format(stamp), "scopes": ["mall.read_store"]})
+        return json.dumps(
+            {
+                **tokens,
+                "mall_id": mall_id,
+                "client_id": APP["client_id"],
+                "token_type": "Bearer",
+                "issued_at": now.format(stamp),
+                "expires_at": now.add(hours=2).format(stamp),
+                "refresh_token_expires_at": now.add(days=14).format(stamp),
+                "scopes": ["mall.read_store"],
+            }
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -131,7 +143,8 @@ def _raw(store: TokenStore, mall_id: str) -> dict:
 
 
 def test_a_refresh_reply_for_another_mall_is_refused_and_that_malls_grant_is_untouched(
-        server, store, tmp_path, caplog, capsys) -> None:
+    server, store, tmp_path, caplog, capsys
+) -> None:
     """A token endpoint that answers with another mall's grant cannot overwrite that mall's stored grant."""
     server.respond = lambda method, path, form: (200, server.grant_reply(OTHER))
     before = _tree(tmp_path)
@@ -141,8 +154,9 @@ def test_a_refresh_reply_for_another_mall_is_refused_and_that_malls_grant_is_unt
     assert f"grant for mall '{OTHER}', not '{MALL}'; it was not stored. {LOST}" in str(failure.value)
     assert _tree(tmp_path) == before
     out, err = capsys.readouterr()
-    _assert_hidden([str(failure.value), caplog.text, out, err],
-                   [*server.issued, old["access_token"], old["refresh_token"]])
+    _assert_hidden(
+        [str(failure.value), caplog.text, out, err], [*server.issued, old["access_token"], old["refresh_token"]]
+    )
 
 
 def test_a_code_exchange_reply_for_another_mall_stores_nothing(server, store, tmp_path, caplog, capsys) -> None:
@@ -217,6 +231,7 @@ def test_a_200_that_is_not_a_json_object_says_the_grant_is_lost(server, store, c
 @pytest.mark.parametrize("dropped", ["access_token", "refresh_token"])
 def test_a_200_without_a_token_says_the_grant_is_lost(server, store, caplog, capsys, dropped) -> None:
     """A 200 whose JSON lacks a token cannot become a grant; the user is told to authorize again, not a KeyError."""
+
     def respond(method: str, path: str, form: dict[str, str]) -> tuple[int, str]:
         reply = json.loads(server.grant_reply(MALL))
         del reply[dropped]
@@ -234,6 +249,7 @@ def test_a_200_without_a_token_says_the_grant_is_lost(server, store, caplog, cap
 
 def test_a_401_naming_each_rotated_access_token_never_shows_one(server, store, caplog, capsys) -> None:
     """An Admin API 401 that quotes the access token hides it, including tokens issued by refreshes mid-run."""
+
     def respond(method: str, path: str, form: dict[str, str]) -> tuple[int, str]:
         if method == "POST":
             return 200, server.grant_reply(MALL)
@@ -242,8 +258,15 @@ def test_a_401_naming_each_rotated_access_token_never_shows_one(server, store, c
 
     server.respond = respond
     tokens = _manager(server, store)
-    client = ApiClient(MALL, f"{server.url}/{MALL}/api/v2/admin", tokens.http, BucketPacer(drain_per_second=100),
-                       tokens, "2025-12-01", retry=RetryPolicy(attempts=1))
+    client = ApiClient(
+        MALL,
+        f"{server.url}/{MALL}/api/v2/admin",
+        tokens.http,
+        BucketPacer(drain_per_second=100),
+        tokens,
+        "2025-12-01",
+        retry=RetryPolicy(attempts=1),
+    )
     with pytest.raises(Cafe24AuthError) as failure:
         client.get("/shops")
     assert failure.value.status == 401 and "auth --mall hardmall" in str(failure.value)
@@ -255,15 +278,24 @@ def test_a_401_naming_each_rotated_access_token_never_shows_one(server, store, c
 def test_redact_blanks_token_fields_it_was_never_told_about() -> None:
     """A token nobody registered (cut off, or from another grant) is still hidden when it is a named field."""
     value = secrets.token_urlsafe(24)
-    texts = [f"grant_type=refresh_token&refresh_token={value}&x=1", f"code={value}", f"client_secret={value}",
-             f'{{"refresh_token": "{value}"}}', f"{{'access_token': '{value}'}}", f'"access_token":"{value[:9]}',
-             repr(f'{{"code": "{value}"}}'), f"Bearer {value}", f"Basic {value}"]
+    texts = [
+        f"grant_type=refresh_token&refresh_token={value}&x=1",
+        f"code={value}",
+        f"client_secret={value}",
+        f'{{"refresh_token": "{value}"}}',
+        f"{{'access_token': '{value}'}}",
+        f'"access_token":"{value[:9]}',
+        repr(f'{{"code": "{value}"}}'),
+        f"Bearer {value}",
+        f"Basic {value}",
+    ]
     for text in texts:
         assert value[:9] not in redact(text), text
     assert redact(f"a=1&refresh_token={value}&b=2") == "a=1&refresh_token=***&b=2"
     assert redact(f'{{"access_token": "{value}", "x": 1}}') == '{"access_token": "***", "x": 1}'
-    assert redact("response_type=code&error_code=E42 {\"code\": 401}") == "response_type=code&error_code=E42 " \
-                                                                          "{\"code\": 401}"
+    assert (
+        redact('response_type=code&error_code=E42 {"code": 401}') == 'response_type=code&error_code=E42 {"code": 401}'
+    )
 
 
 def test_tokens_read_from_the_store_are_redacted(tmp_path) -> None:

@@ -29,14 +29,18 @@ def load_ids(project: Project) -> int:
         return con.execute("SELECT count(*) FROM cafe24_data._dlt_loads").fetchone()[0]
 
 
-def test_a_backfill_loads_in_chunks_then_the_next_run_is_incremental(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_backfill_loads_in_chunks_then_the_next_run_is_incremental(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Pages of 100 products and of 1,000 members (more than a shop's first page) and orders by window, in chunks
     of 100 rows a shop: several packages, every key once, rows counted over the chunks; then one package of the
     no-change calls, and one of its completeness check's rows."""
     monkeypatch.setenv("SOURCES__CAFE24__BACKFILL_CHUNK_ROWS", "100")
-    config = SandboxConfig(volumes=SMALL.with_overrides(products=250, customers=3300),
-                           limits=Limits(drain_rate=200, max_per_second=0), clock_runs=False)
+    config = SandboxConfig(
+        volumes=SMALL.with_overrides(products=250, customers=3300),
+        limits=Limits(drain_rate=200, max_per_second=0),
+        clock_runs=False,
+    )
     with SandboxServer(config) as server:
         project = Project.at(tmp_path)
         authorize(server, project, "chunkmall")
@@ -54,8 +58,9 @@ def test_a_backfill_loads_in_chunks_then_the_next_run_is_incremental(tmp_path: P
         print(f"a backfill in chunks of 100 rows a shop: {packages} load packages, {first.calls} calls")
 
 
-def test_what_changes_while_a_backfill_goes_on_is_caught_by_the_next_run(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_what_changes_while_a_backfill_goes_on_is_caught_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A backfill that fails after some chunks keeps them; the store then changes for a day (new orders, status
     changes) before it resumes. The backfill ends at the time it started, so the next run sweeps that day."""
     monkeypatch.setenv("SOURCES__CAFE24__BACKFILL_CHUNK_ROWS", "1")
@@ -66,8 +71,10 @@ def test_what_changes_while_a_backfill_goes_on_is_caught_by_the_next_run(tmp_pat
         project = Project.at(tmp_path)
         authorize(server, project, mall)
         # The 30th orders list call fails: the first chunks walk every shop's empty windows since start_date.
-        httpx.post(f"{server.url}/__sandbox__/faults",
-                   json={"kind": "500", "path": "/orders$", "mall": mall, "nth": 30, "times": 1}).raise_for_status()
+        httpx.post(
+            f"{server.url}/__sandbox__/faults",
+            json={"kind": "500", "path": "/orders$", "mall": mall, "nth": 30, "times": 1},
+        ).raise_for_status()
         with pytest.raises(PipelineStepFailed, match="500"):
             run(server, project, mall)
         kept = load_ids(project)
@@ -85,15 +92,26 @@ def test_the_chunks_of_a_backfill_share_the_malls_bucket(tmp_path: Path, monkeyp
     platform keeps one bucket per mall, so a chunk never bursts into a bucket the previous one left nearly full:
     no 429 at any chunk boundary of a backfill through a bucket of 10."""
     monkeypatch.setenv("SOURCES__CAFE24__BACKFILL_CHUNK_ROWS", "100")
-    config = SandboxConfig(volumes=SMALL.with_overrides(products=250, customers=1500),
-                           limits=Limits(bucket_size=10, drain_rate=5, max_per_second=0), clock_runs=False)
+    config = SandboxConfig(
+        volumes=SMALL.with_overrides(products=250, customers=1500),
+        limits=Limits(bucket_size=10, drain_rate=5, max_per_second=0),
+        clock_runs=False,
+    )
     with SandboxServer(config) as server:
         project = Project.at(tmp_path)
         authorize(server, project, "bucketmall")
         out = io.StringIO()
-        result = load({"mall_id": "bucketmall", "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
-                       "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 5},
-                      project=project, out=out)
+        result = load(
+            {
+                "mall_id": "bucketmall",
+                "base_url": server.url + "/{mall_id}",
+                "credentials": dict(APP),
+                "token_store": str(project.root / "tokens"),
+                "bucket_drain_per_second": 5,
+            },
+            project=project,
+            out=out,
+        )
         assert load_ids(project) >= 3, out.getvalue()
         assert (result.throttled, result.retries) == (0, 0), out.getvalue()
         chunks = []

@@ -26,9 +26,11 @@ UNPACED = SandboxConfig(volumes=STORE, limits=Limits(drain_rate=200, max_per_sec
 
 
 def chunked_env(server: SandboxServer, workdir: Path, mall: str) -> dict[str, str]:
-    return {**cli_env(server, workdir, mall, grant(server, mall)["refresh_token"]),
-            "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "1",
-            "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": str(server.sandbox.config.limits.drain_rate)}
+    return {
+        **cli_env(server, workdir, mall, grant(server, mall)["refresh_token"]),
+        "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "1",
+        "SOURCES__CAFE24__BUCKET_DRAIN_PER_SECOND": str(server.sandbox.config.limits.drain_rate),
+    }
 
 
 def loaded_packages(workdir: Path) -> int:
@@ -67,6 +69,7 @@ def test_a_backfill_killed_after_some_chunks_goes_on_from_the_last_one(tmp_path:
         assert after < unbroken, "the resumed run started the backfill over"
         store = truth(server, mall)
         with duckdb.connect(str(workdir / "cafe24.duckdb"), read_only=True) as con:
+
             def keys(sql: str) -> dict[str, list]:
                 found: dict[str, list] = {}
                 for shop, key in con.execute(sql).fetchall():
@@ -78,5 +81,7 @@ def test_a_backfill_killed_after_some_chunks_goes_on_from_the_last_one(tmp_path:
             products = con.execute("SELECT product_no FROM cafe24_data.products WHERE shop_no = 1 ORDER BY 1")
             assert [p for (p,) in products.fetchall()] == store["products"]
         assert httpx.get(f"{server.url}/__sandbox__/stats").json()["totals"].get("429", 0) == 0
-        print(f"killed after {kept} of {unbroken_packages} packages: {before} calls before the kill, {after} after; "
-              f"interrupted and resumed / unbroken = {before + after} / {unbroken} = {(before + after) / unbroken:.2f}")
+        print(
+            f"killed after {kept} of {unbroken_packages} packages: {before} calls before the kill, {after} after; "
+            f"interrupted and resumed / unbroken = {before + after} / {unbroken} = {(before + after) / unbroken:.2f}"
+        )

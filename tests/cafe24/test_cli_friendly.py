@@ -33,10 +33,12 @@ def project_with_config(root: Path, server: SandboxServer, mall: str) -> Path:
     """A project as the README sets one up: .dlt/config.toml and .dlt/secrets.toml, no environment variables."""
     (root / ".dlt").mkdir(parents=True)
     (root / ".dlt" / "config.toml").write_text(
-        f'[sources.cafe24]\nmall_id = "{mall}"\nbase_url = "{server.url}/{{mall_id}}"\n')
+        f'[sources.cafe24]\nmall_id = "{mall}"\nbase_url = "{server.url}/{{mall_id}}"\n'
+    )
     (root / ".dlt" / "secrets.toml").write_text(
         f'[sources.cafe24.credentials]\nclient_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\n'
-        f'refresh_token = "{grant(server, mall)["refresh_token"]}"\n')
+        f'refresh_token = "{grant(server, mall)["refresh_token"]}"\n'
+    )
     return root
 
 
@@ -50,8 +52,14 @@ def test_the_console_script_runs_from_crons_directory_with_project_and_prints_on
     project = project_with_config(tmp_path / "shop", server, "cronmall")
     elsewhere = tmp_path / "home"
     elsewhere.mkdir()
-    result = subprocess.run([str(CONSOLE_SCRIPT), "run", "--project", str(project), "--quiet"], cwd=elsewhere,
-                            env=bare_env(), capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [str(CONSOLE_SCRIPT), "run", "--project", str(project), "--quiet"],
+        cwd=elsewhere,
+        env=bare_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # nothing for cron to mail: no dlt column notes, no progress
     assert result.stdout.startswith("Loaded into duckdb dataset cafe24_data")
@@ -95,14 +103,17 @@ def test_a_mall_id_that_is_not_an_identifier_ends_with_exit_2_before_any_request
     assert not [p for p in tmp_path.rglob("*") if p.name != ".dlt_data"]
 
 
-@pytest.mark.parametrize("args, advice", [
-    (["--start-date", "2024-13-45"], "write it as YYYY-MM-DD (KST), e.g. 2024-01-01"),
-    (["--start-date", "2999-01-01"], "is in the future"),
-    (["--resources", "front_products"], "add --source front (or --source all)"),
-    (["--resources", "dcollection_products"], "add --source dcollection"),
-    (["--destination", "filesystem"], "DESTINATION__FILESYSTEM__BUCKET_URL"),
-    (["--destination", "postgres"], "[destination.postgres]"),
-])
+@pytest.mark.parametrize(
+    "args, advice",
+    [
+        (["--start-date", "2024-13-45"], "write it as YYYY-MM-DD (KST), e.g. 2024-01-01"),
+        (["--start-date", "2999-01-01"], "is in the future"),
+        (["--resources", "front_products"], "add --source front (or --source all)"),
+        (["--resources", "dcollection_products"], "add --source dcollection"),
+        (["--destination", "filesystem"], "DESTINATION__FILESYSTEM__BUCKET_URL"),
+        (["--destination", "postgres"], "[destination.postgres]"),
+    ],
+)
 def test_a_bad_input_ends_with_exit_2_naming_the_input_and_the_fix(server, tmp_path, args, advice):
     env = cli_env(server, tmp_path, "inputmall", grant(server, "inputmall")["refresh_token"])
     result = cli(tmp_path, env, *args)
@@ -122,8 +133,16 @@ def test_a_base_url_other_than_cafe24s_is_stated_in_the_first_line(server, tmp_p
 def test_summary_columns_line_up_whatever_the_names():
     names = ["shops", "dcollection_standard_tags"]
     malls = {"m": MallCalls(3, 0, 0), "dcollection:sandbox-client-id": MallCalls(40, 0, 1)}
-    result = RunResult(tables=names, rows=dict.fromkeys(names, 4), nested={}, malls=malls,
-                       elapsed=1.0, extract_seconds=1.0, destination="duckdb", dataset="d")
+    result = RunResult(
+        tables=names,
+        rows=dict.fromkeys(names, 4),
+        nested={},
+        malls=malls,
+        elapsed=1.0,
+        extract_seconds=1.0,
+        destination="duckdb",
+        dataset="d",
+    )
     lines = summary(result).splitlines()
     table_rows = [line for line in lines if line.startswith(("  shops", "  dcollection_standard_tags"))]
     mall_rows = [line for line in lines if line.startswith(("  m ", "  dcollection:"))]
@@ -131,8 +150,9 @@ def test_summary_columns_line_up_whatever_the_names():
 
 
 def test_a_value_outside_the_declared_schema_stops_the_run_naming_table_column_and_value(server, tmp_path):
-    httpx.post(f"{server.url}/__sandbox__/malls/oddmall/new-fields",
-               json={"customersprivacy": {"total_points": "12,000"}}).raise_for_status()
+    httpx.post(
+        f"{server.url}/__sandbox__/malls/oddmall/new-fields", json={"customersprivacy": {"total_points": "12,000"}}
+    ).raise_for_status()
     env = cli_env(server, tmp_path, "oddmall", grant(server, "oddmall")["refresh_token"])
     result = cli(tmp_path, env, "--resources", "customers")
     assert result.returncode == 1, result.stderr

@@ -34,8 +34,12 @@ def malls_in(database: Path) -> set[str]:
 
 def orders_in(database: Path, mall: str) -> list[int]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return [r[0] for r in con.execute("SELECT order_id FROM cafe24_data.orders WHERE mall_id = ? ORDER BY 1",
-                                          [mall]).fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT order_id FROM cafe24_data.orders WHERE mall_id = ? ORDER BY 1", [mall]
+            ).fetchall()
+        ]
 
 
 def all_orders(server: SandboxServer, mall: str) -> list[int]:
@@ -92,8 +96,9 @@ def test_a_second_run_of_a_project_exits_75_naming_the_run_in_progress_or_waits_
         assert orders_in(tmp_path / "cafe24.duckdb", "lockmall") == all_orders(server, "lockmall")
 
 
-def first_load_stopped_by(sig: signal.Signals, server: SandboxServer, workdir: Path,
-                          mall: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+def first_load_stopped_by(
+    sig: signal.Signals, server: SandboxServer, workdir: Path, mall: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
     """A first load through the CLI, sent `sig` once it has made ten calls; what it said, and its environment."""
     env = cli_env(server, workdir, mall, grant(server, mall)["refresh_token"])
     process = cli_process(workdir, env)

@@ -39,13 +39,16 @@ def test_every_run_records_the_api_counts_next_to_the_loaded_rows(server, tmp_pa
     assert set(counts) == {(t, s) for t in ADMIN_COUNTED for s in range(1, SHOPS + 1)}
     assert all(api == loaded for api, loaded in counts.values())
     assert {s: counts[("orders", s)][0] for s in range(1, SHOPS + 1)} == {
-        s: len(expected["orders"][str(s)]) for s in range(1, SHOPS + 1)}
+        s: len(expected["orders"][str(s)]) for s in range(1, SHOPS + 1)
+    }
     assert "    orders" in summary(result) and "MISMATCH" not in summary(result)
 
     again, _ = run(server, project, "provenmall")
     with duckdb.connect(str(project.duckdb), read_only=True) as con:
-        recorded = con.execute(f"SELECT load_id, table_name, shop_no, api_count, loaded_count FROM "
-                               f"cafe24_data.{TABLE} WHERE mall_id = 'provenmall'").fetchall()
+        recorded = con.execute(
+            f"SELECT load_id, table_name, shop_no, api_count, loaded_count FROM "
+            f"cafe24_data.{TABLE} WHERE mall_id = 'provenmall'"
+        ).fetchall()
         data_loads = {row[0] for row in con.execute("SELECT load_id FROM cafe24_data._dlt_loads").fetchall()}
     assert len(recorded) == 2 * len(ADMIN_COUNTED) * SHOPS  # one row per table and shop, every run
     assert {row[0] for row in recorded} <= data_loads and len({row[0] for row in recorded}) == 2
@@ -57,8 +60,10 @@ def test_a_row_missing_from_the_destination_is_a_mismatch_and_strict_exits_3(ser
     assert cli(tmp_path, env).returncode == 0
     database = tmp_path / "cafe24.duckdb"
     with duckdb.connect(str(database)) as con:  # the oldest order of shop 2: no incremental window sees it again
-        con.execute("DELETE FROM cafe24_data.orders WHERE order_id = (SELECT order_id FROM cafe24_data.orders "
-                    "WHERE shop_no = 2 ORDER BY order_date LIMIT 1)")
+        con.execute(
+            "DELETE FROM cafe24_data.orders WHERE order_id = (SELECT order_id FROM cafe24_data.orders "
+            "WHERE shop_no = 2 ORDER BY order_date LIMIT 1)"
+        )
     env.pop("SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN")  # spent; the grant lives in the project now
 
     lenient = cli(tmp_path, env)
@@ -74,31 +79,47 @@ def test_a_row_missing_from_the_destination_is_a_mismatch_and_strict_exits_3(ser
 
 
 def test_a_lake_run_says_it_was_not_checked() -> None:
-    result = RunResult(tables=["orders"], rows={"orders": 1}, nested={}, malls={}, elapsed=1.0, extract_seconds=1.0,
-                       destination="filesystem", dataset="cafe24_data", completeness=None)
+    result = RunResult(
+        tables=["orders"],
+        rows={"orders": 1},
+        nested={},
+        malls={},
+        elapsed=1.0,
+        extract_seconds=1.0,
+        destination="filesystem",
+        dataset="cafe24_data",
+        completeness=None,
+    )
     assert "completeness: not checked on a filesystem lake" in summary(result)
 
 
 def test_dcollection_products_are_counted_per_configured_category(tmp_path: Path) -> None:
-    """FACTS.md D.Collection: /api/products/count requires a product category, so a feed loaded by
+    """docs/cafe24-reference.md#dcollection: /api/products/count requires a product category, so a feed loaded by
     product_categories is checked per category, a middle one and small ones of one middle one alike."""
-    config = SandboxConfig(limits=Limits(dcollection_per_minute=100000, drain_rate=200, max_per_second=0),
-                           clock_runs=False)
+    config = SandboxConfig(
+        limits=Limits(dcollection_per_minute=100000, drain_rate=200, max_per_second=0), clock_runs=False
+    )
     with SandboxServer(config) as server:
         codes = server.sandbox.dcollection.categories()
         middle = codes[0][1]
         smalls = ",".join(sorted({small for _, mid, small in codes if mid == codes[-1][1]})[:3])
-        feed = {"credentials": dict(APP), "dcollection_url": server.url + "/dcollection",
-                "calls_per_minute": 100000, "product_categories": [middle, smalls]}
+        feed = {
+            "credentials": dict(APP),
+            "dcollection_url": server.url + "/dcollection",
+            "calls_per_minute": 100000,
+            "product_categories": [middle, smalls],
+        }
         project = Project.at(tmp_path)
         result = load({}, which="dcollection", dcollection_args=feed, project=project, out=io.StringIO())
         counts = {c.part: (c.api_count, c.loaded_count) for c in result.completeness}
         assert set(counts) == {middle, smalls} and all(api == loaded > 0 for api, loaded in counts.values())
 
         with duckdb.connect(str(project.duckdb)) as con:  # one product of the middle category lost
-            con.execute("DELETE FROM cafe24_data.dcollection_products WHERE product_ukey = (SELECT min(product_ukey) "
-                        "FROM cafe24_data.dcollection_products WHERE dcollection_product_category__depth2 = ?)",
-                        [middle])
+            con.execute(
+                "DELETE FROM cafe24_data.dcollection_products WHERE product_ukey = (SELECT min(product_ukey) "
+                "FROM cafe24_data.dcollection_products WHERE dcollection_product_category__depth2 = ?)",
+                [middle],
+            )
         again = load({}, which="dcollection", dcollection_args=feed, project=project, out=io.StringIO())
     assert [(c.part, c.api_count - c.loaded_count) for c in again.incomplete] == [(middle, 1)]
     assert f"dcollection category {middle}: " in summary(again)

@@ -30,15 +30,16 @@ from tests.cafe24.projects import SMALL_STORE, expected, landed_by
 MALLS = ["dga", "dgb", "dgc", "dgd"]
 # Small enough that a load takes a few seconds; the project sweeps orders by order date only (a first run's
 # backfill sees every order that way), a few calls instead of one per date type and shop.
-STORE = SandboxConfig(volumes=Volumes(products=40, orders=150, customers=40), limits=SMALL_STORE.limits,
-                      clock_runs=False)
+STORE = SandboxConfig(
+    volumes=Volumes(products=40, orders=150, customers=40), limits=SMALL_STORE.limits, clock_runs=False
+)
 OPTIONS = {"bucket_drain_per_second": 200, "order_date_types": ["order_date"]}
 
 
-def project_at(root: Path, server: SandboxServer, malls: list[str], destination: str | None = None,
-               credentials: str | None = None) -> Path:
-    return write_project(root, server.url, {m: bootstrap(server, m) for m in malls}, OPTIONS, destination,
-                         credentials)
+def project_at(
+    root: Path, server: SandboxServer, malls: list[str], destination: str | None = None, credentials: str | None = None
+) -> Path:
+    return write_project(root, server.url, {m: bootstrap(server, m) for m in malls}, OPTIONS, destination, credentials)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,9 @@ def server() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture(scope="module")
-def dagster(server: SandboxServer, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[tuple[Dagster, str]]:
+def dagster(
+    server: SandboxServer, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Dagster, str]]:
     url = postgres.database("dagster")
     root = tmp_path_factory.mktemp("dagster")
     project = project_at(root / "project", server, MALLS, "postgres", url)
@@ -62,12 +64,15 @@ def dagster(server: SandboxServer, postgres: PostgresServer, tmp_path_factory: p
 
 def loader_pids(instance: DagsterInstance, run_id: str) -> set[int]:
     """The pid of the process that loaded the mall, as the run's materializations record it."""
-    return {event.dagster_event.step_materialization_data.materialization.metadata["pid"].value
-            for event in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
+    return {
+        event.dagster_event.step_materialization_data.materialization.metadata["pid"].value
+        for event in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    }
 
 
 def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_of_a_mall_waits_its_turn(
-        dagster: tuple[Dagster, str], server: SandboxServer) -> None:
+    dagster: tuple[Dagster, str], server: SandboxServer
+) -> None:
     """Four runs queued before the daemon starts: dga, dgb, dgc and dga again. The three malls run side by side,
     each in a process of its own, and land what the store holds; the second dga waits for the first to end."""
     running, url = dagster
@@ -87,6 +92,7 @@ def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_
     assert any(other.start_time < first.end_time for other in others)  # other malls did not wait for it
 
     with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+
         def query(sql: str) -> list[tuple]:
             cursor.execute(sql)
             return cursor.fetchall()
@@ -94,8 +100,12 @@ def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_
         for mall in ("dga", "dgb", "dgc"):
             assert landed_by(query, mall) == expected(server, mall)
         pipelines = {row[0] for row in query("SELECT DISTINCT pipeline_name FROM cafe24_data._dlt_pipeline_state")}
-        staging = {row[0] for row in query("SELECT schema_name FROM information_schema.schemata "
-                                           "WHERE schema_name LIKE 'cafe24_data_staging%'")}
+        staging = {
+            row[0]
+            for row in query(
+                "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'cafe24_data_staging%'"
+            )
+        }
     connection.close()
     assert pipelines == {"cafe24_dga", "cafe24_dgb", "cafe24_dgc"}  # a pipeline and its state per mall
     # and a staging dataset per mall, so no load empties another's staged rows
@@ -113,8 +123,10 @@ def test_a_run_of_a_mall_whose_pipeline_is_already_running_is_refused(dagster: t
         [record] = [r for r in running.wait() if r.dagster_run.tags["cafe24/mall"] == "dgd"]
     assert record.dagster_run.status == DagsterRunStatus.FAILURE
     assert running.instance is not None
-    failures = [e.dagster_event.step_failure_data.error.message
-                for e in running.instance.all_logs(record.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE)]
+    failures = [
+        e.dagster_event.step_failure_data.error.message
+        for e in running.instance.all_logs(record.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE)
+    ]
     assert len(failures) == 1 and "another run of this pipeline is in progress" in failures[0]
 
 
@@ -137,8 +149,9 @@ print(json.dumps({
     "requests": [(r.run_key, r.partition_key, r.tags) for r in requests],
 }))
 """
-    done = subprocess.run([sys.executable, "-c", script], cwd=project, env=dagster_env(home), capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=dagster_env(home), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -149,8 +162,14 @@ def test_the_definitions_load_with_a_partition_per_configured_mall(server: Sandb
     into_duckdb = project_at(tmp_path / "duckdb", server, ["dga", "dgb", "dgnew"])
     home = tmp_path / "home"
     home.mkdir()
-    validate = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
-                              cwd=into_postgres, env=dagster_env(home), capture_output=True, text=True, timeout=120)
+    validate = subprocess.run(
+        [str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
+        cwd=into_postgres,
+        env=dagster_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert validate.returncode == 0, validate.stdout + validate.stderr
 
     found = definitions_of(into_postgres, home)
@@ -165,5 +184,6 @@ def test_the_definitions_load_with_a_partition_per_configured_mall(server: Sandb
     assert added["partitions"] == ["dga", "dgb", "dgnew"] and added["pool"] == "cafe24_duckdb"
 
     queue = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())["concurrency"]["runs"]
-    assert {"key": "cafe24/mall", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in \
-        queue["tag_concurrency_limits"]
+    assert {"key": "cafe24/mall", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in queue[
+        "tag_concurrency_limits"
+    ]

@@ -1,4 +1,5 @@
-"""The D.Collection feed lands whole and stays current, within 40 calls a minute (issue #4, FACTS.md D.Collection)."""
+"""The D.Collection feed lands whole and stays current, within 40 calls a minute (issue #4,
+docs/cafe24-reference.md#dcollection)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ UNTHROTTLED = Limits(dcollection_per_minute=100000, drain_rate=200, max_per_seco
 
 
 def _pipeline(workdir: Path) -> dlt.Pipeline:
-    return dlt.pipeline("dcollection", pipelines_dir=str(workdir / "pipelines"), dataset_name="cafe24_data",
-                        destination=dlt.destinations.duckdb(str(workdir / "dcollection.duckdb")))
+    return dlt.pipeline(
+        "dcollection",
+        pipelines_dir=str(workdir / "pipelines"),
+        dataset_name="cafe24_data",
+        destination=dlt.destinations.duckdb(str(workdir / "dcollection.duckdb")),
+    )
 
 
 def _source(server: SandboxServer, **options: object):
@@ -32,7 +37,8 @@ def server():
 
 
 def test_every_shop_and_product_lands_including_a_shop_past_the_offset_cap(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection products: no category list and a 5,000 offset cap, yet every product arrives."""
+    """docs/cafe24-reference.md#dcollection (products): no category list and a 5,000 offset cap,
+    yet every product arrives."""
     pipeline = _pipeline(tmp_path)
     pipeline.run(_source(server, calls_per_minute=100000), loader_file_format="jsonl")
     catalog = server.sandbox.dcollection
@@ -51,8 +57,13 @@ def test_mixed_types_of_the_feed_land_in_one_typed_column(server, tmp_path: Path
     """The example prints shop_no as 4 and as "2", review_score as a number and as a string."""
     pipeline = _pipeline(tmp_path)
     pipeline.run(_source(server, calls_per_minute=100000), loader_file_format="jsonl")
-    types = dict(query(pipeline, "select table_name || '.' || column_name, data_type from information_schema.columns "
-                                 "where table_schema = 'cafe24_data'"))
+    types = dict(
+        query(
+            pipeline,
+            "select table_name || '.' || column_name, data_type from information_schema.columns "
+            "where table_schema = 'cafe24_data'",
+        )
+    )
     assert types["dcollection_shops.shop_no"] == "BIGINT"
     assert types["dcollection_products.review_score"].startswith("DECIMAL")
     assert types["dcollection_products.updated_date"] == "TIMESTAMP WITH TIME ZONE"
@@ -61,7 +72,8 @@ def test_mixed_types_of_the_feed_land_in_one_typed_column(server, tmp_path: Path
 
 
 def test_an_incremental_run_picks_up_changed_products_and_shops(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection: updated_date windows (whole days) with a day of overlap, merged on the keys."""
+    """docs/cafe24-reference.md#dcollection:
+    updated_date windows (whole days) with a day of overlap, merged on the keys."""
     pipeline = _pipeline(tmp_path)
     pipeline.run(_source(server, calls_per_minute=100000), loader_file_format="jsonl")
     first_calls = stats(server)["totals"]["requests"]
@@ -73,26 +85,34 @@ def test_an_incremental_run_picks_up_changed_products_and_shops(server, tmp_path
     landed = dict(query(pipeline, "select product_ukey, epoch(updated_date) from dcollection_products"))
     assert landed == {p.ukey: p.updated for p in catalog.products}
     assert second_calls < first_calls / 2
-    assert query(pipeline, "select count(*) from (select product_ukey from dcollection_products group by 1 "
-                           "having count(*) > 1)") == [(0,)]
+    assert query(
+        pipeline, "select count(*) from (select product_ukey from dcollection_products group by 1 having count(*) > 1)"
+    ) == [(0,)]
 
 
 def test_a_run_at_the_default_limit_is_never_throttled(tmp_path: Path) -> None:
-    """FACTS.md D.Collection: 40 calls per minute per client; the pacer keeps under it, so no call gets 429."""
+    """docs/cafe24-reference.md#dcollection: 40 calls per minute per client;
+    the pacer keeps under it, so no call gets 429."""
     limited = Limits(dcollection_per_minute=40, drain_rate=200, max_per_second=0)
-    with SandboxServer(SandboxConfig(limits=limited, dcollection_stores=4, dcollection_big_shop_products=4300)) as server:
+    with SandboxServer(
+        SandboxConfig(limits=limited, dcollection_stores=4, dcollection_big_shop_products=4300)
+    ) as server:
         pipeline = _pipeline(tmp_path)
         pipeline.run(_source(server), loader_file_format="jsonl")
         totals = stats(server)["totals"]
         assert totals["requests"] > 40  # the run needed more than one minute's calls
         assert totals.get("429", 0) == 0
-        assert query(pipeline, "select count(*) from dcollection_products")[0][0] == len(server.sandbox.dcollection.products)
+        assert query(pipeline, "select count(*) from dcollection_products")[0][0] == len(
+            server.sandbox.dcollection.products
+        )
 
 
 def test_wrong_credentials_fail_at_once_without_showing_the_secret(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection status codes: 401 is reported, not retried; the secret never shows."""
-    source = dcollection_source(credentials={"client_id": APP["client_id"], "client_secret": "wrong-secret-123"},
-                                dcollection_url=server.url + "/dcollection")
+    """docs/cafe24-reference.md#dcollection (status codes): 401 is reported, not retried; the secret never shows."""
+    source = dcollection_source(
+        credentials={"client_id": APP["client_id"], "client_secret": "wrong-secret-123"},
+        dcollection_url=server.url + "/dcollection",
+    )
     with pytest.raises(Exception) as failure:
         _pipeline(tmp_path).run(source)
     assert "401" in str(failure.value) and "wrong-secret-123" not in str(failure.value)
@@ -100,7 +120,8 @@ def test_wrong_credentials_fail_at_once_without_showing_the_secret(server, tmp_p
 
 
 def test_configured_product_categories_load_only_those_categories(server, tmp_path: Path) -> None:
-    """FACTS.md D.Collection products: dcollection_product_category (a middle category) filters the feed."""
+    """docs/cafe24-reference.md#dcollection (products):
+    dcollection_product_category (a middle category) filters the feed."""
     catalog_codes = server.sandbox.dcollection.categories()
     middle = catalog_codes[0][1]
     pipeline = _pipeline(tmp_path)

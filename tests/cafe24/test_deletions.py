@@ -1,8 +1,8 @@
 """Deletions (issue #13 item 1): the merchant deletes products and members through the sandbox's control API, and
 the next ordinary run marks exactly those, in every shop, for one mall of a shared dataset; a restored product is
 live again; hard deletes remove the rows and their variants; a walk is due every deletions_check_days even when
-the counts agree. Cafe24 has no deleted flag or list (FACTS.md "Deleted records"), so only a walk of the keys can
-tell."""
+the counts agree. Cafe24 has no deleted flag or list (docs/cafe24-reference.md#deleted-records), so only a walk of the
+keys can tell."""
 
 from __future__ import annotations
 
@@ -40,8 +40,10 @@ def rows(project: Project, sql: str) -> list[tuple]:
 def marked(project: Project, table: str, key: str, mall: str) -> dict[bool, set]:
     """Keys per shop-independent state: {deleted?: {(shop, key)}} of one mall."""
     found: dict[bool, set] = {True: set(), False: set()}
-    for shop, value, deleted, at in rows(project, f"SELECT shop_no, {key}, _cafe24_deleted, _cafe24_deleted_at "
-                                                  f"FROM cafe24_data.{table} WHERE mall_id = '{mall}'"):
+    for shop, value, deleted, at in rows(
+        project,
+        f"SELECT shop_no, {key}, _cafe24_deleted, _cafe24_deleted_at FROM cafe24_data.{table} WHERE mall_id = '{mall}'",
+    ):
         assert (at is not None) == deleted  # the time is set exactly when the flag is
         found[deleted].add((shop, value))
     return found
@@ -71,8 +73,11 @@ def test_deleted_rows_are_marked_in_every_shop_and_a_restored_product_is_live_ag
     assert sum(r.deleted for (_, t, _), r in walked.items() if t == "customers") == 25
     assert all(c.matches for c in second.completeness)  # the deleted rows are not live, so the counts agree
     assert "counts differ" in summary(second)
-    recorded = rows(project, f"SELECT mall_id, table_name, sum(deleted) FROM cafe24_data.{TABLE} "
-                             "WHERE api_keys IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2")
+    recorded = rows(
+        project,
+        f"SELECT mall_id, table_name, sum(deleted) FROM cafe24_data.{TABLE} "
+        "WHERE api_keys IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+    )
     assert recorded == [("delmall", "customers", 25), ("delmall", "products", 40 * SHOPS)]
 
     merchant(server, "delmall", "restore", products=products[:5])
@@ -104,8 +109,11 @@ def test_hard_deletes_remove_the_rows_and_their_variants(server, tmp_path) -> No
 
     merchant(server, "hardmall", "restore", products=products)
     run(server, project, "hardmall", source={"deletions": "hard"})
-    assert rows(project, f"SELECT count(DISTINCT product_no) FROM cafe24_data.products "
-                         f"WHERE product_no IN ({listed}) AND NOT _cafe24_deleted") == [(10,)]
+    assert rows(
+        project,
+        f"SELECT count(DISTINCT product_no) FROM cafe24_data.products "
+        f"WHERE product_no IN ({listed}) AND NOT _cafe24_deleted",
+    ) == [(10,)]
     assert rows(project, f"SELECT count(*) FROM cafe24_data.product_variants WHERE product_no IN ({listed})")[0][0]
 
 
@@ -119,6 +127,7 @@ def test_the_keys_are_walked_every_few_days_even_when_the_counts_agree(server, t
     advance(server, "agedmall", 2 * DAY)
     due, _ = run(server, project, "agedmall", source={"deletions_check_days": 3})
     walked = [r for r in due.deletions if r.api_keys is not None]
-    assert {(r.table, r.shop) for r in walked} == {(t, s) for t in ("products", "customers")
-                                                     for s in range(1, SHOPS + 1)}
+    assert {(r.table, r.shop) for r in walked} == {
+        (t, s) for t in ("products", "customers") for s in range(1, SHOPS + 1)
+    }
     assert all("days since the last walk" in r.reason and not r.deleted and not r.reloaded for r in walked)

@@ -33,10 +33,12 @@ ADMIN = {
     "admin_products_variants_list.json": ("product_variants", "variant_code"),
 }
 # Embeds print on their own in the examples: each goes back into a parent row, as the list endpoints embed it.
-EMBEDDED = {"admin_orders_items_list.json": ("orders", "items"),
-            "admin_orders_receivers_list.json": ("orders", "receivers"),
-            "admin_orders_buyer.json": ("orders", "buyer"),
-            "admin_products_variants_list.json": ("products", "variants")}
+EMBEDDED = {
+    "admin_orders_items_list.json": ("orders", "items"),
+    "admin_orders_receivers_list.json": ("orders", "receivers"),
+    "admin_orders_buyer.json": ("orders", "buyer"),
+    "admin_products_variants_list.json": ("products", "variants"),
+}
 
 
 def _rows(name: str) -> list[dict]:
@@ -65,10 +67,19 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> dlt.Pipeline:
         table, rows = _parent_rows(name)
         ep = BY_TABLE[table]
         hints = child_hints(ep)
-        items = [data if t == table else dlt.mark.with_hints(data, hints[t], True)
-                 for t, data in frames(rows, table, {"mall_id": "yourmall"}, ep.primary_key, ep.children)]
-        resources.append(dlt.resource(items, name=name.removesuffix(".json"), table_name=table,
-                                      write_disposition="merge", primary_key=list(ep.primary_key)))
+        items = [
+            data if t == table else dlt.mark.with_hints(data, hints[t], True)
+            for t, data in frames(rows, table, {"mall_id": "yourmall"}, ep.primary_key, ep.children)
+        ]
+        resources.append(
+            dlt.resource(
+                items,
+                name=name.removesuffix(".json"),
+                table_name=table,
+                write_disposition="merge",
+                primary_key=list(ep.primary_key),
+            )
+        )
     pipeline.run(resources, loader_file_format="parquet")
     return pipeline
 
@@ -85,18 +96,29 @@ def test_every_example_row_lands(landed: dlt.Pipeline) -> None:
 
 def test_every_example_field_is_a_declared_column(landed: dlt.Pipeline) -> None:
     """The declaration (fields.py) covers every field the reference prints: nothing lands undeclared."""
-    columns = query(landed, "select table_name, column_name from information_schema.columns "
-                            "where table_schema = 'cafe24_data' and table_name not like '_dlt%'")
-    undeclared = sorted(f"{t}.{c}" for t, c in columns  # key columns (receiver_no, …) are the connector's own
-                        if c not in DECLARED[t] and c not in {*KEYS[t], "_dlt_load_id", "_dlt_id"})
+    columns = query(
+        landed,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'cafe24_data' and table_name not like '_dlt%'",
+    )
+    undeclared = sorted(
+        f"{t}.{c}"
+        for t, c in columns  # key columns (receiver_no, …) are the connector's own
+        if c not in DECLARED[t] and c not in {*KEYS[t], "_dlt_load_id", "_dlt_id"}
+    )
     assert not undeclared
     assert len(columns) > 400
 
 
 def test_mixed_types_in_the_examples_land_in_one_typed_column(landed: dlt.Pipeline) -> None:
     """products[0] prints price "1100.00" and products[1] prints 1000; orders print "27000" and numbers."""
-    types = dict(query(landed, "select table_name || '.' || column_name, data_type from information_schema.columns "
-                               "where table_schema = 'cafe24_data'"))
+    types = dict(
+        query(
+            landed,
+            "select table_name || '.' || column_name, data_type from information_schema.columns "
+            "where table_schema = 'cafe24_data'",
+        )
+    )
     assert not [c for c in types if "__v_" in c], "a value of another type split a column"
     assert types["products.price"].startswith("DECIMAL")
     assert types["products.retail_price"].startswith("DECIMAL")

@@ -77,8 +77,16 @@ def _head(handler: BaseHTTPRequestHandler, status: int, headers: Mapping[str, st
 
 def _client(server: Hostile, pacer: Pacer, attempts: int = 8, deadline: float = CALL_DEADLINE_SECONDS) -> ApiClient:
     """Wired as `_session` wires a mall's client; retries wait 10 ms so a wrong retry shows as a request count."""
-    return ApiClient("hostile", server.url, make_http(), pacer, None, DEFAULT_API_VERSION,
-                     retry=RetryPolicy(attempts=attempts, initial_wait=0.01, max_wait=0.01), deadline=deadline)
+    return ApiClient(
+        "hostile",
+        server.url,
+        make_http(),
+        pacer,
+        None,
+        DEFAULT_API_VERSION,
+        retry=RetryPolicy(attempts=attempts, initial_wait=0.01, max_wait=0.01),
+        deadline=deadline,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +110,7 @@ def _fails_within(call: Callable[[], object]) -> tuple[Cafe24RequestError, int]:
 
 def test_a_gzip_bomb_fails_once_without_inflating_in_full(gzip_bomb: bytes) -> None:
     """A 500 KB gzip answer that inflates to 512 MB stops at the cap: one request, memory a fraction of it."""
+
     def respond(handler: _Handler) -> None:
         _head(handler, 200, {"Content-Encoding": "gzip", "Content-Length": str(len(gzip_bomb))})
         handler.wfile.write(gzip_bomb)
@@ -118,6 +127,7 @@ def test_a_gzip_bomb_fails_once_without_inflating_in_full(gzip_bomb: bytes) -> N
 
 def test_a_huge_plain_body_fails_once_and_stops_reading() -> None:
     """A 512 MB answer (the 1.5 GB body of the issue, scaled) is cut at the cap and the connection dropped."""
+
     def respond(handler: _Handler) -> None:
         _head(handler, 200, {"Content-Type": "application/json", "Content-Length": str(INFLATED)})
         block = b" " * MB
@@ -139,6 +149,7 @@ def test_a_huge_plain_body_fails_once_and_stops_reading() -> None:
 
 def test_a_drip_fed_body_fails_at_the_deadline_and_is_retried_a_bounded_number_of_times() -> None:
     """A server sending one byte a second never trips a per-read timeout; the call's deadline ends each attempt."""
+
     def respond(handler: _Handler) -> None:
         _head(handler, 200, {"Content-Type": "application/json", "Content-Length": "100"})
         for _ in range(100):
@@ -155,18 +166,23 @@ def test_a_drip_fed_body_fails_at_the_deadline_and_is_retried_a_bounded_number_o
         assert pacer.in_flight == 0 and client.stats.calls == 2 and client.stats.retries == 1
 
 
-@pytest.mark.parametrize(("pacer", "header", "value"), [
-    (BucketPacer, "X-Cafe24-Call-Remain", "1e9"),
-    (BucketPacer, "X-Cafe24-Call-Remain", "inf"),
-    (BucketPacer, "X-Cafe24-Call-Remain", "nan"),
-    (BucketPacer, "X-Cafe24-Call-Remain", "-5"),
-    (BucketPacer, "X-Cafe24-Time-Remain", "1e9"),
-    (BucketPacer, "X-Api-Call-Limit", "1e9/40"),
-    (MinutePacer, "X-RateLimit-Reset", "999999999"),
-])
+@pytest.mark.parametrize(
+    ("pacer", "header", "value"),
+    [
+        (BucketPacer, "X-Cafe24-Call-Remain", "1e9"),
+        (BucketPacer, "X-Cafe24-Call-Remain", "inf"),
+        (BucketPacer, "X-Cafe24-Call-Remain", "nan"),
+        (BucketPacer, "X-Cafe24-Call-Remain", "-5"),
+        (BucketPacer, "X-Cafe24-Time-Remain", "1e9"),
+        (BucketPacer, "X-Api-Call-Limit", "1e9/40"),
+        (MinutePacer, "X-RateLimit-Reset", "999999999"),
+    ],
+)
 def test_a_header_asking_for_an_absurd_wait_fails_the_call_instead_of_sleeping(
-        pacer: Callable[[], BucketPacer | MinutePacer], header: str, value: str) -> None:
+    pacer: Callable[[], BucketPacer | MinutePacer], header: str, value: str
+) -> None:
     """A 429 whose wait header says 31 years, inf, nan or -5 s ends the call with that header named, not a hang."""
+
     def respond(handler: _Handler) -> None:
         _head(handler, 429, {"Content-Type": "application/json", "X-RateLimit-Remaining": "0", header: value})
         handler.wfile.write(b'{"error": {"code": 429, "message": "Too Many Requests"}}')
@@ -183,13 +199,18 @@ def test_a_header_asking_for_an_absurd_wait_fails_the_call_instead_of_sleeping(
         pace.observe({})
 
 
-@pytest.mark.parametrize(("pacer", "headers"), [
-    (BucketPacer, {"X-Cafe24-Call-Usage": "100.00", "X-Cafe24-Call-Remain": "1"}),
-    (MinutePacer, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}),
-])
+@pytest.mark.parametrize(
+    ("pacer", "headers"),
+    [
+        (BucketPacer, {"X-Cafe24-Call-Usage": "100.00", "X-Cafe24-Call-Remain": "1"}),
+        (MinutePacer, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}),
+    ],
+)
 def test_a_sane_wait_header_still_pauses_the_pacer_for_that_long(
-        pacer: Callable[[], BucketPacer | MinutePacer], headers: dict[str, str]) -> None:
+    pacer: Callable[[], BucketPacer | MinutePacer], headers: dict[str, str]
+) -> None:
     """The usage quota's `Remain: 1` (and D.Collection's reset) still blocks the next call for one second."""
+
     def respond(handler: _Handler) -> None:
         _head(handler, 200, {"Content-Type": "application/json", **headers})
         handler.wfile.write(b'{"shops": []}')

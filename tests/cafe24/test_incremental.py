@@ -39,14 +39,23 @@ def test_an_incremental_run_picks_up_new_orders_status_changes_edits_and_members
 
     store = server.sandbox.mall(MALL)
     now = server.sandbox.clock.now()
-    landed = dict(query(pipeline, "select order_id, order_status from order_items i join orders o "
-                                  f"using (mall_id, shop_no, order_id) where o.mall_id = '{MALL}' "
-                                  "and i.order_item_code like '%-01'"))
-    stale = [o.order_id for o in store.orders
-             if o.timeline["order_date"] <= now and landed[o.order_id] != o.status(now)]
+    landed = dict(
+        query(
+            pipeline,
+            "select order_id, order_status from order_items i join orders o "
+            f"using (mall_id, shop_no, order_id) where o.mall_id = '{MALL}' "
+            "and i.order_item_code like '%-01'",
+        )
+    )
+    stale = [
+        o.order_id for o in store.orders if o.timeline["order_date"] <= now and landed[o.order_id] != o.status(now)
+    ]
     assert stale == []
-    prices = dict(query(pipeline, f"select product_no, epoch(updated_date) from products where mall_id = '{MALL}' "
-                                  "and shop_no = 1"))
+    prices = dict(
+        query(
+            pipeline, f"select product_no, epoch(updated_date) from products where mall_id = '{MALL}' and shop_no = 1"
+        )
+    )
     assert {p.product_no: p.updated for p in store.products.values()} == prices
 
 

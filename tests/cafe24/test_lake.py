@@ -43,7 +43,8 @@ def assert_one_row_per_key(keys: dict[str, list[tuple]]) -> None:
 
 
 def test_a_full_then_an_incremental_load_keep_one_row_per_key_with_the_keys_and_types_of_duckdb(
-        server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same store into a lake folder and into DuckDB, twice, with a cancelled order line, live orders, edits
     and members in between."""
     bucket = tmp_path / "lake"
@@ -59,8 +60,11 @@ def test_a_full_then_an_incremental_load_keep_one_row_per_key_with_the_keys_and_
 
     store = server.sandbox.mall("lakemall")
     now = int(server.sandbox.clock.now())
-    order = next(o for o in store.orders if len(o.lines) >= 3 and "cancel_date" not in o.timeline
-                 and o.timeline["order_date"] < now)
+    order = next(
+        o
+        for o in store.orders
+        if len(o.lines) >= 3 and "cancel_date" not in o.timeline and o.timeline["order_date"] < now
+    )
     store.cancel_line(order.order_id, now + 60)
     advance(server, "lakemall", 6 * 3600, orders_per_hour=40, product_edits_per_hour=30, customers_per_hour=10)
     again, out = run(server, into_lake, "lakemall", destination="filesystem")
@@ -84,7 +88,8 @@ def test_a_full_then_an_incremental_load_keep_one_row_per_key_with_the_keys_and_
 
 
 def test_the_cli_loads_into_a_lake_folder_named_in_config_and_refuses_d_collection(
-        server: SandboxServer, tmp_path: Path) -> None:
+    server: SandboxServer, tmp_path: Path
+) -> None:
     """`cafe24-dlt run --destination filesystem`, the installed console script, the folder in .dlt/config.toml
     as the README shows: one table, then all of them twice, one row per key, without dlt's warnings; D.Collection
     is refused in one line."""
@@ -93,18 +98,20 @@ def test_the_cli_loads_into_a_lake_folder_named_in_config_and_refuses_d_collecti
     env = cli_env(server, tmp_path, "lakeclimall", bootstrap(server, "lakeclimall")["refresh_token"])
     command = [str(Path(sys.executable).parent / "cafe24-dlt"), "run", "--destination", "filesystem"]
     for only in (["--resources", "shops"], [], []):  # first a lake without child tables, then a full and an update
-        result = subprocess.run([*command, *only], cwd=tmp_path, env=env, capture_output=True, text=True,
-                                timeout=180)
+        result = subprocess.run([*command, *only], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(f"Cafe24 -> filesystem ({DEFAULT_DATASET})")
         assert result.stderr == ""
     keys = lake_keys(tmp_path / "lake")
     assert_one_row_per_key(keys)
     assert [k for k in keys["orders"] if k[0] == "lakeclimall"] == sorted(
-        ("lakeclimall", int(shop), order_id) for shop, ids in truth(server, "lakeclimall")["orders"].items()
-        for order_id in ids)
+        ("lakeclimall", int(shop), order_id)
+        for shop, ids in truth(server, "lakeclimall")["orders"].items()
+        for order_id in ids
+    )
 
-    refused = subprocess.run([*command, "--source", "all"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                             timeout=60)
+    refused = subprocess.run(
+        [*command, "--source", "all"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "D.Collection" in refused.stderr and "postgres" in refused.stderr

@@ -29,9 +29,19 @@ def server():
 
 
 def load_with(server: SandboxServer, project: Project, pii: str, key: str | None = KEY) -> RunResult:
-    return load({"mall_id": MALL, "base_url": server.url + "/{mall_id}", "credentials": dict(APP),
-                 "token_store": str(project.root / "tokens"), "bucket_drain_per_second": 200, "pii": pii,
-                 **({"pii_key": key} if key else {})}, project=project, out=io.StringIO())
+    return load(
+        {
+            "mall_id": MALL,
+            "base_url": server.url + "/{mall_id}",
+            "credentials": dict(APP),
+            "token_store": str(project.root / "tokens"),
+            "bucket_drain_per_second": 200,
+            "pii": pii,
+            **({"pii_key": key} if key else {}),
+        },
+        project=project,
+        out=io.StringIO(),
+    )
 
 
 def sql(project: Project, query: str) -> list[tuple]:
@@ -45,8 +55,13 @@ def personal(server, tmp_path_factory) -> set[str]:
     project = Project.at(tmp_path_factory.mktemp("keep"))
     authorize(server, project, MALL)
     load_with(server, project, "keep")
-    values = {v for table, columns in PERSONAL.items() for column in columns
-              for (v,) in sql(project, f'SELECT DISTINCT "{column}" FROM cafe24_data.{table}') if v}
+    values = {
+        v
+        for table, columns in PERSONAL.items()
+        for column in columns
+        for (v,) in sql(project, f'SELECT DISTINCT "{column}" FROM cafe24_data.{table}')
+        if v
+    }
     assert len(values) > 500, "the sandbox must generate personal data for the scan to mean anything"
     return values
 
@@ -56,10 +71,14 @@ def leaks(project: Project, personal: set[str]) -> list[tuple[str, str, str]]:
     address inside JSON text, say)."""
     long = [v for v in personal if len(v) >= 8]
     found = []
-    for table, column in sql(project, "SELECT table_name, column_name FROM information_schema.columns WHERE "
-                                      "table_schema = 'cafe24_data' AND data_type = 'VARCHAR'"):
-        for (value,) in sql(project, f'SELECT DISTINCT "{column}" FROM cafe24_data."{table}" '
-                                     f'WHERE "{column}" IS NOT NULL'):
+    for table, column in sql(
+        project,
+        "SELECT table_name, column_name FROM information_schema.columns WHERE "
+        "table_schema = 'cafe24_data' AND data_type = 'VARCHAR'",
+    ):
+        for (value,) in sql(
+            project, f'SELECT DISTINCT "{column}" FROM cafe24_data."{table}" WHERE "{column}" IS NOT NULL'
+        ):
             if value in personal or any(p in value for p in long):
                 found.append((table, column, value))
     return found
@@ -71,11 +90,18 @@ def test_no_raw_personal_value_lands_and_orders_still_join_their_members(server,
     authorize(server, project, MALL)
     load_with(server, project, mode)
     assert leaks(project, personal) == []
-    joined, member_orders = sql(project, "SELECT count(c.member_id), count(o.member_id) FROM cafe24_data.orders o "
-                                         "LEFT JOIN cafe24_data.customers c USING (mall_id, shop_no, member_id)")[0]
+    joined, member_orders = sql(
+        project,
+        "SELECT count(c.member_id), count(o.member_id) FROM cafe24_data.orders o "
+        "LEFT JOIN cafe24_data.customers c USING (mall_id, shop_no, member_id)",
+    )[0]
     assert member_orders > 50 and joined == member_orders
-    columns = {(t, c) for t, c in sql(project, "SELECT table_name, column_name FROM information_schema.columns "
-                                              "WHERE table_schema = 'cafe24_data'")}
+    columns = {
+        (t, c)
+        for t, c in sql(
+            project, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'cafe24_data'"
+        )
+    }
     kept = {(t, c) for t, names in PERSONAL.items() for c in names if (t, c) in columns}
     if mode == "drop":
         assert kept == {(t, c) for t, names in PERSONAL.items() for c in names if c in JOINS}

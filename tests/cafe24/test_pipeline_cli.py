@@ -77,8 +77,9 @@ def test_resources_loads_only_the_named_tables(start_sandbox, tmp_path):
     env = cli_env(server, tmp_path, "onlyproducts", grant(server, "onlyproducts")["refresh_token"])
     result = cli(tmp_path, env, "--resources", "products")
     assert result.returncode == 0, result.stderr
-    loaded = {t for t, n in row_counts(tmp_path / "cafe24.duckdb").items()
-              if n and not t.startswith(("_dlt", "_cafe24"))}  # dlt's tables and the completeness check's
+    loaded = {
+        t for t, n in row_counts(tmp_path / "cafe24.duckdb").items() if n and not t.startswith(("_dlt", "_cafe24"))
+    }  # dlt's tables and the completeness check's
     assert loaded == {"products", "product_variants"}
     assert set(summary_rows(result.stdout)) == {"products"}
     called = httpx.get(f"{server.url}/__sandbox__/stats").json()["malls"]["onlyproducts"]
@@ -98,8 +99,9 @@ def test_a_wrong_client_secret_exits_1_telling_to_check_the_app_credentials(star
     refresh = grant(server, "badsecret")["refresh_token"]
     env = cli_env(server, tmp_path, "badsecret", refresh, client_secret="not-the-secret-42")
     result = cli(tmp_path, env)
-    assert_refused_without_leaks(result, "client id or client secret is wrong", "not-the-secret-42", CLIENT_SECRET,
-                                 refresh)
+    assert_refused_without_leaks(
+        result, "client id or client secret is wrong", "not-the-secret-42", CLIENT_SECRET, refresh
+    )
 
 
 def test_a_revoked_grant_exits_1_telling_to_run_auth_and_shows_no_token(start_sandbox, tmp_path):
@@ -108,20 +110,44 @@ def test_a_revoked_grant_exits_1_telling_to_run_auth_and_shows_no_token(start_sa
     server = start_sandbox(FAST)
     body = grant(server, "revoked")
     TokenStore(tmp_path / ".cafe24_tokens").write(Grant.from_response(body))  # a grant a cron run left behind
-    httpx.post(f"{server.mall_url('revoked')}/api/v2/oauth/revoke", auth=(CLIENT_ID, CLIENT_SECRET),
-               data={"token": body["refresh_token"]}).raise_for_status()
+    httpx.post(
+        f"{server.mall_url('revoked')}/api/v2/oauth/revoke",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        data={"token": body["refresh_token"]},
+    ).raise_for_status()
     result = cli(tmp_path, cli_env(server, tmp_path, "revoked"))
-    assert_refused_without_leaks(result, "pipelines.cafe24_pipeline auth --mall revoked", CLIENT_SECRET,
-                                 body["access_token"], body["refresh_token"])
+    assert_refused_without_leaks(
+        result,
+        "pipelines.cafe24_pipeline auth --mall revoked",
+        CLIENT_SECRET,
+        body["access_token"],
+        body["refresh_token"],
+    )
 
 
 def test_auth_receives_the_redirect_on_a_local_port_and_stores_a_grant_that_runs(start_sandbox, tmp_path):
     server = start_sandbox(FAST)
     env = cli_env(server, tmp_path, "authmall")  # no refresh token: the grant must come from `auth`
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-u", "-m", "pipelines.cafe24_pipeline", "auth", "--mall", "authmall",
-                                "--no-browser", "--port", str(port)],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "pipelines.cafe24_pipeline",
+            "auth",
+            "--mall",
+            "authmall",
+            "--no-browser",
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         for line in process.stdout:
@@ -153,30 +179,61 @@ def test_auth_receives_the_redirect_on_a_local_port_and_stores_a_grant_that_runs
 def test_auth_with_a_pasted_code_stores_the_grant(start_sandbox, tmp_path):
     server = start_sandbox(FAST)
     redirect_uri = "https://example.com/cafe24/callback"  # registered with the app; nothing listens locally
-    authorize = httpx.get(f"{server.mall_url('pasted')}/api/v2/oauth/authorize", params={
-        "response_type": "code", "client_id": CLIENT_ID, "state": "s1", "redirect_uri": redirect_uri,
-        "scope": "mall.read_product,mall.read_store"})
+    authorize = httpx.get(
+        f"{server.mall_url('pasted')}/api/v2/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "state": "s1",
+            "redirect_uri": redirect_uri,
+            "scope": "mall.read_product,mall.read_store",
+        },
+    )
     code = parse_qs(urlparse(authorize.headers["location"]).query)["code"][0]
-    result = cli(tmp_path, cli_env(server, tmp_path, "pasted"), "auth", "--mall", "pasted", "--code", code,
-                 "--redirect-uri", redirect_uri)
+    result = cli(
+        tmp_path,
+        cli_env(server, tmp_path, "pasted"),
+        "auth",
+        "--mall",
+        "pasted",
+        "--code",
+        code,
+        "--redirect-uri",
+        redirect_uri,
+    )
     assert result.returncode == 0, result.stderr
     assert "mall.read_product, mall.read_store" in result.stdout
     tokens = json.loads((tmp_path / ".cafe24_tokens" / "pasted.json").read_text())
     assert tokens["scopes"] == ["mall.read_product", "mall.read_store"]
     assert tokens["access_token"] not in result.stdout and tokens["refresh_token"] not in result.stdout
-    again = cli(tmp_path, cli_env(server, tmp_path, "pasted"), "auth", "--mall", "pasted", "--code", code,
-                "--redirect-uri", redirect_uri)
+    again = cli(
+        tmp_path,
+        cli_env(server, tmp_path, "pasted"),
+        "auth",
+        "--mall",
+        "pasted",
+        "--code",
+        code,
+        "--redirect-uri",
+        redirect_uri,
+    )
     assert again.returncode == 1 and "already been used" in again.stderr  # codes are single-use
 
 
-def test_make_demo_loads_twice_incrementally_and_answers_the_revenue_query(tmp_path):
+def test_make_demo_loads_twice_incrementally_builds_the_models_and_draws_the_chart(tmp_path):
     """`make demo` with Cafe24's real limits (2 calls/s): the one slow test, about a minute. It works in its own
     folder: the user's ./cafe24.duckdb is the CLI's default database and must come out as it went in."""
     users = tmp_path / "cafe24.duckdb"
     with duckdb.connect(str(users)) as con:
         con.execute("CREATE TABLE mine AS SELECT 42 AS answer")
-    result = subprocess.run([sys.executable, "-m", "pipelines.demo", "--port", str(free_port())], cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=280)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.demo", "--port", str(free_port())],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     with duckdb.connect(str(users), read_only=True) as con:
         assert con.execute("SELECT answer FROM mine").fetchall() == [(42,)]
@@ -196,9 +253,13 @@ def test_make_demo_loads_twice_incrementally_and_answers_the_revenue_query(tmp_p
     throttled = re.search(r"^  429 answers\s+(\d+)\s+(\d+)$", out, re.M)
     assert calls and throttled and throttled.groups() == ("0", "0")
     assert re.search(r"calls/s while extracting\s+[\d.]+\s+[\d.]+\s+\(the bucket drains 2\.0/s\)", out)
-    assert "paid revenue per day for the last 7 days" in out
+    assert re.search(r"^  dbt models of transform/, built and tested in [\d.]+ s:$", out, re.M)
+    assert len(re.findall(r"^    cafe24__\w+\s+success", out, re.M)) == 5
+    assert re.search(r"^    tests: \d+ passed, 0 warned, 0 failed$", out, re.M)
+    assert "paid revenue per day for the last 7 days" in out and "cafe24__daily_shop" in out
     revenue_days = re.findall(r"^  \d{4}-\d{2}-\d{2}\s+\d", out, re.M)
     assert len(revenue_days) == 7
+    assert (demo / "report.png").read_bytes().startswith(b"\x89PNG")
     assert (demo / ".cafe24_tokens" / "demomall.json").exists() and (demo / ".dlt_pipelines" / "cafe24").is_dir()
 
 
@@ -212,9 +273,14 @@ def test_make_demo_on_a_busy_port_fails_before_it_touches_any_file(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        result = subprocess.run([sys.executable, "-m", "pipelines.demo", "--port", str(busy.getsockname()[1])],
-                                cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
-                                text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "pipelines.demo", "--port", str(busy.getsockname()[1])],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 1 and "cannot listen on port" in result.stderr
     for database in (tmp_path / "cafe24.duckdb", earlier):
         with duckdb.connect(str(database), read_only=True) as con:

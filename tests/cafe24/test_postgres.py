@@ -22,8 +22,14 @@ from tests.cafe24.projects import SHOPS, SMALL_STORE, TABLES, assert_complete, a
 
 # Each of our column types as Postgres declares it (information_schema.columns.data_type); json columns are JSON
 # text, as in DuckDB (docs/tables.md).
-POSTGRES_TYPES = {"bigint": "bigint", "decimal": "numeric", "bool": "boolean", "timestamp": "timestamp with time zone",
-                  "json": "character varying", "text": "character varying"}
+POSTGRES_TYPES = {
+    "bigint": "bigint",
+    "decimal": "numeric",
+    "bool": "boolean",
+    "timestamp": "timestamp with time zone",
+    "json": "character varying",
+    "text": "character varying",
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +50,18 @@ def postgres_keys(url: str) -> dict[str, list[tuple]]:
 
 def postgres_types(url: str) -> dict[tuple[str, str], str]:
     with psycopg2.connect(url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
-                       "WHERE table_schema = %s", (DEFAULT_DATASET,))
+        cursor.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = %s",
+            (DEFAULT_DATASET,),
+        )
         found = {(table, column): data_type for table, column, data_type in cursor.fetchall()}
     connection.close()
     return found
 
 
 def test_a_full_then_an_incremental_load_land_the_keys_of_duckdb_with_their_types(
-        server: SandboxServer, postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: SandboxServer, postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same store into Postgres and into DuckDB, twice, with live orders, edits and members in between."""
     url = postgres.database("full_then_incremental")
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", url)
@@ -78,8 +87,12 @@ def test_a_full_then_an_incremental_load_land_the_keys_of_duckdb_with_their_type
     assert postgres_keys(url) == duckdb_keys(into_duckdb)
 
     types = postgres_types(url)
-    declared = {(table, column): POSTGRES_TYPES[kind] for table in TABLES for column, kind in DECLARED[table].items()
-                if (table, column) in types}
+    declared = {
+        (table, column): POSTGRES_TYPES[kind]
+        for table in TABLES
+        for column, kind in DECLARED[table].items()
+        if (table, column) in types
+    }
     assert {column: types[column] for column in declared} == declared
     assert types["orders", "order_date"] == "timestamp with time zone"
     assert types["order_items", "product_price"] == "numeric"
@@ -89,20 +102,32 @@ def test_a_full_then_an_incremental_load_land_the_keys_of_duckdb_with_their_type
 def test_the_cli_loads_into_postgres(server: SandboxServer, postgres: PostgresServer, tmp_path: Path) -> None:
     """`cafe24-dlt run --destination postgres`, the installed console script, credentials from the environment."""
     url = postgres.database("cli")
-    env = {**cli_env(server, tmp_path, "pgclimall", bootstrap(server, "pgclimall")["refresh_token"]),
-           "DESTINATION__POSTGRES__CREDENTIALS": url}
-    result = subprocess.run([str(Path(sys.executable).parent / "cafe24-dlt"), "run", "--destination", "postgres"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    env = {
+        **cli_env(server, tmp_path, "pgclimall", bootstrap(server, "pgclimall")["refresh_token"]),
+        "DESTINATION__POSTGRES__CREDENTIALS": url,
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cafe24-dlt"), "run", "--destination", "postgres"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Cafe24 -> postgres ({DEFAULT_DATASET})")
     orders = postgres_keys(url)["orders"]
-    assert orders == sorted(("pgclimall", int(shop), order_id)
-                            for shop, ids in truth(server, "pgclimall")["orders"].items() for order_id in ids)
+    assert orders == sorted(
+        ("pgclimall", int(shop), order_id)
+        for shop, ids in truth(server, "pgclimall")["orders"].items()
+        for order_id in ids
+    )
 
 
 @pytest.mark.parametrize("mode", ["soft", "hard"])
-def test_deletions_are_marked_or_deleted_in_postgres(server: SandboxServer, postgres: PostgresServer, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+def test_deletions_are_marked_or_deleted_in_postgres(
+    server: SandboxServer, postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
     """The merchant deletes products and members; the next run marks them (soft) or deletes them and the products'
     variants (hard) in Postgres, through the same SQL client and dlt merge as DuckDB."""
     url = postgres.database(f"deletions_{mode}")
@@ -112,18 +137,24 @@ def test_deletions_are_marked_or_deleted_in_postgres(server: SandboxServer, post
     run(server, project, mall, destination="postgres", source={"deletions": mode})
     store = truth(server, mall)
     products, members = store["products"][:5], store["customers"]["1"][:3]
-    httpx.post(f"{server.url}/__sandbox__/malls/{mall}/delete",
-               json={"products": products, "members": members}).raise_for_status()
+    httpx.post(
+        f"{server.url}/__sandbox__/malls/{mall}/delete", json={"products": products, "members": members}
+    ).raise_for_status()
 
     result, _ = run(server, project, mall, destination="postgres", source={"deletions": mode})
     assert not result.incomplete
     with psycopg2.connect(url) as con, con.cursor() as cursor:
         found = {}
-        for table, key, keys in (("products", "product_no", products), ("customers", "member_id", members),
-                                 ("product_variants", "product_no", products)):
+        for table, key, keys in (
+            ("products", "product_no", products),
+            ("customers", "member_id", members),
+            ("product_variants", "product_no", products),
+        ):
             flag = "_cafe24_deleted" if table != "product_variants" else "true"
-            cursor.execute(f"SELECT {flag}, count(*) FROM {DEFAULT_DATASET}.{table} WHERE {key} = ANY(%s) "
-                           "GROUP BY 1", (list(keys),))
+            cursor.execute(
+                f"SELECT {flag}, count(*) FROM {DEFAULT_DATASET}.{table} WHERE {key} = ANY(%s) GROUP BY 1",
+                (list(keys),),
+            )
             found[table] = dict(cursor.fetchall())
     con.close()
     if mode == "soft":

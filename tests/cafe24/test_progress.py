@@ -23,8 +23,9 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 def at_a_terminal(workdir: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
     """The CLI with its standard output on a pseudo-terminal, as when a person types the command."""
     master, slave = pty.openpty()
-    process = subprocess.Popen([*CLI, *args], cwd=workdir, env={**env, "TERM": "xterm", "COLUMNS": "120"},
-                               stdout=slave, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [*CLI, *args], cwd=workdir, env={**env, "TERM": "xterm", "COLUMNS": "120"}, stdout=slave, stderr=subprocess.PIPE
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -95,8 +96,10 @@ def test_a_backfill_in_chunks_counts_ahead_once_and_its_rows_add_up_to_the_total
     total the first chunk counted, so the last chunk ends at 100%."""
     small = replace(FAST, volumes=Volumes(products=120, orders=600, customers=120))
     with SandboxServer(small) as server:
-        env = {**cli_env(server, tmp_path, "chunkylive", grant(server, "chunkylive")["refresh_token"]),
-               "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "50"}
+        env = {
+            **cli_env(server, tmp_path, "chunkylive", grant(server, "chunkylive")["refresh_token"]),
+            "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "50",
+        }
         code, output = at_a_terminal(tmp_path, env)
         assert code == 0, output
         loaded = row_counts(tmp_path / "cafe24.duckdb")

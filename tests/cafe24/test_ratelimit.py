@@ -22,7 +22,7 @@ def test_below_half_the_quota_calls_overlap() -> None:
 
 
 def test_past_half_the_quota_a_call_waits_for_the_one_in_flight() -> None:
-    """FACTS.md usage limit: usage is reported per answer, so calls in flight are not in it yet."""
+    """docs/cafe24-reference.md#usage-quota: usage is reported per answer, so calls in flight are not in it yet."""
     pacer = BucketPacer()
     pacer.acquire()
     pacer.observe({"x-cafe24-call-usage": "12.00", "x-cafe24-time-usage": "50.00"})

@@ -1,5 +1,5 @@
 """The grant survives rotation, kills and overlapping runs; faults and 429s change nothing in the result
-(issue #3 §2-3, FACTS.md "OAuth 2.0" and "Rate limits")."""
+(issue #3 §2-3, docs/cafe24-reference.md#oauth and #rate-limits)."""
 
 from __future__ import annotations
 
@@ -34,12 +34,18 @@ def _fault(server: SandboxServer, **spec: object) -> None:
 
 
 def _subprocess(server: SandboxServer, workdir: Path, *flags: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.cafe24.runner", server.url, MALL, str(workdir), *flags],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.cafe24.runner", server.url, MALL, str(workdir), *flags],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_a_token_that_expires_mid_run_is_refreshed_and_the_run_completes(server, tmp_path: Path) -> None:
-    """FACTS.md OAuth: a 401 mid-run refreshes once (rotating the refresh token) and the call is resent."""
+    """docs/cafe24-reference.md#oauth:
+    a 401 mid-run refreshes once (rotating the refresh token) and the call is resent."""
     grant = bootstrap(server, MALL)
     _fault(server, kind="expire_token", path="/orders", nth=5, times=2)
     pipeline = make_pipeline(tmp_path)
@@ -52,8 +58,8 @@ def test_a_token_that_expires_mid_run_is_refreshed_and_the_run_completes(server,
 
 
 def test_a_token_rotated_again_while_its_resend_is_in_flight_is_refreshed_again(server, tmp_path: Path) -> None:
-    """FACTS.md OAuth rotation: each refresh kills the previous access token, so a parallel resource's resend can
-    meet a token that has just been replaced; the call refreshes again instead of failing the run."""
+    """docs/cafe24-reference.md#oauth (rotation): each refresh kills the previous access token, so a parallel resource's
+    resend can meet a token that has just been replaced; the call refreshes again instead of failing the run."""
     grant = bootstrap(server, MALL)
     _fault(server, kind="expire_token", path="/shops", nth=1, times=2)
     pipeline = make_pipeline(tmp_path)
@@ -63,7 +69,7 @@ def test_a_token_rotated_again_while_its_resend_is_in_flight_is_refreshed_again(
 
 
 def test_a_process_killed_right_after_a_refresh_leaves_a_usable_grant(server, tmp_path: Path) -> None:
-    """FACTS.md OAuth rotation: the new refresh token is on disk before anything else happens."""
+    """docs/cafe24-reference.md#oauth (rotation): the new refresh token is on disk before anything else happens."""
     grant = bootstrap(server, MALL)
     TokenStore(tmp_path / "tokens").write(_grant(grant))
     killed = _subprocess(server, tmp_path, "--refresh-and-die")
@@ -88,25 +94,43 @@ def test_two_runs_started_together_on_one_mall_both_finish_and_the_grant_survive
 
 
 def test_faults_and_429s_leave_the_same_tables_as_a_clean_run(tmp_path: Path) -> None:
-    """FACTS.md Rate limits and errors: 429, 5xx, drops and broken bodies are retried; nothing is lost or doubled."""
+    """docs/cafe24-reference.md#rate-limits, #errors: 429, 5xx, drops and broken bodies are retried;
+    nothing is lost or doubled."""
     tight = Limits(bucket_size=10, drain_rate=4, max_per_second=0)
     with SandboxServer(SandboxConfig(volumes=SMALL, limits=tight, clock_runs=False, start_time=1790000000)) as noisy:
         grant = bootstrap(noisy, MALL)
-        for spec in ({"kind": "500", "rate": 0.05}, {"kind": "reset", "nth": 17}, {"kind": "truncated_json", "nth": 23},
-                     {"kind": "malformed_json", "nth": 29}, {"kind": "html_error", "nth": 31},
-                     {"kind": "504_after_delay", "nth": 37, "delay": 0.1}):
+        for spec in (
+            {"kind": "500", "rate": 0.05},
+            {"kind": "reset", "nth": 17},
+            {"kind": "truncated_json", "nth": 23},
+            {"kind": "malformed_json", "nth": 29},
+            {"kind": "html_error", "nth": 31},
+            {"kind": "504_after_delay", "nth": 37, "delay": 0.1},
+        ):
             _fault(noisy, **spec)
         pipeline = make_pipeline(tmp_path / "noisy")
         # Pacing as if the bucket drained 50 times faster than it does, to provoke 429s on purpose.
-        run(pipeline, source(noisy, tmp_path / "noisy", MALL, grant["refresh_token"], start_date="2024-01-01",
-                             bucket_drain_per_second=200, max_retry_seconds=120))
+        run(
+            pipeline,
+            source(
+                noisy,
+                tmp_path / "noisy",
+                MALL,
+                grant["refresh_token"],
+                start_date="2024-01-01",
+                bucket_drain_per_second=200,
+                max_retry_seconds=120,
+            ),
+        )
         totals = stats(noisy)["totals"]
         assert totals.get("429", 0) > 0 and totals.get("faults", 0) > 5
         expected = truth(noisy, MALL)
     with SandboxServer(SandboxConfig(volumes=SMALL, limits=FAST, clock_runs=False, start_time=1790000000)) as clean:
         clean_pipeline = make_pipeline(tmp_path / "clean")
-        run(clean_pipeline, source(clean, tmp_path / "clean", MALL, bootstrap(clean, MALL)["refresh_token"],
-                                   start_date="2024-01-01"))
+        run(
+            clean_pipeline,
+            source(clean, tmp_path / "clean", MALL, bootstrap(clean, MALL)["refresh_token"], start_date="2024-01-01"),
+        )
     for table, key in (("products", "product_no"), ("orders", "order_id"), ("customers", "member_id")):
         sql = f"select count(*), count(distinct {key}) from {table} where shop_no = 1"
         assert query(pipeline, sql) == query(clean_pipeline, sql)
@@ -115,8 +139,9 @@ def test_faults_and_429s_leave_the_same_tables_as_a_clean_run(tmp_path: Path) ->
     assert query(pipeline, sample) == query(clean_pipeline, sample)
 
 
-def test_no_token_or_client_secret_appears_in_logs_or_errors(server, tmp_path: Path,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_no_token_or_client_secret_appears_in_logs_or_errors(
+    server, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Issue #3: tokens and the client secret are redacted everywhere, even when the run fails."""
     caplog.set_level(logging.DEBUG)
     grant = bootstrap(server, MALL)
@@ -124,8 +149,11 @@ def test_no_token_or_client_secret_appears_in_logs_or_errors(server, tmp_path: P
     pipeline = make_pipeline(tmp_path)
     run(pipeline, source(server, tmp_path, MALL, grant["refresh_token"], start_date="2025-06-01"))
     stored = TokenStore(tmp_path / "tokens").read(MALL)
-    httpx.post(f"{server.url}/{MALL}/api/v2/oauth/revoke", auth=(APP["client_id"], APP["client_secret"]),
-               data={"token": stored.refresh_token}).raise_for_status()
+    httpx.post(
+        f"{server.url}/{MALL}/api/v2/oauth/revoke",
+        auth=(APP["client_id"], APP["client_secret"]),
+        data={"token": stored.refresh_token},
+    ).raise_for_status()
     with pytest.raises(Exception) as failure:
         run(make_pipeline(tmp_path, "after_revoke"), source(server, tmp_path, MALL, start_date="2025-06-01"))
     cause = failure.value
@@ -133,8 +161,13 @@ def test_no_token_or_client_secret_appears_in_logs_or_errors(server, tmp_path: P
         cause = cause.__cause__ or cause.__context__
     text = caplog.text + "".join(map(str, [failure.value, cause, repr(stored)]))
     assert isinstance(cause, Cafe24AuthError) and "auth --mall" in str(cause)
-    for secret in (APP["client_secret"], grant["access_token"], grant["refresh_token"], stored.access_token,
-                   stored.refresh_token):
+    for secret in (
+        APP["client_secret"],
+        grant["access_token"],
+        grant["refresh_token"],
+        stored.access_token,
+        stored.refresh_token,
+    ):
         assert secret not in text
 
 
@@ -145,7 +178,8 @@ def _grant(body: dict):
 
 
 def test_the_usage_quota_headers_pause_the_run_instead_of_drawing_429s(tmp_path: Path) -> None:
-    """FACTS.md usage limit: at 100% the -Remain headers say how long to stop; obeying them avoids 429s."""
+    """docs/cafe24-reference.md#usage-quota: at 100% the -Remain headers say how long to stop;
+    obeying them avoids 429s."""
     quota = Limits(drain_rate=200, bucket_size=40, max_per_second=0, quota_calls=15, quota_window=3)
     with SandboxServer(SandboxConfig(volumes=SMALL, limits=quota, clock_runs=False)) as server:
         pipeline = make_pipeline(tmp_path)

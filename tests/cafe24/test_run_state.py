@@ -66,8 +66,12 @@ def as_an_earlier_version_left_it(project: Project, mall: str) -> None:
     """Rename the mall's resource state to the bare table names that one-mall runs used before per-mall names,
     load that state into the destination, and delete the local working dir, as an upgrade that also moves dlt's
     state into the project finds it: only the destination still has the state."""
-    pipeline = dlt.pipeline(project.pipeline_name, pipelines_dir=str(project.pipelines_dir), dataset_name="cafe24_data",
-                            destination=dlt.destinations.duckdb(str(project.duckdb)))
+    pipeline = dlt.pipeline(
+        project.pipeline_name,
+        pipelines_dir=str(project.pipelines_dir),
+        dataset_name="cafe24_data",
+        destination=dlt.destinations.duckdb(str(project.duckdb)),
+    )
     with pipeline.managed_state(extract_state=True) as state:
         resources = state["sources"]["cafe24"]["resources"]
         for name in [n for n in resources if n.endswith(f"__{mall}")]:
@@ -97,8 +101,9 @@ def test_one_mall_cursors_over_a_table_of_several_malls_are_dropped_and_both_rel
     run(server, project, "mixa", "mixb")
     as_an_earlier_version_left_it(project, "mixa")
     again, out = run(server, project, "mixa")
-    assert ("orders: the cursors of the earlier one-mall runs were dropped, since the table holds malls mixa, "
-            "mixb") in out
+    assert (
+        "orders: the cursors of the earlier one-mall runs were dropped, since the table holds malls mixa, mixb"
+    ) in out
     assert again.rows["orders"] == orders(server, "mixa")
     assert_complete(server, project, "mixa")
     assert run(server, project, "mixb")[0].malls["mixb"].calls == no_change_calls(server)
@@ -133,10 +138,21 @@ def test_a_load_left_pending_is_finished_and_the_run_goes_on_to_extract(server, 
     project = Project.at(tmp_path)
     authorize(server, project, "pendmall")
     run(server, project, "pendmall")
-    pipeline = dlt.pipeline(project.pipeline_name, pipelines_dir=str(project.pipelines_dir), dataset_name="cafe24_data",
-                            destination=dlt.destinations.duckdb(str(project.duckdb)))
-    pipeline.extract(cafe24_source(mall_id="pendmall", base_url=server.url + "/{mall_id}", credentials=dict(APP),
-                                   token_store=str(project.root / "tokens"), bucket_drain_per_second=200))
+    pipeline = dlt.pipeline(
+        project.pipeline_name,
+        pipelines_dir=str(project.pipelines_dir),
+        dataset_name="cafe24_data",
+        destination=dlt.destinations.duckdb(str(project.duckdb)),
+    )
+    pipeline.extract(
+        cafe24_source(
+            mall_id="pendmall",
+            base_url=server.url + "/{mall_id}",
+            credentials=dict(APP),
+            token_store=str(project.root / "tokens"),
+            bucket_drain_per_second=200,
+        )
+    )
     pipeline.normalize()  # and stopped before loading
     assert pipeline.has_pending_data
     result, out = run(server, project, "pendmall")
@@ -152,10 +168,21 @@ def test_a_first_run_stopped_before_loading_starts_over_as_its_message_says(serv
     must not promise that the next run loads it."""
     project = Project.at(tmp_path)
     authorize(server, project, "firstmall")
-    pipeline = dlt.pipeline(project.pipeline_name, pipelines_dir=str(project.pipelines_dir), dataset_name="cafe24_data",
-                            destination=dlt.destinations.duckdb(str(project.duckdb)))
-    pipeline.extract(cafe24_source(mall_id="firstmall", base_url=server.url + "/{mall_id}", credentials=dict(APP),
-                                   token_store=str(project.root / "tokens"), bucket_drain_per_second=200))
+    pipeline = dlt.pipeline(
+        project.pipeline_name,
+        pipelines_dir=str(project.pipelines_dir),
+        dataset_name="cafe24_data",
+        destination=dlt.destinations.duckdb(str(project.duckdb)),
+    )
+    pipeline.extract(
+        cafe24_source(
+            mall_id="firstmall",
+            base_url=server.url + "/{mall_id}",
+            credentials=dict(APP),
+            token_store=str(project.root / "tokens"),
+            bucket_drain_per_second=200,
+        )
+    )
     assert "the next run starts over from the beginning" in _kept_after_interrupt(pipeline, "normalize")
     result, out = run(server, project, "firstmall")
     assert "finishing the load" not in out

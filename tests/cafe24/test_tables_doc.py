@@ -8,8 +8,14 @@ from pathlib import Path
 from sources.cafe24.fields import DECLARED
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
-TYPES = {"BIGINT": "bigint", "DECIMAL(38,9)": "decimal", "BOOLEAN": "bool", "TIMESTAMPTZ": "timestamp",
-         "JSON text (VARCHAR)": "json", "VARCHAR": "text"}
+TYPES = {
+    "BIGINT": "bigint",
+    "DECIMAL(38,9)": "decimal",
+    "BOOLEAN": "bool",
+    "TIMESTAMPTZ": "timestamp",
+    "JSON text (VARCHAR)": "json",
+    "VARCHAR": "text",
+}
 
 
 def documented() -> dict[str, dict[str, str]]:

@@ -1,4 +1,4 @@
-"""Conformance of the sandbox's endpoints over real HTTP, one behaviour per test, against FACTS.md.
+"""Conformance of the sandbox's endpoints over real HTTP, one behaviour per test, against docs/cafe24-reference.md.
 
 Every test talks to a running sandbox (the session `sandbox` fixture, or a private one) through httpx, the way
 the connector will. In-process access (`server.sandbox.mall(...)`) is used only to pick records to ask about and
@@ -12,7 +12,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -72,7 +72,7 @@ def ok(response: httpx.Response) -> Any:
 
 
 def assert_error(response: httpx.Response, status: int, parameter: str | None = None) -> dict:
-    """A refusal carries the documented error body (FACTS.md "Global conventions": error body)."""
+    """A refusal carries the documented error body (docs/cafe24-reference.md#errors: error body)."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
@@ -105,9 +105,14 @@ def _ids(client: httpx.Client, server: SandboxServer) -> dict[str, Any]:
     order = next(o for o in orders if "market_discount_info" in o)
     member = ok(client.get("/api/v2/admin/customersprivacy", params={"limit": 1}))["customersprivacy"][0]
     category = ok(client.get("/api/v2/admin/categories", params={"category_depth": 4, "limit": 1}))["categories"][0]
-    return {"product_no": product["product_no"], "variant_code": variant["variant_code"],
-            "order_id": order["order_id"], "member_id": member["member_id"], "cellphone": member["cellphone"],
-            "category_no": category["category_no"]}
+    return {
+        "product_no": product["product_no"],
+        "variant_code": variant["variant_code"],
+        "order_id": order["order_id"],
+        "member_id": member["member_id"],
+        "cellphone": member["cellphone"],
+        "category_no": category["category_no"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +127,14 @@ TOP_LEVEL = [
     ("products/{no}", "admin", "/api/v2/admin/products/{product_no}", {}, "product", dict),
     ("products/{no}/variants", "admin", "/api/v2/admin/products/{product_no}/variants", {}, "variants", list),
     ("variants/{code}", "admin", "/api/v2/admin/products/{product_no}/variants/{variant_code}", {}, "variant", dict),
-    ("variants/{code}/inventories", "admin",
-     "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories", {}, "inventory", dict),
+    (
+        "variants/{code}/inventories",
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories",
+        {},
+        "inventory",
+        dict,
+    ),
     ("categories", "admin", "/api/v2/admin/categories", {}, "categories", list),
     ("categories/count", "admin", "/api/v2/admin/categories/count", {}, "count", int),
     ("categories/{no}", "admin", "/api/v2/admin/categories/{category_no}", {}, "category", dict),
@@ -144,15 +155,22 @@ TOP_LEVEL = [
     ("front products/count", "front", "/api/v2/products/count", {}, "count", int),
     ("dcollection shops", "dc", "/shops", {}, "shops", list),
     ("dcollection products", "dc", "/products", {"dcollection_product_category": DC_CATEGORY}, "products", list),
-    ("dcollection products/count", "dc", "/products/count", {"dcollection_product_category": DC_CATEGORY},
-     "count", int),
+    (
+        "dcollection products/count",
+        "dc",
+        "/products/count",
+        {"dcollection_product_category": DC_CATEGORY},
+        "count",
+        int,
+    ),
     ("dcollection storeproducts", "dc", "/storeproducts", {"store_id": "dcstore01"}, "store_products", list),
     ("dcollection standardtags", "dc", "/products/standardtags", {}, "standardtags", list),
 ]
 
 
-def _get(api: str, path: str, query: dict, sandbox: SandboxServer, client: httpx.Client,
-         dc: httpx.Client) -> httpx.Response:
+def _get(
+    api: str, path: str, query: dict, sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client
+) -> httpx.Response:
     """A GET to the Admin API (bearer token), the Front API (client id) or D.Collection (Basic auth)."""
     if api == "admin":
         return client.get(path, params=query)
@@ -161,14 +179,22 @@ def _get(api: str, path: str, query: dict, sandbox: SandboxServer, client: httpx
     return dc.get(path, params=query)
 
 
-@pytest.mark.parametrize(("api", "path", "params", "key", "kind"), [row[1:] for row in TOP_LEVEL],
-                         ids=[row[0] for row in TOP_LEVEL])
+@pytest.mark.parametrize(
+    ("api", "path", "params", "key", "kind"), [row[1:] for row in TOP_LEVEL], ids=[row[0] for row in TOP_LEVEL]
+)
 def test_every_endpoint_answers_with_its_documented_top_level_key(
-    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, ids: dict[str, Any],
-    api: str, path: str, params: Any, key: str, kind: type,
+    sandbox: SandboxServer,
+    client: httpx.Client,
+    dc: httpx.Client,
+    ids: dict[str, Any],
+    api: str,
+    path: str,
+    params: Any,
+    key: str,
+    kind: type,
 ) -> None:
-    """FACTS.md: the "Response top-level key" line of each endpoint section (products, orders, customersprivacy,
-    customers, categories, shops, D.Collection) and "Front API products"."""
+    """docs/cafe24-reference.md: the response key of each endpoint section (products, orders, customersprivacy,
+    customers, categories, shops, D.Collection) and the Front API."""
     query = window(sandbox) if params == "window" else {k: v.format(**ids) for k, v in params.items()}
     url = path.format(**ids)
     body = ok(_get(api, url, query, sandbox, client, dc))
@@ -184,7 +210,7 @@ def test_every_endpoint_answers_with_its_documented_top_level_key(
 def test_customers_lookup_finds_the_member_named_by_member_id_or_cellphone(
     client: httpx.Client, ids: dict[str, Any]
 ) -> None:
-    """FACTS.md: GET /api/v2/admin/customers — a lookup by cellphone or member_id, comma lists allowed."""
+    """docs/cafe24-reference.md#customer-lookup: a lookup by cellphone or member_id, comma lists allowed."""
     by_id = ok(client.get("/api/v2/admin/customers", params={"member_id": ids["member_id"]}))["customers"]
     assert [c["member_id"] for c in by_id] == [ids["member_id"]]
     by_phone = ok(client.get("/api/v2/admin/customers", params={"cellphone": ids["cellphone"]}))["customers"]
@@ -192,13 +218,13 @@ def test_customers_lookup_finds_the_member_named_by_member_id_or_cellphone(
 
 
 def test_customers_lookup_without_cellphone_or_member_id_is_refused(client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/customers — "cellphone 또는 member_id 중 하나는 반드시 검색 조건으로 지정"."""
+    """docs/cafe24-reference.md#customer-lookup: "cellphone 또는 member_id 중 하나는 반드시 검색 조건으로 지정"."""
     assert_error(client.get("/api/v2/admin/customers"), 422)
     assert_error(client.get("/api/v2/admin/customers", params={"shop_no": 1}), 422)
 
 
 def test_front_api_needs_the_client_id_header_and_no_bearer_token(sandbox: SandboxServer) -> None:
-    """FACTS.md: Front API products — auth by `X-Cafe24-Client-Id: {client_id}`, no OAuth token."""
+    """docs/cafe24-reference.md#front-api: auth by `X-Cafe24-Client-Id: {client_id}`, no OAuth token."""
     url = sandbox.mall_url(MALL) + "/api/v2/products"
     products = ok(httpx.get(url, headers=FRONT_HEADERS))["products"]
     assert len(products) == 10
@@ -208,14 +234,14 @@ def test_front_api_needs_the_client_id_header_and_no_bearer_token(sandbox: Sandb
 
 @pytest.mark.parametrize("path", ["/api/v2/products", "/api/v2/products/count"])
 def test_front_api_does_not_offer_display(sandbox: SandboxServer, path: str) -> None:
-    """FACTS.md: Front API products — "Same list parameters as Admin except that `display` is not offered"; the
+    """docs/cafe24-reference.md#front-api: the Admin list's parameters except `display`; the
     count takes the list's filters, so it refuses `display` too."""
     response = httpx.get(sandbox.mall_url(MALL) + path, params={"display": "T"}, headers=FRONT_HEADERS)
     assert_error(response, 422, "display")
 
 
 def test_front_api_lists_only_displayed_products(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: Front API products — the storefront's products: the count matches the Admin count of
+    """docs/cafe24-reference.md#front-api: the storefront's products: the count matches the Admin count of
     display=T products."""
     front = ok(httpx.get(sandbox.mall_url(MALL) + "/api/v2/products/count", headers=FRONT_HEADERS))["count"]
     shown = ok(client.get("/api/v2/admin/products/count", params={"display": "T"}))["count"]
@@ -224,7 +250,8 @@ def test_front_api_lists_only_displayed_products(sandbox: SandboxServer, client:
 
 
 def test_dcollection_needs_basic_auth_with_the_app_credentials(sandbox: SandboxServer) -> None:
-    """FACTS.md: D.Collection GET /api/shops — "Basic Auth 기반의 인증 시스템", base64(clientId:clientSecret)."""
+    """docs/cafe24-reference.md#dcollection: GET /api/shops, "Basic Auth 기반의 인증 시스템",
+    base64(clientId:clientSecret)."""
     url = f"{sandbox.url}/dcollection/api/shops"
     assert len(ok(httpx.get(url, headers=DC_AUTH))["shops"]) == 10
     assert_error(httpx.get(url), 401)
@@ -232,15 +259,19 @@ def test_dcollection_needs_basic_auth_with_the_app_credentials(sandbox: SandboxS
     assert_error(httpx.get(url, headers={"Authorization": f"Basic {wrong}"}), 401)
 
 
-@pytest.mark.parametrize(("path", "params", "parameter"), [
-    ("/products", {}, "dcollection_product_category"),
-    ("/products/count", {}, "dcollection_product_category"),
-    ("/storeproducts", {}, "store_id"),
-])
-def test_dcollection_required_parameters_are_enforced(dc: httpx.Client, path: str, params: dict,
-                                                       parameter: str) -> None:
-    """FACTS.md: D.Collection GET /api/products — "Required: dcollection_product_category"; /api/storeproducts
-    "store_id required"."""
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/products", {}, "dcollection_product_category"),
+        ("/products/count", {}, "dcollection_product_category"),
+        ("/storeproducts", {}, "store_id"),
+    ],
+)
+def test_dcollection_required_parameters_are_enforced(
+    dc: httpx.Client, path: str, params: dict, parameter: str
+) -> None:
+    """docs/cafe24-reference.md#dcollection: GET /api/products requires dcollection_product_category;
+    /api/storeproducts requires store_id."""
     assert_error(dc.get(path, params=params), 422, parameter)
 
 
@@ -281,9 +312,16 @@ def shape_differences(example: Any, got: Any, path: str = "", skip: frozenset[st
 
 def _oauth_code(server: SandboxServer) -> str:
     redirect = "https://connector.example/callback"
-    response = httpx.get(f"{server.mall_url(MALL)}/api/v2/oauth/authorize", params={
-        "response_type": "code", "client_id": CLIENT_ID, "state": "xyz", "redirect_uri": redirect,
-        "scope": "mall.read_product,mall.read_order"})
+    response = httpx.get(
+        f"{server.mall_url(MALL)}/api/v2/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "state": "xyz",
+            "redirect_uri": redirect,
+            "scope": "mall.read_product,mall.read_order",
+        },
+    )
     assert response.status_code == 302, response.text
     return parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
 
@@ -314,44 +352,82 @@ def _order_row(short: bool) -> Callable[[dict], Any]:
 SHAPES: dict[str, tuple[Any, ...]] = {
     # README "Shapes to reproduce": products[0] carries string money and price_excluding_tax; products[1]
     # carries numbers and no price_excluding_tax. The sandbox renders both forms; each is compared with its own.
-    "admin_products_list.json": ("admin", "/api/v2/admin/products", {"limit": 100}, _product_row(False),
-                                 lambda body: body["products"][0]),
-    "admin_products_list.json#numeric_money": ("admin", "/api/v2/admin/products", {"limit": 100}, _product_row(True),
-                                               lambda body: body["products"][1]),
+    "admin_products_list.json": (
+        "admin",
+        "/api/v2/admin/products",
+        {"limit": 100},
+        _product_row(False),
+        lambda body: body["products"][0],
+    ),
+    "admin_products_list.json#numeric_money": (
+        "admin",
+        "/api/v2/admin/products",
+        {"limit": 100},
+        _product_row(True),
+        lambda body: body["products"][1],
+    ),
     "admin_products_detail.json": ("admin", "/api/v2/admin/products/{product_no}", {}, _first("product")),
     "admin_products_count.json": ("admin", "/api/v2/admin/products/count", {}, _whole),
-    "admin_products_variants_list.json": ("admin", "/api/v2/admin/products/{product_no}/variants", {},
-                                          _first("variants")),
-    "admin_products_variants_detail.json": ("admin", "/api/v2/admin/products/{product_no}/variants/{variant_code}",
-                                            {}, _first("variant")),
+    "admin_products_variants_list.json": (
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants",
+        {},
+        _first("variants"),
+    ),
+    "admin_products_variants_detail.json": (
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants/{variant_code}",
+        {},
+        _first("variant"),
+    ),
     "admin_products_variants_inventories.json": (
-        "admin", "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories", {}, _first("inventory")),
+        "admin",
+        "/api/v2/admin/products/{product_no}/variants/{variant_code}/inventories",
+        {},
+        _first("inventory"),
+    ),
     # README "Shapes to reproduce": orders[1] lacks market_discount_info and, inside initial_order_amount and
     # actual_order_amount, set_product_discount_amount. The sandbox renders both forms.
-    "admin_orders_list.json": ("admin", "/api/v2/admin/orders", "window+100", _order_row(False),
-                               lambda body: body["orders"][0]),
-    "admin_orders_list.json#short_form": ("admin", "/api/v2/admin/orders", "window+100", _order_row(True),
-                                          lambda body: body["orders"][1]),
+    "admin_orders_list.json": (
+        "admin",
+        "/api/v2/admin/orders",
+        "window+100",
+        _order_row(False),
+        lambda body: body["orders"][0],
+    ),
+    "admin_orders_list.json#short_form": (
+        "admin",
+        "/api/v2/admin/orders",
+        "window+100",
+        _order_row(True),
+        lambda body: body["orders"][1],
+    ),
     "admin_orders_detail.json": ("admin", "/api/v2/admin/orders/{order_id}", {}, _first("order")),
     "admin_orders_count.json": ("admin", "/api/v2/admin/orders/count", "window", _whole),
     "admin_orders_items_list.json": ("admin", "/api/v2/admin/orders/{order_id}/items", {}, _first("items")),
-    "admin_orders_receivers_list.json": ("admin", "/api/v2/admin/orders/{order_id}/receivers", {},
-                                         _first("receivers")),
+    "admin_orders_receivers_list.json": ("admin", "/api/v2/admin/orders/{order_id}/receivers", {}, _first("receivers")),
     "admin_orders_buyer.json": ("admin", "/api/v2/admin/orders/{order_id}/buyer", {}, _first("buyer")),
     "admin_customersprivacy_list.json": ("admin", "/api/v2/admin/customersprivacy", {}, _first("customersprivacy")),
     "admin_customersprivacy_count.json": ("admin", "/api/v2/admin/customersprivacy/count", {}, _whole),
-    "admin_customersprivacy_detail.json": ("admin", "/api/v2/admin/customersprivacy/{member_id}", {},
-                                           _first("customersprivacy")),
+    "admin_customersprivacy_detail.json": (
+        "admin",
+        "/api/v2/admin/customersprivacy/{member_id}",
+        {},
+        _first("customersprivacy"),
+    ),
     "admin_categories_list.json": ("admin", "/api/v2/admin/categories", {}, _first("categories")),
     "admin_categories_count.json": ("admin", "/api/v2/admin/categories/count", {}, _whole),
     "admin_categories_detail.json": ("admin", "/api/v2/admin/categories/{category_no}", {}, _first("category")),
     "admin_shops_list.json": ("admin", "/api/v2/admin/shops", {}, _first("shops")),
     "admin_shops_detail.json": ("admin", "/api/v2/admin/shops/1", {}, _first("shop")),
     "dcollection_shops_list.json": ("dc", "/shops", {}, _first("shops")),
-    "dcollection_products_list.json": ("dc", "/products", {"dcollection_product_category": DC_CATEGORY},
-                                       _first("products")),
-    "dcollection_products_count.json": ("dc", "/products/count", {"dcollection_product_category": DC_CATEGORY},
-                                        _whole),
+    "dcollection_products_list.json": (
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY},
+        _first("products"),
+    ),
+    "dcollection_products_count.json": ("dc", "/products/count", {"dcollection_product_category": DC_CATEGORY}, _whole),
     "error_response.json": ("admin", "/api/v2/admin/no-such-resource", {}, _first("error")),
     "oauth_token_authorization_code.json": ("oauth", "authorization_code", {}, _whole),
     "oauth_token_refresh_token.json": ("oauth", "refresh_token", {}, _whole),
@@ -365,21 +441,40 @@ def test_every_example_file_has_a_shape_case() -> None:
 
 @pytest.mark.parametrize("case", sorted(SHAPES))
 def test_response_has_the_keys_and_json_types_of_the_documented_example(
-    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, ids: dict[str, Any], case: str,
+    sandbox: SandboxServer,
+    client: httpx.Client,
+    dc: httpx.Client,
+    ids: dict[str, Any],
+    case: str,
 ) -> None:
-    """FACTS.md: each endpoint's response key and fields; examples/README.md "Shapes to reproduce": the sandbox's
-    first object has every key of the example's first object, with the same JSON types."""
+    """docs/cafe24-reference.md: each endpoint's response key and fields; examples/README.md "Shapes to reproduce": the
+    sandbox's first object has every key of the example's first object, with the same JSON types."""
     api, path, params, pick, *pick_example = SHAPES[case]
     example_file = case.split("#")[0]
     example = (pick_example[0] if pick_example else pick)(
-        json.loads((EXAMPLES / example_file).read_text(encoding="utf-8")))
-    query = {**window(sandbox), "limit": 100} if params == "window+100" else \
-        window(sandbox) if params == "window" else params
+        json.loads((EXAMPLES / example_file).read_text(encoding="utf-8"))
+    )
+    query = (
+        {**window(sandbox), "limit": 100}
+        if params == "window+100"
+        else window(sandbox)
+        if params == "window"
+        else params
+    )
     if api == "oauth":
-        first = _token(sandbox, {"grant_type": "authorization_code", "code": _oauth_code(sandbox),
-                                 "redirect_uri": "https://connector.example/callback"})
-        body = first if path == "authorization_code" else _token(
-            sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+        first = _token(
+            sandbox,
+            {
+                "grant_type": "authorization_code",
+                "code": _oauth_code(sandbox),
+                "redirect_uri": "https://connector.example/callback",
+            },
+        )
+        body = (
+            first
+            if path == "authorization_code"
+            else _token(sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+        )
     else:
         response = (dc if api == "dc" else client).get(path.format(**ids), params=query)
         assert response.status_code == (404 if example_file == "error_response.json" else 200), response.text
@@ -397,9 +492,12 @@ def test_shape_comparison_catches_a_missing_key_and_a_wrong_type() -> None:
     assert shape_differences(example, {"a": "y", "b": [{"c": "2"}], "price": 1, "d": {}}) == []
     assert shape_differences(example, {"b": [{"c": "2"}], "price": "1.00", "d": 1}) == [".a: missing"]
     assert shape_differences(example, {"a": 1, "b": [{"c": 2}], "price": "1", "d": 1}) == [
-        ".a: example string 'x', sandbox number 1", ".b[0].c: example string '1', sandbox number 2"]
+        ".a: example string 'x', sandbox number 1",
+        ".b[0].c: example string '1', sandbox number 2",
+    ]
     assert shape_differences(example, {"a": "x", "b": {}, "price": "1", "d": 1}) == [
-        ".b: example array [{'c': '1'}], sandbox object {}"]
+        ".b: example array [{'c': '1'}], sandbox object {}"
+    ]
 
 
 # ---- limits, offset caps, comma lists, unknown and unevaluated parameters ---------------------------------------
@@ -431,25 +529,59 @@ LIMITS = [
     ("dcollection shops default limit 10", "dc", "/shops", {}, 200, 10),
     ("dcollection shops limit 101", "dc", "/shops", {"limit": 101}, 422, "limit"),
     ("dcollection shops offset 5001", "dc", "/shops", {"offset": 5001}, 422, "offset"),
-    ("dcollection products limit 100", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                           "limit": 100}, 200, 100),
-    ("dcollection products limit 101", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                           "limit": 101}, 422, "limit"),
-    ("dcollection products offset 5000", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                             "offset": 5000, "limit": 100}, 200, 100),
-    ("dcollection products offset 5001", "dc", "/products", {"dcollection_product_category": DC_CATEGORY,
-                                                             "offset": 5001}, 422, "offset"),
+    (
+        "dcollection products limit 100",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "limit": 100},
+        200,
+        100,
+    ),
+    (
+        "dcollection products limit 101",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "limit": 101},
+        422,
+        "limit",
+    ),
+    (
+        "dcollection products offset 5000",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "offset": 5000, "limit": 100},
+        200,
+        100,
+    ),
+    (
+        "dcollection products offset 5001",
+        "dc",
+        "/products",
+        {"dcollection_product_category": DC_CATEGORY, "offset": 5001},
+        422,
+        "offset",
+    ),
     ("front products limit 101", "front", "/api/v2/products", {"limit": 101}, 422, "limit"),
     ("front products offset 5001", "front", "/api/v2/products", {"offset": 5001}, 422, "offset"),
 ]
 
 
-@pytest.mark.parametrize(("api", "path", "params", "status", "expect"), [row[1:] for row in LIMITS],
-                         ids=[row[0] for row in LIMITS])
-def test_limit_and_offset_bounds(sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client,
-                                 api: str, path: str, params: Any, status: int, expect: Any) -> None:
-    """FACTS.md: "limit최소: [1]~최대: [100]" DEFAULT 10, "offset최대값: [5000]" (products, Front API); orders
-    1000/15000; customersprivacy 1000 (DEFAULT 30)/8000; categories 100/8000; D.Collection 100/5000."""
+@pytest.mark.parametrize(
+    ("api", "path", "params", "status", "expect"), [row[1:] for row in LIMITS], ids=[row[0] for row in LIMITS]
+)
+def test_limit_and_offset_bounds(
+    sandbox: SandboxServer,
+    client: httpx.Client,
+    dc: httpx.Client,
+    api: str,
+    path: str,
+    params: Any,
+    status: int,
+    expect: Any,
+) -> None:
+    """docs/cafe24-reference.md#products, #front-api: "limit최소: [1]~최대: [100]" DEFAULT 10, "offset최대값: [5000]"
+    (products, Front API); orders 1000/15000; customersprivacy 1000 (DEFAULT 30)/8000; categories 100/8000; D.Collection
+    100/5000."""
     query = dict(window(sandbox)) if params == "window" else dict(params)
     if "/orders" in path:
         query = {**window(sandbox), **query}
@@ -465,21 +597,25 @@ def test_limit_and_offset_bounds(sandbox: SandboxServer, client: httpx.Client, d
 
 
 def test_dcollection_big_shop_passes_the_offset_cap_in_one_category(dc: httpx.Client) -> None:
-    """FACTS.md: D.Collection /api/products — offset 0–5000: a category with more than 5,100 products
+    """docs/cafe24-reference.md#dcollection: /api/products, offset 0–5000: a category with more than 5,100 products
     cannot be read by offset alone (the last page starts at 5,000)."""
     count = ok(dc.get("/products/count", params={"dcollection_product_category": DC_CATEGORY}))["count"]
     assert count > 5100
 
 
-@pytest.mark.parametrize(("path", "name"), [
-    ("/api/v2/admin/products", "product_no"),
-    ("/api/v2/admin/orders", "order_id"),
-    ("/api/v2/admin/customersprivacy", "member_id"),
-    ("/api/v2/admin/categories", "category_no"),
-])
-def test_comma_list_of_more_than_100_values_is_refused(sandbox: SandboxServer, client: httpx.Client,
-                                                       path: str, name: str) -> None:
-    """FACTS.md "Global conventions": comma lists "(단, 100개 항목 이하로 입력 해주세요.)"."""
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v2/admin/products", "product_no"),
+        ("/api/v2/admin/orders", "order_id"),
+        ("/api/v2/admin/customersprivacy", "member_id"),
+        ("/api/v2/admin/categories", "category_no"),
+    ],
+)
+def test_comma_list_of_more_than_100_values_is_refused(
+    sandbox: SandboxServer, client: httpx.Client, path: str, name: str
+) -> None:
+    """docs/cafe24-reference.md#query-conventions: comma lists "(단, 100개 항목 이하로 입력 해주세요.)"."""
     extra = window(sandbox) if "orders" in path else {}
     values = [str(n) for n in range(1, 102)]
     assert_error(client.get(path, params={**extra, name: ",".join(values)}), 422, name)
@@ -487,45 +623,56 @@ def test_comma_list_of_more_than_100_values_is_refused(sandbox: SandboxServer, c
 
 
 def test_comma_list_values_are_ored(client: httpx.Client) -> None:
-    """FACTS.md "Global conventions": "콤마(,)로 추가한 검색 조건은 OR 조건으로"."""
+    """docs/cafe24-reference.md#query-conventions: "콤마(,)로 추가한 검색 조건은 OR 조건으로"."""
     numbers = [p["product_no"] for p in ok(client.get("/api/v2/admin/products", params={"limit": 3}))["products"]]
     found = ok(client.get("/api/v2/admin/products", params={"product_no": ",".join(map(str, numbers))}))["products"]
     assert sorted(p["product_no"] for p in found) == sorted(numbers)
 
 
-@pytest.mark.parametrize(("api", "path", "params", "name"), [
-    ("admin", "/api/v2/admin/products", {"colour": "red"}, "colour"),
-    ("admin", "/api/v2/admin/products/count", {"limit": "10"}, "limit"),
-    ("admin", "/api/v2/admin/orders", {"sort": "order_date"}, "sort"),
-    ("admin", "/api/v2/admin/customersprivacy", {"since_member_id": "a"}, "since_member_id"),
-    ("admin", "/api/v2/admin/categories", {"created_start_date": "2024-01-01"}, "created_start_date"),
-    ("admin", "/api/v2/admin/shops", {"limit": "10"}, "limit"),
-    ("dc", "/shops", {"updated_start_date": "2024-01-01"}, "updated_start_date"),
-])
-def test_unknown_parameter_is_refused(sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client,
-                                      api: str, path: str, params: dict, name: str) -> None:
-    """FACTS.md: each section lists its parameters; the sandbox answers 422 ("정해진 스펙과 다를 경우") to any
-    other name so a misspelt filter cannot silently widen a result."""
+@pytest.mark.parametrize(
+    ("api", "path", "params", "name"),
+    [
+        ("admin", "/api/v2/admin/products", {"colour": "red"}, "colour"),
+        ("admin", "/api/v2/admin/products/count", {"limit": "10"}, "limit"),
+        ("admin", "/api/v2/admin/orders", {"sort": "order_date"}, "sort"),
+        ("admin", "/api/v2/admin/customersprivacy", {"since_member_id": "a"}, "since_member_id"),
+        ("admin", "/api/v2/admin/categories", {"created_start_date": "2024-01-01"}, "created_start_date"),
+        ("admin", "/api/v2/admin/shops", {"limit": "10"}, "limit"),
+        ("dc", "/shops", {"updated_start_date": "2024-01-01"}, "updated_start_date"),
+    ],
+)
+def test_unknown_parameter_is_refused(
+    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, api: str, path: str, params: dict, name: str
+) -> None:
+    """docs/cafe24-reference.md: each section lists its parameters; the sandbox answers 422 ("정해진 스펙과 다를
+    경우") to any other name so a misspelt filter cannot silently widen a result."""
     extra = window(sandbox) if "orders" in path else {}
     response = (dc if api == "dc" else client).get(path, params={**extra, **params})
     assert_error(response, 422, name)
 
 
-@pytest.mark.parametrize(("api", "path", "params"), [
-    ("admin", "/api/v2/admin/products", {"brand_code": "B0000000"}),
-    ("admin", "/api/v2/admin/products/count", {"supplier_code": "S0000000"}),
-    ("admin", "/api/v2/admin/orders", {"buyer_name": "김민준"}),
-    ("admin", "/api/v2/admin/orders/count", {"carrier_id": "1"}),
-    ("admin", "/api/v2/admin/customersprivacy", {"keyword": "kim"}),
-    ("admin", "/api/v2/admin/customersprivacy", {"date_type": "wedding", "start_date": "2024-01-01",
-                                                 "end_date": "2024-01-31"}),
-    ("dc", "/shops", {"shop_grade": "black"}),
-    ("dc", "/products", {"dcollection_product_category": DC_CATEGORY, "brand_name": "자체제작"}),
-])
-def test_documented_but_unevaluated_filter_answers_501(sandbox: SandboxServer, client: httpx.Client,
-                                                      dc: httpx.Client, api: str, path: str, params: dict) -> None:
-    """FACTS.md: the documented filters of products, orders, customersprivacy and D.Collection; the sandbox
-    answers 501 for those it does not evaluate rather than ignoring them."""
+@pytest.mark.parametrize(
+    ("api", "path", "params"),
+    [
+        ("admin", "/api/v2/admin/products", {"brand_code": "B0000000"}),
+        ("admin", "/api/v2/admin/products/count", {"supplier_code": "S0000000"}),
+        ("admin", "/api/v2/admin/orders", {"buyer_name": "김민준"}),
+        ("admin", "/api/v2/admin/orders/count", {"carrier_id": "1"}),
+        ("admin", "/api/v2/admin/customersprivacy", {"keyword": "kim"}),
+        (
+            "admin",
+            "/api/v2/admin/customersprivacy",
+            {"date_type": "wedding", "start_date": "2024-01-01", "end_date": "2024-01-31"},
+        ),
+        ("dc", "/shops", {"shop_grade": "black"}),
+        ("dc", "/products", {"dcollection_product_category": DC_CATEGORY, "brand_name": "자체제작"}),
+    ],
+)
+def test_documented_but_unevaluated_filter_answers_501(
+    sandbox: SandboxServer, client: httpx.Client, dc: httpx.Client, api: str, path: str, params: dict
+) -> None:
+    """docs/cafe24-reference.md: the documented filters of products, orders, customersprivacy and D.Collection; the
+    sandbox answers 501 for those it does not evaluate rather than ignoring them."""
     extra = window(sandbox) if "orders" in path else {}
     response = (dc if api == "dc" else client).get(path, params={**extra, **params})
     assert_error(response, 501)
@@ -534,40 +681,49 @@ def test_documented_but_unevaluated_filter_answers_501(sandbox: SandboxServer, c
 # ---- dates ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "params", "parameter"), [
-    ("/api/v2/admin/products", {"created_start_date": "2026-01-01"}, "created_end_date"),
-    ("/api/v2/admin/products", {"created_end_date": "2026-01-01"}, "created_start_date"),
-    ("/api/v2/admin/products", {"updated_start_date": "2026-01-01"}, "updated_end_date"),
-    ("/api/v2/admin/products/count", {"updated_end_date": "2026-01-01T00:00:00+09:00"}, "updated_start_date"),
-    ("/api/v2/admin/orders", {"start_date": "2026-01-01"}, "end_date"),
-    ("/api/v2/admin/orders", {"end_date": "2026-01-31"}, "start_date"),
-    ("/api/v2/admin/orders/count", {"start_date": "2026-01-01"}, "end_date"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/api/v2/admin/products", {"created_start_date": "2026-01-01"}, "created_end_date"),
+        ("/api/v2/admin/products", {"created_end_date": "2026-01-01"}, "created_start_date"),
+        ("/api/v2/admin/products", {"updated_start_date": "2026-01-01"}, "updated_end_date"),
+        ("/api/v2/admin/products/count", {"updated_end_date": "2026-01-01T00:00:00+09:00"}, "updated_start_date"),
+        ("/api/v2/admin/orders", {"start_date": "2026-01-01"}, "end_date"),
+        ("/api/v2/admin/orders", {"end_date": "2026-01-31"}, "start_date"),
+        ("/api/v2/admin/orders/count", {"start_date": "2026-01-01"}, "end_date"),
+    ],
+)
 def test_unpaired_date_bound_is_refused(client: httpx.Client, path: str, params: dict, parameter: str) -> None:
-    """FACTS.md: products "수정일 검색 종료일과 같이 사용해야함" (and the created pair); orders end_date
-    "검색 시작일과 같이 사용해야함"."""
+    """docs/cafe24-reference.md#products, #orders: products "수정일 검색 종료일과 같이 사용해야함" (and the
+    created pair); orders end_date "검색 시작일과 같이 사용해야함"."""
     assert_error(client.get(path, params=params), 422, parameter)
 
 
 @pytest.mark.parametrize("path", ["/api/v2/admin/orders", "/api/v2/admin/orders/count"])
 def test_orders_without_start_date_are_refused(client: httpx.Client, path: str) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — start_date is not marked Required, but every documented call sends
+    """docs/cafe24-reference.md#orders: start_date is not marked Required, but every documented call sends
     it and the 3-month rule needs it: the sandbox takes the strict reading."""
     assert_error(client.get(path), 422, "start_date")
     assert_error(client.get(path, params={"order_status": "N40"}), 422, "start_date")
 
 
 @pytest.mark.parametrize("path", ["/api/v2/admin/orders", "/api/v2/admin/orders/count"])
-def test_orders_window_of_three_months_is_refused_and_just_under_is_served(client: httpx.Client,
-                                                                          path: str) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — 3-month window: "검색기간은 한 호출에 3개월 이상 검색 불가"."""
+def test_orders_window_of_three_months_is_refused_and_just_under_is_served(client: httpx.Client, path: str) -> None:
+    """docs/cafe24-reference.md#orders: 3-month window: "검색기간은 한 호출에 3개월 이상 검색 불가"."""
     assert_error(client.get(path, params={"start_date": "2026-05-10", "end_date": "2026-08-10"}), 422, "end_date")
-    assert_error(client.get(path, params={"start_date": "2026-05-10T00:00:00+09:00",
-                                          "end_date": "2026-08-10T00:00:00+09:00"}), 422, "end_date")
+    assert_error(
+        client.get(path, params={"start_date": "2026-05-10T00:00:00+09:00", "end_date": "2026-08-10T00:00:00+09:00"}),
+        422,
+        "end_date",
+    )
     assert_error(client.get(path, params={"start_date": "2026-01-01", "end_date": "2026-12-31"}), 422, "end_date")
     assert client.get(path, params={"start_date": "2026-05-10", "end_date": "2026-08-09"}).status_code == 200
-    assert client.get(path, params={"start_date": "2026-05-10T00:00:00+09:00",
-                                    "end_date": "2026-08-09T23:59:59+09:00"}).status_code == 200
+    assert (
+        client.get(
+            path, params={"start_date": "2026-05-10T00:00:00+09:00", "end_date": "2026-08-09T23:59:59+09:00"}
+        ).status_code
+        == 200
+    )
     # calendar months: Nov 30 + 3 months is the end of February
     assert client.get(path, params={"start_date": "2025-11-30", "end_date": "2026-02-27"}).status_code == 200
     assert_error(client.get(path, params={"start_date": "2025-11-30", "end_date": "2026-02-28"}), 422, "end_date")
@@ -578,16 +734,22 @@ def early_morning_product(store: Any) -> Any:
     """A product last edited before 09:00 KST, so its KST day and its UTC day differ, alone in its second (the
     bulk-edit second is shared by 100+ products, more than one page)."""
     seconds = Counter(p.updated for p in store.products.values())
-    candidates = sorted((p for p in store.products.values()
-                         if datetime.fromtimestamp(p.updated, KST).hour < 9 and seconds[p.updated] == 1),
-                        key=lambda p: p.product_no)
+    candidates = sorted(
+        (
+            p
+            for p in store.products.values()
+            if datetime.fromtimestamp(p.updated, KST).hour < 9 and seconds[p.updated] == 1
+        ),
+        key=lambda p: p.product_no,
+    )
     assert candidates
     return candidates[0]
 
 
-def test_products_updated_window_with_offset_datetimes_is_exact(client: httpx.Client, store: Any,
-                                                                early_morning_product: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — updated_start_date/updated_end_date in the
+def test_products_updated_window_with_offset_datetimes_is_exact(
+    client: httpx.Client, store: Any, early_morning_product: Any
+) -> None:
+    """docs/cafe24-reference.md#products: updated_start_date/updated_end_date in the
     "2018-01-03T14:01:26+09:00" form; the sandbox's bounds are inclusive and to the second."""
     p = early_morning_product
     at = kst(p.updated)
@@ -599,20 +761,29 @@ def test_products_updated_window_with_offset_datetimes_is_exact(client: httpx.Cl
     expected = sum(1 for q in store.products.values() if q.updated == p.updated)
     assert ok(client.get("/api/v2/admin/products/count", params=same))["count"] == expected
     after = kst(p.updated + 1)
-    later = ok(client.get("/api/v2/admin/products", params={"updated_start_date": after, "updated_end_date": after,
-                                                             "product_no": p.product_no}))["products"]
+    later = ok(
+        client.get(
+            "/api/v2/admin/products",
+            params={"updated_start_date": after, "updated_end_date": after, "product_no": p.product_no},
+        )
+    )["products"]
     assert later == []
     # the same instant written in UTC is the same instant
-    utc = datetime.fromtimestamp(p.updated, timezone.utc).isoformat()
+    utc = datetime.fromtimestamp(p.updated, UTC).isoformat()
     assert utc.endswith("+00:00")
-    found = ok(client.get("/api/v2/admin/products", params={"updated_start_date": utc, "updated_end_date": utc,
-                                                             "product_no": p.product_no}))["products"]
+    found = ok(
+        client.get(
+            "/api/v2/admin/products",
+            params={"updated_start_date": utc, "updated_end_date": utc, "product_no": p.product_no},
+        )
+    )["products"]
     assert [row["product_no"] for row in found] == [p.product_no]
 
 
-def test_products_date_only_bounds_cover_the_whole_kst_day(client: httpx.Client, store: Any,
-                                                          early_morning_product: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — date-only bounds ("created_start_date=2018-01-03"); "검색 시작일과
+def test_products_date_only_bounds_cover_the_whole_kst_day(
+    client: httpx.Client, store: Any, early_morning_product: Any
+) -> None:
+    """docs/cafe24-reference.md#products: date-only bounds ("created_start_date=2018-01-03"); "검색 시작일과
     종료일이 동일할 경우 해당 날짜로만 검색": a date is a KST day, 00:00:00 to 23:59:59 +09:00."""
     p = early_morning_product
     day = datetime.fromtimestamp(p.updated, KST).date()
@@ -622,19 +793,20 @@ def test_products_date_only_bounds_cover_the_whole_kst_day(client: httpx.Client,
     expected = sum(1 for q in store.products.values() if datetime.fromtimestamp(q.updated, KST).date() == day)
     assert ok(client.get("/api/v2/admin/products/count", params=pair))["count"] == expected
     # the product's UTC date is the day before; as a KST date it does not contain the product
-    utc_day = datetime.fromtimestamp(p.updated, timezone.utc).date()
+    utc_day = datetime.fromtimestamp(p.updated, UTC).date()
     assert utc_day == day - timedelta(days=1)
     before = {"updated_start_date": str(utc_day), "updated_end_date": str(utc_day), "product_no": p.product_no}
     assert ok(client.get("/api/v2/admin/products", params=before))["products"] == []
 
 
 def test_products_created_window_filters_by_creation_time(client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — "상품 등록일이 해당 날짜 이후인/이전인 상품 검색"."""
+    """docs/cafe24-reference.md#products: "상품 등록일이 해당 날짜 이후인/이전인 상품 검색"."""
     times = sorted(p.created for p in store.products.values())
     lo, hi = times[10], times[40]
     params = {"created_start_date": kst(lo), "created_end_date": kst(hi)}
     assert ok(client.get("/api/v2/admin/products/count", params=params))["count"] == sum(
-        1 for t in times if lo <= t <= hi)
+        1 for t in times if lo <= t <= hi
+    )
 
 
 DATE_FIELDS_MIN = 2
@@ -652,9 +824,10 @@ def _datetimes(value: Any) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("resource", ["products", "orders"])
-def test_every_datetime_in_a_page_ends_with_kst_offset(sandbox: SandboxServer, client: httpx.Client,
-                                                       resource: str) -> None:
-    """FACTS.md "Global conventions": dates in ISO 8601 "YYYY-MM-DDTHH:MM:SS+09:00"."""
+def test_every_datetime_in_a_page_ends_with_kst_offset(
+    sandbox: SandboxServer, client: httpx.Client, resource: str
+) -> None:
+    """docs/cafe24-reference.md#dates-and-times: dates in ISO 8601 "YYYY-MM-DDTHH:MM:SS+09:00"."""
     params = {"limit": 100} if resource == "products" else {**window(sandbox), "limit": 100}
     rows = ok(client.get(f"/api/v2/admin/{resource}", params=params))[resource]
     assert len(rows) == 100
@@ -667,18 +840,17 @@ def test_every_datetime_in_a_page_ends_with_kst_offset(sandbox: SandboxServer, c
 # ---- since_product_no -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("other", [{"offset": 10}, {"sort": "created_date"}, {"order": "asc"},
-                                   {"product_no": "20"}])
-def test_since_product_no_cannot_be_combined_with_offset_sort_order_or_product_no(client: httpx.Client,
-                                                                                 other: dict) -> None:
-    """FACTS.md: GET /api/v2/admin/products — "해당 검색 조건 사용시 다음 파라메터로는 사용할 수 없다. product_no
+@pytest.mark.parametrize("other", [{"offset": 10}, {"sort": "created_date"}, {"order": "asc"}, {"product_no": "20"}])
+def test_since_product_no_cannot_be_combined_with_offset_sort_order_or_product_no(
+    client: httpx.Client, other: dict
+) -> None:
+    """docs/cafe24-reference.md#products: "해당 검색 조건 사용시 다음 파라메터로는 사용할 수 없다. product_no
     sort order offset"."""
-    assert_error(client.get("/api/v2/admin/products", params={"since_product_no": 0, **other}), 422,
-                 next(iter(other)))
+    assert_error(client.get("/api/v2/admin/products", params={"since_product_no": 0, **other}), 422, next(iter(other)))
 
 
 def test_since_product_no_walks_upward_and_covers_every_product(client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/products — since_product_no: "해당 검색조건 사용시 offset과 관계 없이 모든
+    """docs/cafe24-reference.md#products: since_product_no: "해당 검색조건 사용시 offset과 관계 없이 모든
     상품을 검색할 수 있다"."""
     seen: list[int] = []
     cursor, pages = 0, 0
@@ -695,8 +867,7 @@ def test_since_product_no_walks_upward_and_covers_every_product(client: httpx.Cl
     assert len(seen) == len(set(seen)) == count == len(store.products)
     assert pages == count // 100 + 2 - (count % 100 == 0)
     # the cursor is a filter the count endpoint takes as well
-    assert ok(client.get("/api/v2/admin/products/count", params={"since_product_no": seen[99]}))["count"] == \
-        count - 100
+    assert ok(client.get("/api/v2/admin/products/count", params={"since_product_no": seen[99]}))["count"] == count - 100
 
 
 # ---- embed and fields -------------------------------------------------------------------------------------------
@@ -705,7 +876,7 @@ def test_since_product_no_walks_upward_and_covers_every_product(client: httpx.Cl
 def test_variants_embed_on_the_list_stops_at_100_while_the_variants_endpoint_returns_all(
     client: httpx.Client, store: Any
 ) -> None:
-    """FACTS.md: GET /api/v2/admin/products — embed variants "상품당 품목정보를 100개까지 조회할 수 있음";
+    """docs/cafe24-reference.md#products: embed variants "상품당 품목정보를 100개까지 조회할 수 있음";
     GET /products/{product_no}/variants has no limit."""
     number = big_product(store)
     listed = ok(client.get("/api/v2/admin/products", params={"product_no": number, "embed": "variants"}))
@@ -721,7 +892,7 @@ def test_variants_embed_on_the_list_stops_at_100_while_the_variants_endpoint_ret
 
 
 def test_variants_endpoint_embeds_inventories_on_request(client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET .../variants — embed `inventories` ("품목의 재고 리소스")."""
+    """docs/cafe24-reference.md#variants: embed `inventories` ("품목의 재고 리소스")."""
     number = big_product(store)
     rows = ok(client.get(f"/api/v2/admin/products/{number}/variants", params={"embed": "inventories"}))["variants"]
     assert all(isinstance(v["inventories"], list) and v["inventories"] for v in rows)
@@ -729,21 +900,24 @@ def test_variants_endpoint_embeds_inventories_on_request(client: httpx.Client, s
     assert all("inventories" not in v for v in bare)
 
 
-@pytest.mark.parametrize(("path", "embed"), [
-    ("/api/v2/admin/products", "variant"),
-    ("/api/v2/admin/products", "variants,memos"),  # memos is a detail-only embed
-    ("/api/v2/admin/orders", "refunds"),  # refunds is a detail-only embed
-    ("/api/v2/admin/orders", "items,nothing"),
-])
+@pytest.mark.parametrize(
+    ("path", "embed"),
+    [
+        ("/api/v2/admin/products", "variant"),
+        ("/api/v2/admin/products", "variants,memos"),  # memos is a detail-only embed
+        ("/api/v2/admin/orders", "refunds"),  # refunds is a detail-only embed
+        ("/api/v2/admin/orders", "items,nothing"),
+    ],
+)
 def test_unknown_embed_is_refused(sandbox: SandboxServer, client: httpx.Client, path: str, embed: str) -> None:
-    """FACTS.md: the embeds each list call offers (products: channeldiscountprices … hits; orders: items,
-    receivers, buyer, return, cancellation, exchange)."""
+    """docs/cafe24-reference.md: the embeds each list call offers (products: channeldiscountprices … hits; orders:
+    items, receivers, buyer, return, cancellation, exchange)."""
     extra = window(sandbox) if "orders" in path else {}
     assert_error(client.get(path, params={**extra, "embed": embed}), 422, "embed")
 
 
 def test_orders_embed_attaches_items_receivers_and_buyer(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — embeds (list): items, receivers, buyer, …"""
+    """docs/cafe24-reference.md#orders: embeds (list): items, receivers, buyer, …"""
     params = {**window(sandbox), "limit": 50}
     bare = ok(client.get("/api/v2/admin/orders", params=params))["orders"]
     rows = ok(client.get("/api/v2/admin/orders", params={**params, "embed": "items,receivers,buyer"}))["orders"]
@@ -758,7 +932,7 @@ def test_orders_embed_attaches_items_receivers_and_buyer(sandbox: SandboxServer,
 
 
 def test_fields_returns_only_the_named_keys(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md "Global conventions": "`fields=a,b` returns only those fields (§6)"."""
+    """docs/cafe24-reference.md#query-conventions: `fields=a,b` returns only those fields."""
     rows = ok(client.get("/api/v2/admin/products", params={"fields": "product_no,product_name", "limit": 5}))
     assert len(rows["products"]) == 5
     assert all(set(p) == {"product_no", "product_name"} for p in rows["products"])
@@ -767,7 +941,7 @@ def test_fields_returns_only_the_named_keys(sandbox: SandboxServer, client: http
 
 
 def test_detail_returns_more_fields_than_the_list(client: httpx.Client, ids: dict[str, Any]) -> None:
-    """FACTS.md "Global conventions" §4: "상세 조회는 … 목록 조회보다 더 많은 항목이 반환됩니다"; products:
+    """docs/cafe24-reference.md#requests: "상세 조회는 … 목록 조회보다 더 많은 항목이 반환됩니다"; products:
     description appears only in the detail."""
     listed = ok(client.get("/api/v2/admin/products", params={"product_no": ids["product_no"]}))["products"][0]
     detail = ok(client.get(f"/api/v2/admin/products/{ids['product_no']}"))["product"]
@@ -779,7 +953,7 @@ def test_detail_returns_more_fields_than_the_list(client: httpx.Client, ids: dic
 
 
 def test_orders_links_point_at_the_next_page_on_the_same_host(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — the list carries `"links": [{"rel": "next", "href": ...}]`."""
+    """docs/cafe24-reference.md#orders: the list carries `"links": [{"rel": "next", "href": ...}]`."""
     params = {**window(sandbox), "limit": 7}
     first = ok(client.get("/api/v2/admin/orders", params=params))
     nexts = [link for link in first["links"] if link["rel"] == "next"]
@@ -796,7 +970,7 @@ def test_orders_links_point_at_the_next_page_on_the_same_host(sandbox: SandboxSe
 
 
 def test_orders_last_page_has_no_next_link(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — `links` shows where the next page is; the last page has none."""
+    """docs/cafe24-reference.md#orders: `links` shows where the next page is; the last page has none."""
     params = window(sandbox, 30)  # a quiet month: the sale week lies further back
     count = ok(client.get("/api/v2/admin/orders/count", params=params))["count"]
     assert 0 < count <= 1000
@@ -809,7 +983,7 @@ def test_orders_last_page_has_no_next_link(sandbox: SandboxServer, client: httpx
 
 
 def test_orders_count_depends_on_date_type(sandbox: SandboxServer, client: httpx.Client, store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — date_type picks the date the range applies to, DEFAULT order_date."""
+    """docs/cafe24-reference.md#orders: date_type picks the date the range applies to, DEFAULT order_date."""
     params = window(sandbox, 30, ending_days_ago=20)
     by_order = ok(client.get("/api/v2/admin/orders/count", params=params))["count"]
     explicit = ok(client.get("/api/v2/admin/orders/count", params={**params, "date_type": "order_date"}))["count"]
@@ -820,21 +994,25 @@ def test_orders_count_depends_on_date_type(sandbox: SandboxServer, client: httpx
     hi = lo + 31 * 86400 - 1
     truth = sum(1 for o in store.orders if o.shop_no == 1 and lo <= o.timeline.get("pay_date", -1) <= hi)
     assert by_pay == truth
-    assert_error(client.get("/api/v2/admin/orders/count", params={**params, "date_type": "modified_date"}), 422,
-                 "date_type")
+    assert_error(
+        client.get("/api/v2/admin/orders/count", params={**params, "date_type": "modified_date"}), 422, "date_type"
+    )
 
 
-def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, client: httpx.Client,
-                                                     store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — date_type cancel_date (one of the 16 date types)."""
+def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, client: httpx.Client, store: Any) -> None:
+    """docs/cafe24-reference.md#orders: date_type cancel_date (one of the 16 date types)."""
     now = sandbox.sandbox.clock.now()
 
     def day(epoch: int) -> date:
         return datetime.fromtimestamp(epoch, KST).date()
 
-    order = next(o for o in reversed(store.orders)
-                 if o.shop_no == 1 and o.timeline.get("cancel_date", now + 1) < now - 86400
-                 and day(o.timeline["cancel_date"]) != day(o.timeline["order_date"]))
+    order = next(
+        o
+        for o in reversed(store.orders)
+        if o.shop_no == 1
+        and o.timeline.get("cancel_date", now + 1) < now - 86400
+        and day(o.timeline["cancel_date"]) != day(o.timeline["order_date"])
+    )
     cancel_day = str(day(order.timeline["cancel_date"]))
     params = {"start_date": cancel_day, "end_date": cancel_day, "limit": 1000}
     by_cancel = ok(client.get("/api/v2/admin/orders", params={**params, "date_type": "cancel_date"}))["orders"]
@@ -847,58 +1025,70 @@ def test_cancelled_order_is_found_by_its_cancel_date(sandbox: SandboxServer, cli
 # ---- customersprivacy search_type=created_date ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("other", "parameter"), [
-    ({"offset": 0}, "offset"),
-    ({"offset": 30}, "offset"),
-    ({"member_id": "x"}, "member_id"),
-    ({"sms": "T"}, "sms"),
-    ({"date_type": "join", "start_date": "2026-01-01", "end_date": "2026-01-31"}, None),
-])
-def test_created_date_search_refuses_offset_and_other_filters(client: httpx.Client, other: dict,
-                                                              parameter: str | None) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — "가입일 기준 사용시 created_start_date 외의 모든 검색
+@pytest.mark.parametrize(
+    ("other", "parameter"),
+    [
+        ({"offset": 0}, "offset"),
+        ({"offset": 30}, "offset"),
+        ({"member_id": "x"}, "member_id"),
+        ({"sms": "T"}, "sms"),
+        ({"date_type": "join", "start_date": "2026-01-01", "end_date": "2026-01-31"}, None),
+    ],
+)
+def test_created_date_search_refuses_offset_and_other_filters(
+    client: httpx.Client, other: dict, parameter: str | None
+) -> None:
+    """docs/cafe24-reference.md#customersprivacy: "가입일 기준 사용시 created_start_date 외의 모든 검색
     조건은 사용할 수 없다"; "offset은 사용할 수 없다"."""
     params = {"search_type": "created_date", "created_start_date": "2025-01-01", **other}
     assert_error(client.get("/api/v2/admin/customersprivacy", params=params), 422, parameter)
 
 
 def test_created_date_search_is_ascending_with_an_inclusive_start(client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — created_start_date: "해당 가입일 이후에 가입한 회원"."""
+    """docs/cafe24-reference.md#customersprivacy: created_start_date: "해당 가입일 이후에 가입한 회원"."""
     rows = ok(client.get("/api/v2/admin/customersprivacy", params={"search_type": "created_date", "limit": 1000}))
     stamps = [datetime.fromisoformat(r["created_date"]) for r in rows["customersprivacy"]]
     assert len(stamps) > 100 and stamps == sorted(stamps)
     pivot = rows["customersprivacy"][50]
-    later = ok(client.get("/api/v2/admin/customersprivacy", params={
-        "search_type": "created_date", "created_start_date": pivot["created_date"], "limit": 5}))
+    later = ok(
+        client.get(
+            "/api/v2/admin/customersprivacy",
+            params={"search_type": "created_date", "created_start_date": pivot["created_date"], "limit": 5},
+        )
+    )
     first = later["customersprivacy"][0]
     assert first["created_date"] == pivot["created_date"]
     assert all(datetime.fromisoformat(r["created_date"]) >= stamps[50] for r in later["customersprivacy"])
 
 
-def test_customersprivacy_join_window_reads_space_separated_times_as_kst(client: httpx.Client,
-                                                                        store: Any) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — date_type join; start_date "ex) 2018-12-31 00:00:00",
+def test_customersprivacy_join_window_reads_space_separated_times_as_kst(client: httpx.Client, store: Any) -> None:
+    """docs/cafe24-reference.md#customersprivacy: date_type join; start_date "ex) 2018-12-31 00:00:00",
     end_date "ex) 2018-12-31 23:59:59" (a datetime with a space and no offset: Korea time)."""
     shop1 = [c for c in store.customers if c.shop_no == 1]
     seconds = Counter(c.created for c in shop1)
     member = next(c for c in shop1 if seconds[c.created] == 1)
     at = datetime.fromtimestamp(member.created, KST).strftime("%Y-%m-%d %H:%M:%S")
-    rows = ok(client.get("/api/v2/admin/customersprivacy", params={
-        "date_type": "join", "start_date": at, "end_date": at}))["customersprivacy"]
+    rows = ok(
+        client.get("/api/v2/admin/customersprivacy", params={"date_type": "join", "start_date": at, "end_date": at})
+    )["customersprivacy"]
     assert [r["member_id"] for r in rows] == [member.member_id]
     day = at[:10]
-    count = ok(client.get("/api/v2/admin/customersprivacy/count", params={
-        "date_type": "join", "start_date": f"{day} 00:00:00", "end_date": f"{day} 23:59:59"}))["count"]
+    count = ok(
+        client.get(
+            "/api/v2/admin/customersprivacy/count",
+            params={"date_type": "join", "start_date": f"{day} 00:00:00", "end_date": f"{day} 23:59:59"},
+        )
+    )["count"]
     assert count == sum(1 for c in shop1 if str(datetime.fromtimestamp(c.created, KST).date()) == day)
     assert_error(client.get("/api/v2/admin/customersprivacy", params={"start_date": at}), 422, "end_date")
 
 
-def test_created_date_cursor_walk_collects_every_member_of_the_shop(start_sandbox: Callable[..., SandboxServer]
-                                                                   ) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — "가입일 기준으로 검색할 경우 offset과 관계 없이 전체 회원을
+def test_created_date_cursor_walk_collects_every_member_of_the_shop(
+    start_sandbox: Callable[..., SandboxServer],
+) -> None:
+    """docs/cafe24-reference.md#customersprivacy: "가입일 기준으로 검색할 경우 offset과 관계 없이 전체 회원을
     검색할 수 있다" by raising created_start_date ("creted_start_date를 증가시키면서")."""
-    server = start_sandbox(SandboxConfig(limits=UNLIMITED, volumes=Volumes(customers=3000, orders=10,
-                                                                            products=20)))
+    server = start_sandbox(SandboxConfig(limits=UNLIMITED, volumes=Volumes(customers=3000, orders=10, products=20)))
     store = server.sandbox.mall("walk")
     expected = {c.member_id for c in store.customers if c.shop_no == 1}
     assert len(expected) > 2000  # more than two pages of 1000
@@ -925,7 +1115,7 @@ def test_created_date_cursor_walk_collects_every_member_of_the_shop(start_sandbo
 
 
 def test_shops_lists_several_shops_one_on_los_angeles_time(client: httpx.Client) -> None:
-    """FACTS.md "Global conventions" Multi-shop: shops have `shop_no`, `default`, `currency_code` and a per-shop
+    """docs/cafe24-reference.md#multi-shop: shops have `shop_no`, `default`, `currency_code` and a per-shop
     `timezone` — the example shows shop 2 with "America/Los_Angeles"."""
     shops = ok(client.get("/api/v2/admin/shops"))["shops"]
     assert len(shops) >= 2
@@ -939,7 +1129,7 @@ def test_shops_lists_several_shops_one_on_los_angeles_time(client: httpx.Client)
 
 
 def test_shop_no_2_renders_products_in_its_currency(client: httpx.Client, store: Any) -> None:
-    """FACTS.md "Global conventions" Multi-shop: "멀티쇼핑몰 번호를 명시하지 않을 경우, 기본 쇼핑몰의 정보를
+    """docs/cafe24-reference.md#multi-shop: "멀티쇼핑몰 번호를 명시하지 않을 경우, 기본 쇼핑몰의 정보를
     조회합니다"; shop_no picks the shop (and its currency_code)."""
     p = next(p for p in sorted(store.products.values(), key=lambda p: p.product_no) if p.product_no % 17)
     krw = ok(client.get("/api/v2/admin/products", params={"product_no": p.product_no}))["products"][0]
@@ -954,17 +1144,16 @@ def test_shop_no_2_renders_products_in_its_currency(client: httpx.Client, store:
 
 
 def test_shop_no_2_orders_carry_shop_2_and_usd(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — rows carry `shop_no`; shop_no DEFAULT 1."""
+    """docs/cafe24-reference.md#orders: rows carry `shop_no`; shop_no DEFAULT 1."""
     default = ok(client.get("/api/v2/admin/orders", params={**window(sandbox), "limit": 50}))["orders"]
     rows = ok(client.get("/api/v2/admin/orders", params={**window(sandbox), "shop_no": 2, "limit": 50}))["orders"]
     assert rows and {o["shop_no"] for o in rows} == {2} and {o["currency"] for o in rows} == {"USD"}
     assert {o["shop_no"] for o in default} == {1} and {o["currency"] for o in default} == {"KRW"}
 
 
-@pytest.mark.parametrize("path", ["/api/v2/admin/products", "/api/v2/admin/customersprivacy",
-                                  "/api/v2/admin/shops/9"])
+@pytest.mark.parametrize("path", ["/api/v2/admin/products", "/api/v2/admin/customersprivacy", "/api/v2/admin/shops/9"])
 def test_unknown_shop_no_is_not_found(client: httpx.Client, path: str) -> None:
-    """FACTS.md "Global conventions" Multi-shop: shops are those `GET /shops` lists."""
+    """docs/cafe24-reference.md#multi-shop: shops are those `GET /shops` lists."""
     params = {} if path.endswith("/9") else {"shop_no": 9}
     assert_error(client.get(path, params=params), 404)
 
@@ -972,20 +1161,23 @@ def test_unknown_shop_no_is_not_found(client: httpx.Client, path: str) -> None:
 # ---- not found ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v2/admin/no-such-resource",
-    "/api/v2/admin/products/999999999",
-    "/api/v2/admin/orders/20000101-0000001",
-    "/api/v2/admin/customersprivacy/nobody",
-    "/api/v2/admin/categories/1",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/admin/no-such-resource",
+        "/api/v2/admin/products/999999999",
+        "/api/v2/admin/orders/20000101-0000001",
+        "/api/v2/admin/customersprivacy/nobody",
+        "/api/v2/admin/categories/1",
+    ],
+)
 def test_unknown_path_or_record_is_404_with_the_cafe24_error_body(client: httpx.Client, path: str) -> None:
-    """FACTS.md "Global conventions": status 404 and the error body `{"error": {"code", "message",
+    """docs/cafe24-reference.md#errors: status 404 and the error body `{"error": {"code", "message",
     "more_info": {}}}`."""
     body = assert_error(client.get(path), 404)
     assert body["error"]["more_info"] == {}
 
 
 def test_unknown_top_level_path_is_404_with_the_cafe24_error_body(sandbox: SandboxServer) -> None:
-    """FACTS.md "Global conventions": error body; the sandbox answers every unknown path with it."""
+    """docs/cafe24-reference.md#errors: error body; the sandbox answers every unknown path with it."""
     assert_error(httpx.get(f"{sandbox.url}/no/such/path"), 404)

@@ -115,8 +115,14 @@ def responses(server: SandboxServer, client: httpx.Client) -> dict[str, list[Any
 
     dc = httpx.Client(base_url=f"{server.url}/dcollection/api", headers=DC_AUTH, timeout=30)
     category = {"dcollection_product_category": DC_CATEGORY}
-    first = _token(server, {"grant_type": "authorization_code", "code": _oauth_code(server),
-                            "redirect_uri": "https://connector.example/callback"})
+    first = _token(
+        server,
+        {
+            "grant_type": "authorization_code",
+            "code": _oauth_code(server),
+            "redirect_uri": "https://connector.example/callback",
+        },
+    )
     with dc:
         return {
             "admin_products_list.json": [products],
@@ -124,8 +130,9 @@ def responses(server: SandboxServer, client: httpx.Client) -> dict[str, list[Any
             "admin_products_count.json": [ok(client.get("/api/v2/admin/products/count"))],
             "admin_products_variants_list.json": list(variants.values()),
             "admin_products_variants_detail.json": each("/api/v2/admin/products/{}/variants/{}", codes),
-            "admin_products_variants_inventories.json": each("/api/v2/admin/products/{}/variants/{}/inventories",
-                                                             codes),
+            "admin_products_variants_inventories.json": each(
+                "/api/v2/admin/products/{}/variants/{}/inventories", codes
+            ),
             "admin_orders_list.json": orders,
             "admin_orders_detail.json": each("/api/v2/admin/orders/{}", order_ids),
             "admin_orders_count.json": [ok(client.get("/api/v2/admin/orders/count", params=window(server)))],
@@ -134,12 +141,14 @@ def responses(server: SandboxServer, client: httpx.Client) -> dict[str, list[Any
             "admin_orders_buyer.json": each("/api/v2/admin/orders/{}/buyer", order_ids),
             "admin_customersprivacy_list.json": [members],
             "admin_customersprivacy_count.json": [ok(client.get("/api/v2/admin/customersprivacy/count"))],
-            "admin_customersprivacy_detail.json": each("/api/v2/admin/customersprivacy/{}",
-                                                       [m["member_id"] for m in members["customersprivacy"]][:RECORDS]),
+            "admin_customersprivacy_detail.json": each(
+                "/api/v2/admin/customersprivacy/{}", [m["member_id"] for m in members["customersprivacy"]][:RECORDS]
+            ),
             "admin_categories_list.json": [categories],
             "admin_categories_count.json": [ok(client.get("/api/v2/admin/categories/count"))],
-            "admin_categories_detail.json": each("/api/v2/admin/categories/{}",
-                                                 [c["category_no"] for c in categories["categories"]]),
+            "admin_categories_detail.json": each(
+                "/api/v2/admin/categories/{}", [c["category_no"] for c in categories["categories"]]
+            ),
             "admin_shops_list.json": [ok(client.get("/api/v2/admin/shops"))],
             "admin_shops_detail.json": each("/api/v2/admin/shops/{}", [1, 2, 3]),
             "dcollection_shops_list.json": [ok(dc.get("/shops"))],
@@ -148,7 +157,8 @@ def responses(server: SandboxServer, client: httpx.Client) -> dict[str, list[Any
             "error_response.json": [client.get("/api/v2/admin/no-such-resource").json()],
             "oauth_token_authorization_code.json": [first],
             "oauth_token_refresh_token.json": [
-                _token(server, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})],
+                _token(server, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+            ],
         }
 
 
@@ -172,8 +182,9 @@ def test_every_example_file_is_measured(coverage: dict[str, tuple[int, int, list
     assert sorted(coverage) == sorted(p.name for p in EXAMPLES.glob("*.json"))
 
 
-def test_the_sandbox_matches_the_examples_key_paths(coverage: dict[str, tuple[int, int, list[str]]],
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_sandbox_matches_the_examples_key_paths(
+    coverage: dict[str, tuple[int, int, list[str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
     """examples/README.md: same keys, nesting and value types; issue #15 item 7: at least 95% of all the
     examples' key paths, and 90% of each example's."""
     hits = sum(h for h, _, _ in coverage.values())
@@ -181,9 +192,12 @@ def test_the_sandbox_matches_the_examples_key_paths(coverage: dict[str, tuple[in
     with capsys.disabled():
         print(f"\nkey-path coverage: {hits}/{total} = {hits / total:.1%}")
         for name, (h, n, missing) in sorted(coverage.items()):
-            print(f"  {name:45} {h:4}/{n:<4} {h / n:6.1%}  missing: {', '.join(missing[:80])}"
-                  f"{' …' if len(missing) > 80 else ''}")
-    low = {name: f"{h / n:.1%} (missing {missing})" for name, (h, n, missing) in coverage.items()
-           if h / n < EXAMPLE_FLOOR}
+            print(
+                f"  {name:45} {h:4}/{n:<4} {h / n:6.1%}  missing: {', '.join(missing[:80])}"
+                f"{' …' if len(missing) > 80 else ''}"
+            )
+    low = {
+        name: f"{h / n:.1%} (missing {missing})" for name, (h, n, missing) in coverage.items() if h / n < EXAMPLE_FLOOR
+    }
     assert not low
     assert hits / total >= OVERALL_FLOOR

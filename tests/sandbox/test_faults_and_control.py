@@ -57,7 +57,7 @@ def clock_now(server: SandboxServer) -> datetime:
 
 
 def assert_error_body(response: httpx.Response, status: int) -> dict:
-    """FACTS.md "Global conventions": {"error": {"code", "message", "more_info"}}."""
+    """docs/cafe24-reference.md#errors: {"error": {"code", "message", "more_info"}}."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -68,11 +68,14 @@ def assert_error_body(response: httpx.Response, status: int) -> dict:
 
 def order_window(now: datetime) -> dict[str, str]:
     """start_date/end_date covering a few days around `now` (KST dates), well inside the 3-month limit."""
-    return {"start_date": (now - timedelta(days=2)).date().isoformat(),
-            "end_date": (now + timedelta(days=2)).date().isoformat()}
+    return {
+        "start_date": (now - timedelta(days=2)).date().isoformat(),
+        "end_date": (now + timedelta(days=2)).date().isoformat(),
+    }
 
 
 # ---- faults: what each kind looks like to a client -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["500", "503"])
 def test_5xx_fault_answers_with_the_error_body(server: SandboxServer, mall: str, kind: str) -> None:
@@ -143,6 +146,7 @@ def test_html_error_fault_sends_a_502_page(server: SandboxServer, mall: str) -> 
 
 
 # ---- faults: when they fire ------------------------------------------------------------------------------------
+
 
 def test_nth_fault_fires_on_every_nth_matching_request(server: SandboxServer, mall: str) -> None:
     """Issue #2, control API: nth=3 fires on the 3rd, 6th, 9th matching request; other paths do not count."""
@@ -216,11 +220,14 @@ def test_faults_are_counted_in_stats(server: SandboxServer, mall: str) -> None:
     assert row == {"requests": 4, "200": 2, "503": 2, "errors": 2, "faults": 2}
 
 
-@pytest.mark.parametrize("spec", [
-    {"kind": "teapot", "nth": 1},
-    {"kind": "500"},  # neither nth nor rate
-    {"kind": "500", "nth": 1, "colour": "red"},
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "teapot", "nth": 1},
+        {"kind": "500"},  # neither nth nor rate
+        {"kind": "500", "nth": 1, "colour": "red"},
+    ],
+)
 def test_bad_fault_spec_is_422(server: SandboxServer, spec: dict) -> None:
     """Issue #2, control API: a fault the sandbox cannot apply is refused with the error body."""
     assert_error_body(control(server, "POST", "/faults", json=spec), 422)
@@ -228,6 +235,7 @@ def test_bad_fault_spec_is_422(server: SandboxServer, spec: dict) -> None:
 
 
 # ---- clock -----------------------------------------------------------------------------------------------------
+
 
 def test_clock_reports_now_in_kst(start_sandbox: Callable[..., SandboxServer]) -> None:
     """Issue #2, control API: GET /__sandbox__/clock gives the sandbox time as KST ISO 8601 and epoch."""
@@ -266,6 +274,7 @@ def test_clock_is_per_sandbox(start_sandbox: Callable[..., SandboxServer]) -> No
 
 # ---- volumes ---------------------------------------------------------------------------------------------------
 
+
 def test_volumes_set_the_size_of_a_mall(server: SandboxServer, mall: str) -> None:
     """Issue #2, control API: PUT /__sandbox__/malls/{m}/volumes {"products": 20} → the count endpoint says 20."""
     with admin_client(server, mall) as client:
@@ -288,6 +297,7 @@ def test_volumes_refuse_unknown_settings(server: SandboxServer, mall: str) -> No
 
 # ---- live activity ---------------------------------------------------------------------------------------------
 
+
 def live_body() -> dict:
     return {"orders_per_hour": 60, "product_edits_per_hour": 30, "customers_per_hour": 10}
 
@@ -299,26 +309,32 @@ def test_live_mall_grows_as_the_clock_moves(server: SandboxServer, mall: str) ->
         window = order_window(now)
         orders_before = client.get("/api/v2/admin/orders/count", params=window).json()["count"]
         members_before = client.get("/api/v2/admin/customersprivacy/count").json()["count"]
-        products_before = {p["product_no"]: p["updated_date"]
-                           for p in client.get(PRODUCTS, params={"limit": 100}).json()["products"]}
+        products_before = {
+            p["product_no"]: p["updated_date"] for p in client.get(PRODUCTS, params={"limit": 100}).json()["products"]
+        }
         response = control(server, "POST", f"/malls/{mall}/live", json=live_body())
         assert response.status_code == 200 and response.json()["orders_per_hour"] == 60
         advance(server, 2 * HOUR)
     with admin_client(server, mall) as client:  # a new token: the old one died with the 2 hours
         orders_after = client.get("/api/v2/admin/orders/count", params=window).json()["count"]
         members_after = client.get("/api/v2/admin/customersprivacy/count").json()["count"]
-        products_after = {p["product_no"]: p["updated_date"]
-                          for p in client.get(PRODUCTS, params={"limit": 100}).json()["products"]}
+        products_after = {
+            p["product_no"]: p["updated_date"] for p in client.get(PRODUCTS, params={"limit": 100}).json()["products"]
+        }
     # ~120 orders in 2 h, ~82 % of them in shop 1; ~60 edits; ~20 members (shop 1 gets most).
     assert orders_after - orders_before >= 50
     assert members_after - members_before >= 5
     assert set(products_after) == set(products_before)
-    moved = [n for n in products_before
-             if datetime.fromisoformat(products_after[n]) > datetime.fromisoformat(products_before[n])]
+    moved = [
+        n
+        for n in products_before
+        if datetime.fromisoformat(products_after[n]) > datetime.fromisoformat(products_before[n])
+    ]
     assert len(moved) >= 10
     assert all(datetime.fromisoformat(products_after[n]) >= now for n in moved)
-    assert all(datetime.fromisoformat(products_after[n]) >= datetime.fromisoformat(products_before[n])
-               for n in products_before)
+    assert all(
+        datetime.fromisoformat(products_after[n]) >= datetime.fromisoformat(products_before[n]) for n in products_before
+    )
 
 
 def test_quiet_mall_does_not_grow(server: SandboxServer, mall: str) -> None:
@@ -358,9 +374,15 @@ def test_same_seed_and_clock_moves_give_the_same_store(start_sandbox: Callable[.
         with admin_client(server, mall) as client:
             products = client.get(PRODUCTS, params={"limit": 100}).json()["products"]
             # An explicit end bound both sandboxes have passed, so real-time drift between them does not matter.
-            orders = client.get("/api/v2/admin/orders", params={
-                "start_date": "2025-12-30", "end_date": kst(START + 2 * HOUR), "limit": 1000,
-                "fields": "order_id,order_date"}).json()["orders"]
+            orders = client.get(
+                "/api/v2/admin/orders",
+                params={
+                    "start_date": "2025-12-30",
+                    "end_date": kst(START + 2 * HOUR),
+                    "limit": 1000,
+                    "fields": "order_id,order_date",
+                },
+            ).json()["orders"]
         results.append((products, [o["order_id"] for o in orders]))
     (products_a, orders_a), (products_b, orders_b) = results
     assert len(products_a) == 50
@@ -401,6 +423,7 @@ def test_order_payment_appears_when_the_clock_passes_it(start_sandbox: Callable[
 
 # ---- truth and unknown paths -----------------------------------------------------------------------------------
 
+
 def test_truth_lists_every_key(server: SandboxServer, mall: str) -> None:
     """Issue #2, control API: GET /__sandbox__/malls/{m}/truth gives the keys a complete load must contain."""
     truth = control(server, "GET", f"/malls/{mall}/truth").json()
@@ -423,7 +446,7 @@ def test_unknown_control_path_is_404_with_the_error_body(server: SandboxServer) 
 
 
 def test_unknown_api_path_is_404_with_the_error_body(server: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": 404 with {"error": {"code", "message", "more_info"}}."""
+    """docs/cafe24-reference.md#errors: 404 with {"error": {"code", "message", "more_info"}}."""
     with admin_client(server, mall) as client:
         assert_error_body(client.get("/api/v2/admin/no-such-resource"), 404)
 
@@ -433,16 +456,20 @@ def test_wrong_method_on_a_control_path_is_405_with_the_error_body(server: Sandb
     assert_error_body(control(server, "PUT", "/clock"), 405)
 
 
-# ---- the merchant's deletions (FACTS.md "Deleted records": no flag, no deleted list; rows just stop appearing) ----
+# ---- the merchant's deletions (docs/cafe24-reference.md#deleted-records: no flag, no list; rows just go) ----
 
-def test_deleted_products_leave_every_shop_and_come_back_from_the_trash_unchanged(server: SandboxServer,
-                                                                                   mall: str) -> None:
+
+def test_deleted_products_leave_every_shop_and_come_back_from_the_trash_unchanged(
+    server: SandboxServer, mall: str
+) -> None:
     with admin_client(server, mall) as api:
         victims = control(server, "GET", f"/malls/{mall}/truth").json()["products"][:3]
         before = api.get(f"{PRODUCTS}/{victims[0]}").json()["product"]["updated_date"]
         counts = {s: api.get(f"{PRODUCTS}/count", params={"shop_no": s}).json()["count"] for s in (1, 2)}
         assert control(server, "POST", f"/malls/{mall}/delete", json={"products": victims}).json() == {
-            "products": sorted(victims), "members": []}
+            "products": sorted(victims),
+            "members": [],
+        }
         for shop in (1, 2):
             listed = api.get(PRODUCTS, params={"shop_no": shop, "limit": 100, "fields": "product_no"}).json()
             assert not {p["product_no"] for p in listed["products"]} & set(victims)

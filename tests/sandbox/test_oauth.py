@@ -1,8 +1,8 @@
-"""The sandbox's OAuth 2.0 server against FACTS.md "OAuth 2.0", over real HTTP.
+"""The sandbox's OAuth 2.0 server against docs/cafe24-reference.md#oauth, over real HTTP.
 
 Authorize (302 with code and state), the token call (Basic client credentials, form body, the documented fields
 and lifetimes), single-use one-minute codes, rotating two-week refresh tokens, revoke, and how the Admin API
-answers missing, foreign, expired or under-scoped tokens (FACTS.md "Global conventions": 401/403).
+answers missing, foreign, expired or under-scoped tokens (docs/cafe24-reference.md#errors: 401/403).
 Tests that move the clock use a private sandbox: the clock belongs to one sandbox.
 """
 
@@ -37,6 +37,7 @@ HTTP = httpx.Client(timeout=30, follow_redirects=False)  # one client: building 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def mall() -> str:
     """A mall nobody else uses, so grants and expire-token calls of one test cannot touch another."""
@@ -53,10 +54,22 @@ def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def authorize(server: SandboxServer, mall_id: str, *, client_id: str = CLIENT_ID, scope: str = SCOPE,
-              redirect_uri: str = REDIRECT_URI, state: str = "xyz") -> httpx.Response:
-    params = {"response_type": "code", "client_id": client_id, "state": state, "redirect_uri": redirect_uri,
-              "scope": scope}
+def authorize(
+    server: SandboxServer,
+    mall_id: str,
+    *,
+    client_id: str = CLIENT_ID,
+    scope: str = SCOPE,
+    redirect_uri: str = REDIRECT_URI,
+    state: str = "xyz",
+) -> httpx.Response:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "state": state,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+    }
     return HTTP.get(f"{server.mall_url(mall_id)}/api/v2/oauth/authorize", params=params, follow_redirects=False)
 
 
@@ -66,17 +79,20 @@ def new_code(server: SandboxServer, mall_id: str, **kwargs: str) -> str:
     return parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
 
 
-def token_call(server: SandboxServer, mall_id: str, form: dict[str, str], *,
-               authorization: str | None = None, **kwargs: object) -> httpx.Response:
+def token_call(
+    server: SandboxServer, mall_id: str, form: dict[str, str], *, authorization: str | None = None, **kwargs: object
+) -> httpx.Response:
     headers = {"Authorization": basic() if authorization is None else authorization}
     if not headers["Authorization"]:
         del headers["Authorization"]
-    return HTTP.post(f"{server.mall_url(mall_id)}/api/v2/oauth/token", data=form, headers=headers,
-                      follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+    return HTTP.post(
+        f"{server.mall_url(mall_id)}/api/v2/oauth/token", data=form, headers=headers, follow_redirects=False, **kwargs
+    )  # type: ignore[arg-type]
 
 
-def exchange(server: SandboxServer, mall_id: str, code: str, redirect_uri: str = REDIRECT_URI,
-             **kwargs: object) -> httpx.Response:
+def exchange(
+    server: SandboxServer, mall_id: str, code: str, redirect_uri: str = REDIRECT_URI, **kwargs: object
+) -> httpx.Response:
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     return token_call(server, mall_id, form, **kwargs)  # type: ignore[arg-type]
 
@@ -128,8 +144,9 @@ def assert_error(response: httpx.Response, status: int, oauth_error: str | None 
 
 # ---- authorize -----------------------------------------------------------------------------------------------
 
+
 def test_authorize_redirects_with_code_and_state(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": authorize answers 302 Location {redirect_uri}?code=...&state=..."""
+    """docs/cafe24-reference.md#oauth: authorize answers 302 Location {redirect_uri}?code=...&state=..."""
     response = authorize(sandbox, mall)
     assert response.status_code == 302
     location = urlsplit(response.headers["location"])
@@ -141,28 +158,31 @@ def test_authorize_redirects_with_code_and_state(sandbox: SandboxServer, mall: s
 
 
 def test_authorize_codes_are_distinct(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": every authorize call issues its own code."""
+    """docs/cafe24-reference.md#oauth: every authorize call issues its own code."""
     assert new_code(sandbox, mall) != new_code(sandbox, mall)
 
 
 def test_authorize_with_unknown_client_id_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": 401 for an unknown client."""
+    """docs/cafe24-reference.md#errors: 401 for an unknown client."""
     response = authorize(sandbox, mall, client_id="someone-else")
     assert_error(response, 401, "invalid_client")
     assert "location" not in response.headers
 
 
 def test_authorize_with_unknown_scope_is_422(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" scopes list; "Global conventions": 422 for a value outside the spec."""
-    error = assert_error(authorize(sandbox, mall, scope="mall.read_product,mall.write_everything"), 422,
-                         "invalid_scope")
+    """docs/cafe24-reference.md#oauth (scopes), #errors: 422 for a value outside the spec."""
+    error = assert_error(
+        authorize(sandbox, mall, scope="mall.read_product,mall.write_everything"), 422, "invalid_scope"
+    )
     assert "mall.write_everything" in error["message"]
 
 
 # ---- token exchange ------------------------------------------------------------------------------------------
 
+
 def test_token_response_has_exactly_the_documented_fields(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" response fields: the example's key set, shop_no "1", token_type Bearer, no expires_in."""
+    """docs/cafe24-reference.md#oauth response fields: the example's key set, shop_no "1",
+    token_type Bearer, no expires_in."""
     response = exchange(sandbox, mall, new_code(sandbox, mall))
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -181,7 +201,8 @@ def test_token_response_has_exactly_the_documented_fields(sandbox: SandboxServer
 
 
 def test_token_timestamps_have_no_offset_and_documented_lifetimes(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" lifetimes: expires_at = issued_at + 2 h, refresh_token_expires_at = issued_at + 14 d."""
+    """docs/cafe24-reference.md#oauth lifetimes: expires_at = issued_at + 2 h,
+    refresh_token_expires_at = issued_at + 14 d."""
     body = issue(sandbox, mall)
     issued = oauth_time(body["issued_at"])
     assert oauth_time(body["expires_at"]) - issued == timedelta(hours=2)
@@ -189,7 +210,7 @@ def test_token_timestamps_have_no_offset_and_documented_lifetimes(sandbox: Sandb
 
 
 def test_token_timestamps_are_kst_wall_time(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": offset-less timestamps; the sandbox prints them in KST like every other date."""
+    """docs/cafe24-reference.md#oauth: offset-less timestamps; the sandbox prints them in KST like every other date."""
     body = issue(sandbox, mall)
     now = datetime.fromisoformat(HTTP.get(f"{sandbox.url}/__sandbox__/clock").json()["now"])
     assert now.utcoffset() == timedelta(hours=9)
@@ -197,21 +218,21 @@ def test_token_timestamps_are_kst_wall_time(sandbox: SandboxServer, mall: str) -
 
 
 def test_new_access_token_works_on_the_admin_api(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": Authorization: Bearer {access_token}."""
+    """docs/cafe24-reference.md#requests: Authorization: Bearer {access_token}."""
     response = products(sandbox, mall, issue(sandbox, mall)["access_token"])
     assert response.status_code == 200, response.text
     assert len(response.json()["products"]) == 1
 
 
 def test_code_is_single_use(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": "토큰발급 요청시 사용된 code는 재사용할 수 없으며"."""
+    """docs/cafe24-reference.md#oauth: "토큰발급 요청시 사용된 code는 재사용할 수 없으며"."""
     code = new_code(sandbox, mall)
     assert exchange(sandbox, mall, code).status_code == 200
     assert_error(exchange(sandbox, mall, code), 400, "invalid_grant")
 
 
 def test_code_expires_after_one_minute(private: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": "코드 발급 후 1분이 경과하면 만료됩니다"."""
+    """docs/cafe24-reference.md#oauth: "코드 발급 후 1분이 경과하면 만료됩니다"."""
     within, late = new_code(private, mall), new_code(private, mall)
     advance(private, 59)
     assert exchange(private, mall, within).status_code == 200
@@ -220,53 +241,57 @@ def test_code_expires_after_one_minute(private: SandboxServer, mall: str) -> Non
 
 
 def test_code_of_another_mall_is_rejected(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": the code is exchanged at the mall that issued it ({mallid}.cafe24api.com)."""
+    """docs/cafe24-reference.md#oauth: the code is exchanged at the mall that issued it ({mallid}.cafe24api.com)."""
     code = new_code(sandbox, mall)
     assert_error(exchange(sandbox, mall + "x", code), 400, "invalid_grant")
     assert exchange(sandbox, mall, code).status_code == 200
 
 
 def test_wrong_client_secret_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" (Basic base64(client_id:client_secret)); "Global conventions": 401 unknown client."""
+    """docs/cafe24-reference.md#oauth (Basic base64(client_id:client_secret)), #errors: 401 unknown client."""
     code = new_code(sandbox, mall)
     assert_error(exchange(sandbox, mall, code, authorization=basic(secret="not-the-secret")), 401, "invalid_client")
     assert exchange(sandbox, mall, code).status_code == 200  # a refused call does not burn the code
 
 
 def test_missing_basic_header_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": the token call needs Authorization: Basic."""
+    """docs/cafe24-reference.md#oauth: the token call needs Authorization: Basic."""
     assert_error(exchange(sandbox, mall, new_code(sandbox, mall), authorization=""), 401, "invalid_client")
 
 
 def test_garbled_basic_header_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": Basic must carry base64(client_id:client_secret)."""
+    """docs/cafe24-reference.md#oauth: Basic must carry base64(client_id:client_secret)."""
     code = new_code(sandbox, mall)
     assert_error(exchange(sandbox, mall, code, authorization="Basic !!!not-base64"), 401, "invalid_client")
 
 
 def test_mismatched_redirect_uri_is_400(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": the exchange repeats the authorize call's redirect_uri."""
+    """docs/cafe24-reference.md#oauth: the exchange repeats the authorize call's redirect_uri."""
     code = new_code(sandbox, mall)
     assert_error(exchange(sandbox, mall, code, redirect_uri="http://127.0.0.1:9/other"), 400, "invalid_grant")
 
 
 def test_token_call_without_form_content_type_is_400(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" (Content-Type: application/x-www-form-urlencoded); "Global conventions": 400."""
+    """docs/cafe24-reference.md#oauth (Content-Type: application/x-www-form-urlencoded), #errors: 400."""
     code = new_code(sandbox, mall)
-    response = HTTP.post(f"{sandbox.mall_url(mall)}/api/v2/oauth/token", headers={"Authorization": basic()},
-                          json={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI})
+    response = HTTP.post(
+        f"{sandbox.mall_url(mall)}/api/v2/oauth/token",
+        headers={"Authorization": basic()},
+        json={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+    )
     assert_error(response, 400, "invalid_request")
 
 
 def test_unknown_grant_type_is_400(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": grant_type is authorization_code or refresh_token."""
+    """docs/cafe24-reference.md#oauth: grant_type is authorization_code or refresh_token."""
     assert_error(token_call(sandbox, mall, {"grant_type": "password"}), 400, "unsupported_grant_type")
 
 
 # ---- refresh -------------------------------------------------------------------------------------------------
 
+
 def test_refresh_returns_a_new_pair(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" rotation: a new access token and a new refresh token, same fields and scopes."""
+    """docs/cafe24-reference.md#oauth rotation: a new access token and a new refresh token, same fields and scopes."""
     first = issue(sandbox, mall)
     response = refresh(sandbox, mall, first["refresh_token"])
     assert response.status_code == 200, response.text
@@ -283,14 +308,14 @@ def test_refresh_returns_a_new_pair(sandbox: SandboxServer, mall: str) -> None:
 
 
 def test_used_refresh_token_is_rejected(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" rotation: "기존 refresh token은 만료처리되어 사용할 수 없습니다"."""
+    """docs/cafe24-reference.md#oauth rotation: "기존 refresh token은 만료처리되어 사용할 수 없습니다"."""
     first = issue(sandbox, mall)
     assert refresh(sandbox, mall, first["refresh_token"]).status_code == 200
     assert_error(refresh(sandbox, mall, first["refresh_token"]), 400, "invalid_grant")
 
 
 def test_old_access_token_dies_on_refresh(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" rotation; sandbox choice (issue #2): one live access token per grant."""
+    """docs/cafe24-reference.md#oauth rotation; sandbox choice (issue #2): one live access token per grant."""
     first = issue(sandbox, mall)
     second = refresh(sandbox, mall, first["refresh_token"]).json()
     assert_error(products(sandbox, mall, first["access_token"]), 401)
@@ -298,7 +323,8 @@ def test_old_access_token_dies_on_refresh(sandbox: SandboxServer, mall: str) -> 
 
 
 def test_refreshed_refresh_token_rotates_again(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": persist the new refresh_token after every refresh; it is the one that works next."""
+    """docs/cafe24-reference.md#oauth: persist the new refresh_token after every refresh;
+    it is the one that works next."""
     token = issue(sandbox, mall)["refresh_token"]
     for _ in range(3):
         response = refresh(sandbox, mall, token)
@@ -308,14 +334,14 @@ def test_refreshed_refresh_token_rotates_again(sandbox: SandboxServer, mall: str
 
 
 def test_refresh_token_of_another_mall_is_rejected(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": tokens belong to the mall they were issued for."""
+    """docs/cafe24-reference.md#oauth: tokens belong to the mall they were issued for."""
     first = issue(sandbox, mall)
     assert_error(refresh(sandbox, mall + "x", first["refresh_token"]), 400, "invalid_grant")
     assert refresh(sandbox, mall, first["refresh_token"]).status_code == 200
 
 
 def test_refresh_works_after_the_access_token_expired(private: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": a 2-hour access token, a 2-week refresh token."""
+    """docs/cafe24-reference.md#oauth: a 2-hour access token, a 2-week refresh token."""
     first = issue(private, mall)
     advance(private, TWO_HOURS + 1)
     assert_error(products(private, mall, first["access_token"]), 401)
@@ -325,21 +351,22 @@ def test_refresh_works_after_the_access_token_expired(private: SandboxServer, ma
 
 
 def test_refresh_token_expires_after_two_weeks(private: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": "refresh token은 2주간 유효하며"."""
+    """docs/cafe24-reference.md#oauth: "refresh token은 2주간 유효하며"."""
     first = issue(private, mall)
     advance(private, TWO_WEEKS + 1)
     assert_error(refresh(private, mall, first["refresh_token"]), 400, "invalid_grant")
 
 
 def test_refresh_token_works_until_two_weeks(private: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": the refresh token is valid for two weeks, not less."""
+    """docs/cafe24-reference.md#oauth: the refresh token is valid for two weeks, not less."""
     first = issue(private, mall)
     advance(private, TWO_WEEKS - 60)
     assert refresh(private, mall, first["refresh_token"]).status_code == 200
 
 
 def test_access_token_expires_after_two_hours(private: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": "접근 토큰은 발급 받은 후 2시간이 지나면 사용할 수 없습니다"; 401 with the error body."""
+    """docs/cafe24-reference.md#oauth: "접근 토큰은 발급 받은 후 2시간이 지나면 사용할 수 없습니다";
+    401 with the error body."""
     token = issue(private, mall)["access_token"]
     advance(private, TWO_HOURS - 60)
     assert products(private, mall, token).status_code == 200
@@ -350,8 +377,9 @@ def test_access_token_expires_after_two_hours(private: SandboxServer, mall: str)
 
 # ---- revoke --------------------------------------------------------------------------------------------------
 
+
 def test_revoke_kills_access_and_refresh_token(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" revoke: 200, and "리프레시 토큰도 함께 폐기됩니다"."""
+    """docs/cafe24-reference.md#oauth revoke: 200, and "리프레시 토큰도 함께 폐기됩니다"."""
     pair = issue(sandbox, mall)
     assert products(sandbox, mall, pair["access_token"]).status_code == 200
     response = revoke(sandbox, mall, pair["access_token"])
@@ -361,7 +389,7 @@ def test_revoke_kills_access_and_refresh_token(sandbox: SandboxServer, mall: str
 
 
 def test_revoke_by_refresh_token_kills_the_access_token(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" revoke (sandbox reading, issue #2): either token of a pair revokes the grant."""
+    """docs/cafe24-reference.md#oauth revoke (sandbox reading, issue #2): either token of a pair revokes the grant."""
     pair = issue(sandbox, mall)
     assert revoke(sandbox, mall, pair["refresh_token"]).status_code == 200
     assert_error(products(sandbox, mall, pair["access_token"]), 401)
@@ -369,43 +397,43 @@ def test_revoke_by_refresh_token_kills_the_access_token(sandbox: SandboxServer, 
 
 
 def test_revoke_leaves_other_grants_alive(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0" revoke: only the named token's grant is revoked."""
+    """docs/cafe24-reference.md#oauth revoke: only the named token's grant is revoked."""
     doomed, kept = issue(sandbox, mall), issue(sandbox, mall)
     assert revoke(sandbox, mall, doomed["access_token"]).status_code == 200
     assert products(sandbox, mall, kept["access_token"]).status_code == 200
 
 
 def test_revoke_without_basic_header_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": revoke takes the same Basic header; the token stays alive."""
+    """docs/cafe24-reference.md#oauth: revoke takes the same Basic header; the token stays alive."""
     pair = issue(sandbox, mall)
     assert_error(revoke(sandbox, mall, pair["access_token"], authorization=""), 401, "invalid_client")
-    assert_error(revoke(sandbox, mall, pair["access_token"], authorization=basic(secret="bad")), 401,
-                 "invalid_client")
+    assert_error(revoke(sandbox, mall, pair["access_token"], authorization=basic(secret="bad")), 401, "invalid_client")
     assert products(sandbox, mall, pair["access_token"]).status_code == 200
 
 
 # ---- the Admin API's token checks ----------------------------------------------------------------------------
 
+
 def test_missing_bearer_token_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": 401 when the token is missing."""
+    """docs/cafe24-reference.md#errors: 401 when the token is missing."""
     error = assert_error(products(sandbox, mall, None), 401)
     assert error["code"] == 401
 
 
 def test_garbage_bearer_token_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": 401 when the token is invalid."""
+    """docs/cafe24-reference.md#errors: 401 when the token is invalid."""
     assert_error(products(sandbox, mall, "not-a-token"), 401)
 
 
 def test_token_of_another_mall_is_401(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": a token is valid for the mall it was issued for only."""
+    """docs/cafe24-reference.md#oauth: a token is valid for the mall it was issued for only."""
     token = issue(sandbox, mall)["access_token"]
     assert_error(products(sandbox, mall + "other", token), 401)
     assert products(sandbox, mall, token).status_code == 200
 
 
 def test_token_without_the_scope_is_403(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "Global conventions": 403 when the scope is missing; products need mall.read_product."""
+    """docs/cafe24-reference.md#errors: 403 when the scope is missing; products need mall.read_product."""
     token = grant(sandbox, mall, ["mall.read_order"])["access_token"]
     error = assert_error(products(sandbox, mall, token), 403)
     assert error["code"] == 403
@@ -414,16 +442,20 @@ def test_token_without_the_scope_is_403(sandbox: SandboxServer, mall: str) -> No
 
 
 def test_scopes_granted_at_authorize_decide_access(sandbox: SandboxServer, mall: str) -> None:
-    """FACTS.md "OAuth 2.0": the scope parameter of authorize is what the token may do."""
+    """docs/cafe24-reference.md#oauth: the scope parameter of authorize is what the token may do."""
     token = issue(sandbox, mall, scope="mall.read_order")["access_token"]
     assert_error(products(sandbox, mall, token), 403)
     headers = {"Authorization": f"Bearer {token}"}
-    response = HTTP.get(f"{sandbox.mall_url(mall)}/api/v2/admin/orders",
-                         params={"start_date": "2020-01-01", "end_date": "2020-01-31"}, headers=headers)
+    response = HTTP.get(
+        f"{sandbox.mall_url(mall)}/api/v2/admin/orders",
+        params={"start_date": "2020-01-01", "end_date": "2020-01-31"},
+        headers=headers,
+    )
     assert response.status_code == 200, response.text
 
 
 # ---- the control API's expire-token (issue #2, control API) ---------------------------------------------------
+
 
 def test_expire_token_kills_access_but_not_refresh(sandbox: SandboxServer, mall: str) -> None:
     """Issue #2, control API: POST /__sandbox__/malls/{m}/expire-token expires the access token only."""

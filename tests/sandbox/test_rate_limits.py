@@ -1,4 +1,4 @@
-"""The sandbox's call limits against FACTS.md "Rate limits" (and its D.Collection section), over real HTTP.
+"""The sandbox's call limits against docs/cafe24-reference.md#rate-limits and #dcollection, over real HTTP.
 
 Each test runs a private sandbox with its own Limits and small volumes. Assertions are on headers, status codes
 and counts, never on elapsed time; the only sleep lets a bucket drain. Where a burst must not drain, the drain
@@ -48,7 +48,7 @@ def call_limit(response: httpx.Response) -> tuple[int, int]:
 
 
 def assert_error_body(response: httpx.Response, status: int) -> None:
-    """FACTS.md "Global conventions": {"error": {"code", "message", "more_info"}}."""
+    """docs/cafe24-reference.md#errors: {"error": {"code", "message", "more_info"}}."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "more_info"}
@@ -62,8 +62,9 @@ def burst(client: httpx.Client, n: int, path: str = PRODUCTS) -> list[httpx.Resp
 
 # ---- X-Api-Call-Limit ----------------------------------------------------------------------------------------
 
+
 def test_call_limit_header_counts_up_by_one_per_call(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": X-Api-Call-Limit "1/40" shows the calls in the mall's bucket."""
+    """docs/cafe24-reference.md#rate-limits: X-Api-Call-Limit "1/40" shows the calls in the mall's bucket."""
     server = limited(drain_rate=NO_DRAIN, max_per_second=0)
     with admin_client(server, mall) as client:
         responses = burst(client, 12)
@@ -72,7 +73,7 @@ def test_call_limit_header_counts_up_by_one_per_call(limited, mall: str) -> None
 
 
 def test_call_limit_header_on_every_admin_response(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": every Admin answer, also 401/404/422/429, carries X-Api-Call-Limit."""
+    """docs/cafe24-reference.md#rate-limits: every Admin answer, also 401/404/422/429, carries X-Api-Call-Limit."""
     server = limited(drain_rate=NO_DRAIN, max_per_second=0)
     with admin_client(server, mall) as client:
         ok = client.get(PRODUCTS)
@@ -89,7 +90,7 @@ def test_call_limit_header_on_every_admin_response(limited, mall: str) -> None:
 
 
 def test_bucket_size_comes_from_the_limits(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": the header's second number is the bucket size ("호출건수 제한")."""
+    """docs/cafe24-reference.md#rate-limits: the header's second number is the bucket size ("호출건수 제한")."""
     server = limited(bucket_size=7, drain_rate=NO_DRAIN, max_per_second=0)
     with admin_client(server, mall) as client:
         responses = burst(client, 8)
@@ -99,8 +100,10 @@ def test_bucket_size_comes_from_the_limits(limited, mall: str) -> None:
 
 # ---- the leaky bucket ----------------------------------------------------------------------------------------
 
+
 def test_full_bucket_answers_429_then_drains(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": a full bucket of 40 answers 429; it drains 2 calls a second and calls resume."""
+    """docs/cafe24-reference.md#rate-limits: a full bucket of 40 answers 429;
+    it drains 2 calls a second and calls resume."""
     server = limited(bucket_size=40, drain_rate=2.0, max_per_second=0)
     with admin_client(server, mall) as client:
         responses = burst(client, 45)
@@ -110,7 +113,7 @@ def test_full_bucket_answers_429_then_drains(limited, mall: str) -> None:
         throttled = responses[statuses.index(429)]
         assert_error_body(throttled, 429)
         assert throttled.headers["x-api-call-limit"] == "40/40"
-        assert "retry-after" not in throttled.headers  # FACTS.md: no Retry-After is documented
+        assert "retry-after" not in throttled.headers  # docs/cafe24-reference.md#rate-limits: no Retry-After
         time.sleep(1.1)  # 2 calls a second leave the bucket
         again = client.get(PRODUCTS, params={"limit": 1})
     assert again.status_code == 200, again.text
@@ -118,7 +121,8 @@ def test_full_bucket_answers_429_then_drains(limited, mall: str) -> None:
 
 
 def test_rejected_calls_do_not_fill_the_bucket(limited, mall: str) -> None:
-    """FACTS.md "Rate limits" (silent on it; sandbox choice, issue #2): a 429 takes no room in the bucket."""
+    """docs/cafe24-reference.md#rate-limits (silent on it; sandbox choice, issue #2):
+    a 429 takes no room in the bucket."""
     server = limited(bucket_size=5, drain_rate=NO_DRAIN, max_per_second=0)
     with admin_client(server, mall) as client:
         responses = burst(client, 15)
@@ -127,7 +131,8 @@ def test_rejected_calls_do_not_fill_the_bucket(limited, mall: str) -> None:
 
 
 def test_more_than_max_per_second_is_429(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": "동일 IP로 초당 10회 이상의 호출" may be judged abnormal; the sandbox refuses it."""
+    """docs/cafe24-reference.md#rate-limits: "동일 IP로 초당 10회 이상의 호출" may be judged abnormal;
+    the sandbox refuses it."""
     server = limited(bucket_size=1000, max_per_second=10)
     with admin_client(server, mall) as client:
         responses = burst(client, 12)
@@ -140,7 +145,7 @@ def test_more_than_max_per_second_is_429(limited, mall: str) -> None:
 
 
 def test_bucket_is_per_mall(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": "Bucket은 쇼핑몰 당" — filling mall A leaves mall B's bucket empty."""
+    """docs/cafe24-reference.md#rate-limits: "Bucket은 쇼핑몰 당" — filling mall A leaves mall B's bucket empty."""
     server = limited(drain_rate=NO_DRAIN, max_per_second=0)
     with admin_client(server, mall) as a, admin_client(server, mall + "b") as b:
         filled = burst(a, 41)
@@ -153,7 +158,7 @@ def test_bucket_is_per_mall(limited, mall: str) -> None:
 
 
 def test_bucket_is_shared_by_all_endpoints_of_a_mall(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": the bucket counts calls of the mall, whatever the endpoint."""
+    """docs/cafe24-reference.md#rate-limits: the bucket counts calls of the mall, whatever the endpoint."""
     server = limited(drain_rate=NO_DRAIN, max_per_second=0)
     with admin_client(server, mall) as client:
         first = client.get(PRODUCTS)
@@ -164,8 +169,9 @@ def test_bucket_is_shared_by_all_endpoints_of_a_mall(limited, mall: str) -> None
 
 # ---- the usage quota -----------------------------------------------------------------------------------------
 
+
 def test_call_usage_rises_as_a_percentage(limited, mall: str) -> None:
-    """FACTS.md "Rate limits" usage headers: X-Cafe24-Call-Usage is the share of the call quota used, in %."""
+    """docs/cafe24-reference.md#usage-quota: X-Cafe24-Call-Usage is the share of the call quota used, in %."""
     server = limited(bucket_size=1000, max_per_second=0, quota_calls=20)
     with admin_client(server, mall) as client:
         responses = burst(client, 19)
@@ -178,7 +184,7 @@ def test_call_usage_rises_as_a_percentage(limited, mall: str) -> None:
 
 
 def test_exhausted_call_quota_sends_remain_and_429(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": at 100% the Remain header appears; calls beyond the quota are refused."""
+    """docs/cafe24-reference.md#usage-quota: at 100% the Remain header appears; calls beyond the quota are refused."""
     server = limited(bucket_size=1000, max_per_second=0, quota_calls=20, quota_window=600)
     with admin_client(server, mall) as client:
         responses = burst(client, 22)
@@ -197,7 +203,7 @@ def test_exhausted_call_quota_sends_remain_and_429(limited, mall: str) -> None:
 
 
 def test_exhausted_time_quota_sends_time_remain_and_429(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": X-Cafe24-Time-Usage / -Time-Remain for the processing-time quota."""
+    """docs/cafe24-reference.md#usage-quota: X-Cafe24-Time-Usage / -Time-Remain for the processing-time quota."""
     server = limited(bucket_size=1000, max_per_second=0, quota_seconds=1e-6, quota_window=600)
     with admin_client(server, mall) as client:
         first, second = burst(client, 2)
@@ -211,7 +217,7 @@ def test_exhausted_time_quota_sends_time_remain_and_429(limited, mall: str) -> N
 
 
 def test_usage_quota_is_per_mall(limited, mall: str) -> None:
-    """FACTS.md "Rate limits": usage is counted per mall, like the bucket."""
+    """docs/cafe24-reference.md#usage-quota: usage is counted per mall, like the bucket."""
     server = limited(bucket_size=1000, max_per_second=0, quota_calls=4)
     with admin_client(server, mall) as a, admin_client(server, mall + "b") as b:
         assert burst(a, 5)[-1].status_code == 429
@@ -222,13 +228,14 @@ def test_usage_quota_is_per_mall(limited, mall: str) -> None:
 
 # ---- D.Collection --------------------------------------------------------------------------------------------
 
+
 def dcollection(server: SandboxServer, client: httpx.Client, authorization: str | None = DCOL_BASIC) -> httpx.Response:
     headers = {} if authorization is None else {"Authorization": authorization}
     return client.get(f"{server.url}/dcollection/api/shops", headers=headers)
 
 
 def test_dcollection_allows_n_calls_per_minute(limited) -> None:
-    """FACTS.md "D.Collection": "(40 times per minute.)" on the 429 row; here 5 per minute."""
+    """docs/cafe24-reference.md#dcollection: "(40 times per minute.)" on the 429 row; here 5 per minute."""
     server = limited(dcollection_per_minute=5)
     with httpx.Client(timeout=30) as client:
         responses = [dcollection(server, client) for _ in range(6)]
@@ -243,7 +250,7 @@ def test_dcollection_allows_n_calls_per_minute(limited) -> None:
 
 
 def test_dcollection_window_is_shared_by_all_endpoints(limited) -> None:
-    """FACTS.md "D.Collection": the per-minute limit is per client, across endpoints."""
+    """docs/cafe24-reference.md#dcollection: the per-minute limit is per client, across endpoints."""
     server = limited(dcollection_per_minute=2)
     with httpx.Client(timeout=30, headers={"Authorization": DCOL_BASIC}) as client:
         shops = client.get(f"{server.url}/dcollection/api/shops")
@@ -253,7 +260,7 @@ def test_dcollection_window_is_shared_by_all_endpoints(limited) -> None:
 
 
 def test_dcollection_without_basic_auth_is_401(limited) -> None:
-    """FACTS.md "D.Collection": Basic Auth ("Basic Auth 기반의 인증 시스템")."""
+    """docs/cafe24-reference.md#dcollection: Basic Auth ("Basic Auth 기반의 인증 시스템")."""
     server = limited(dcollection_per_minute=5)
     with httpx.Client(timeout=30) as client:
         missing = dcollection(server, client, None)
@@ -268,6 +275,7 @@ def test_dcollection_without_basic_auth_is_401(limited) -> None:
 
 
 # ---- /__sandbox__/stats (issue #2, control API) ----------------------------------------------------------------
+
 
 def test_stats_count_429s_per_mall_and_endpoint(limited, mall: str) -> None:
     """Issue #2, control API: /__sandbox__/stats counts requests and 429s per mall and endpoint."""
@@ -302,4 +310,5 @@ def test_stats_count_dcollection_429s_per_client(limited) -> None:
         dcollection(server, client)
     stats = httpx.get(f"{server.url}/__sandbox__/stats").json()
     assert stats["malls"]["dcollection:sandbox-client-id"] == {
-        "GET /api/shops": {"requests": 2, "200": 1, "429": 1, "throttled": 1}}
+        "GET /api/shops": {"requests": 2, "200": 1, "429": 1, "throttled": 1}
+    }

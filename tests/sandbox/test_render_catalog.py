@@ -125,7 +125,7 @@ def ctx() -> MallContext:
 
 
 def test_product_list_object_has_the_list_example_keys_and_types(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products (list fields; products[0] of the list example)."""
+    """docs/cafe24-reference.md#products (list fields; products[0] of the list example)."""
     listed = example("admin_products_list.json")["products"]
     detail = example("admin_products_detail.json")["product"]
     for p in ctx.products.values():
@@ -135,7 +135,7 @@ def test_product_list_object_has_the_list_example_keys_and_types(ctx: MallContex
 
 
 def test_product_detail_object_has_the_detail_example_keys_and_types(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products (a detail call returns more fields, e.g. additional_image)."""
+    """docs/cafe24-reference.md#products (a detail call returns more fields, e.g. additional_image)."""
     listed = example("admin_products_list.json")["products"]
     detail = example("admin_products_detail.json")["product"]
     for p in ctx.products.values():
@@ -146,14 +146,14 @@ def test_product_detail_object_has_the_detail_example_keys_and_types(ctx: MallCo
 
 
 def test_list_render_leaves_out_detail_only_fields(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products ("additional_image ... 특정 상품 상세 조회 API에서만")."""
+    """docs/cafe24-reference.md#products ("additional_image ... 특정 상품 상세 조회 API에서만")."""
     rendered = catalog.product(ORDINARY, ctx, 1, detail=False)
     for key in ("description", "mobile_description", "additional_image", "category"):
         assert key not in rendered
 
 
 def test_some_products_carry_numeric_money_without_price_excluding_tax(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products note: the examples mix string and numeric prices (products[1])."""
+    """docs/cafe24-reference.md#products note: the examples mix string and numeric prices (products[1])."""
     listed = example("admin_products_list.json")["products"]
     detail = example("admin_products_detail.json")["product"]
     for p in ctx.products.values():
@@ -167,14 +167,14 @@ def test_some_products_carry_numeric_money_without_price_excluding_tax(ctx: Mall
 
 
 def test_prices_are_converted_to_the_shop_currency(ctx: MallContext) -> None:
-    """FACTS.md: Multi-shop (shop_no selects a shop with its own currency)."""
+    """docs/cafe24-reference.md#multi-shop (shop_no selects a shop with its own currency)."""
     rendered = catalog.product(ORDINARY, ctx, 2, detail=False)
     assert rendered["shop_no"] == 2
     assert rendered["price"] == "44.25"  # 59000 KRW × 0.00075
 
 
 def test_product_category_list_and_option_flags_follow_the_record(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products (detail `category`, `has_option`, `option_type`)."""
+    """docs/cafe24-reference.md#products (detail `category`, `has_option`, `option_type`)."""
     rendered = catalog.product(ORDINARY, ctx, 1, detail=True)
     assert [c["category_no"] for c in rendered["category"]] == [27, 28]
     assert rendered["has_option"] == "T"
@@ -182,7 +182,7 @@ def test_product_category_list_and_option_flags_follow_the_record(ctx: MallConte
 
 
 def test_variant_has_the_variants_example_keys_and_types(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products/{product_no}/variants."""
+    """docs/cafe24-reference.md#variants."""
     listed = example("admin_products_variants_list.json")["variants"]
     detail = example("admin_products_variants_detail.json")["variant"]
     for p in ctx.products.values():
@@ -191,7 +191,7 @@ def test_variant_has_the_variants_example_keys_and_types(ctx: MallContext) -> No
 
 
 def test_variant_codes_and_options_come_from_the_record(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products/{product_no}/variants (variant_code: 12 chars)."""
+    """docs/cafe24-reference.md#variants (variant_code: 12 chars)."""
     rendered = catalog.variant(ORDINARY, 2, ctx, 1)
     assert rendered["variant_code"] == ORDINARY.variant_code(2) and len(rendered["variant_code"]) == 12
     assert [o["name"] for o in rendered["options"]] == ["색상", "사이즈"]
@@ -199,14 +199,14 @@ def test_variant_codes_and_options_come_from_the_record(ctx: MallContext) -> Non
 
 
 def test_inventory_has_the_inventories_example_keys_and_types(ctx: MallContext) -> None:
-    """FACTS.md: Inventories: GET …/variants/{variant_code}/inventories."""
+    """docs/cafe24-reference.md#inventories."""
     inventory = example("admin_products_variants_inventories.json")["inventory"]
     for index in range(ORDINARY.n_variants):
         assert_shaped_like(catalog.inventory(ORDINARY, index, ctx, 1), inventory, [inventory])
 
 
 def test_inventory_and_embedded_inventories_agree_with_the_variant_stock(ctx: MallContext) -> None:
-    """FACTS.md: Inventories (also reachable as embed=inventories on the variants list)."""
+    """docs/cafe24-reference.md#inventories (also reachable as embed=inventories on the variants list)."""
     for index in range(ORDINARY.n_variants):
         variant = catalog.variant(ORDINARY, index, ctx, 1, with_inventories=True)
         inventory = catalog.inventory(ORDINARY, index, ctx, 1)
@@ -216,7 +216,7 @@ def test_inventory_and_embedded_inventories_agree_with_the_variant_stock(ctx: Ma
 
 
 def test_category_list_and_detail_have_the_example_keys_and_types(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/categories (full_category_name/_no keyed "1".."4", numbers as strings)."""
+    """docs/cafe24-reference.md#categories (full_category_name/_no keyed "1".."4", numbers as strings)."""
     listed = example("admin_categories_list.json")["categories"]
     detail = example("admin_categories_detail.json")["category"]
     top = catalog.category(ctx.categories[27], ctx, 1, detail=False)
@@ -229,7 +229,7 @@ def test_category_list_and_detail_have_the_example_keys_and_types(ctx: MallConte
 
 
 def test_shop_list_and_detail_have_the_example_keys_and_types(ctx: MallContext) -> None:
-    """FACTS.md: Global conventions, Multi-shop (GET /api/v2/admin/shops; detail: null skins, no unit fields)."""
+    """docs/cafe24-reference.md#multi-shop (GET /api/v2/admin/shops; detail: null skins, no unit fields)."""
     listed = example("admin_shops_list.json")["shops"]
     detail = example("admin_shops_detail.json")["shop"]
     for s in ctx.shops.values():
@@ -241,7 +241,7 @@ def test_shop_list_and_detail_have_the_example_keys_and_types(ctx: MallContext) 
 
 
 def test_front_product_is_the_storefront_subset(ctx: MallContext) -> None:
-    """FACTS.md: Front API products (GET /api/v2/products)."""
+    """docs/cafe24-reference.md#front-api (GET /api/v2/products)."""
     admin = catalog.product(ORDINARY, ctx, 1, detail=True)
     front = catalog.front_product(ORDINARY, ctx, 1)
     assert not BACK_OFFICE_FIELDS & set(front)
@@ -250,7 +250,7 @@ def test_front_product_is_the_storefront_subset(ctx: MallContext) -> None:
 
 
 def test_key_order_follows_the_examples(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products, GET /api/v2/admin/categories, shops (examples keep the key order)."""
+    """docs/cafe24-reference.md#products, #categories, #multi-shop (examples keep the key order)."""
     products = example("admin_products_list.json")["products"]
     categories = example("admin_categories_list.json")["categories"]
     category_detail = example("admin_categories_detail.json")["category"]
@@ -274,7 +274,7 @@ def test_key_order_follows_the_examples(ctx: MallContext) -> None:
 
 @pytest.mark.parametrize("resource", ["products", "variants", "inventories", "categories"])
 def test_renders_carry_at_least_90_percent_of_the_property_list(ctx: MallContext, resource: str) -> None:
-    """FACTS.md: products, variants, inventories, categories (the chapters' property-list tables)."""
+    """docs/cafe24-reference.md#products, #variants, #inventories, #categories (the chapters' property-list tables)."""
     rendered = {
         "products": lambda: catalog.product(ORDINARY, ctx, 1, detail=True),
         "variants": lambda: catalog.variant(ORDINARY, 0, ctx, 1),
@@ -304,12 +304,12 @@ def render_everything(ctx: MallContext) -> str:
 
 
 def test_rendering_twice_gives_the_same_objects(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products (paging relies on stable rows)."""
+    """docs/cafe24-reference.md#products (paging relies on stable rows)."""
     assert render_everything(ctx) == render_everything(ctx)
 
 
 def test_a_new_product_version_may_change_details_but_not_facts(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products (updated_date moves with an edit)."""
+    """docs/cafe24-reference.md#products (updated_date moves with an edit)."""
     edited = make_product(24)
     edited.version, edited.updated = 1, ORDINARY.updated + 60
     before = catalog.product(ORDINARY, ctx, 1, detail=True)
@@ -323,14 +323,14 @@ def test_a_new_product_version_may_change_details_but_not_facts(ctx: MallContext
 
 
 def test_120_variants_have_distinct_codes_and_option_combinations(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products/{product_no}/variants (variant_code unique within the mall)."""
+    """docs/cafe24-reference.md#variants (variant_code unique within the mall)."""
     variants = [catalog.variant(BIG, i, ctx, 1) for i in range(BIG.n_variants)]
     assert len({v["variant_code"] for v in variants}) == 120
     assert len({tuple((o["name"], o["value"]) for o in v["options"]) for v in variants}) == 120
 
 
 def test_single_option_products_with_many_variants_stay_distinct(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products/{product_no}/variants (more variants than one option's values)."""
+    """docs/cafe24-reference.md#variants (more variants than one option's values)."""
     p = make_product(77, n_variants=60, option_names=("색상",))
     values = [catalog.variant(p, i, ctx, 1)["options"][0]["value"] for i in range(60)]
     assert len(set(values)) == 60
@@ -340,7 +340,7 @@ def test_single_option_products_with_many_variants_stay_distinct(ctx: MallContex
 
 
 def test_list_embeds_render_for_every_documented_name(ctx: MallContext) -> None:
-    """FACTS.md: GET /api/v2/admin/products (Embeds (list) and (detail), variants and inventories aside)."""
+    """docs/cafe24-reference.md#products (Embeds (list) and (detail), variants and inventories aside)."""
     assert set(catalog.product_embeds) == {
         "memos",
         "seo",

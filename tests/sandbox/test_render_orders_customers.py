@@ -104,7 +104,7 @@ def coverage(rendered_keys: set[str], resource: str) -> float:
 
 
 def test_order_list_object_has_the_keys_and_types_of_the_list_example() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — the order object matches orders[0] of the list example."""
+    """docs/cafe24-reference.md#orders: the order object matches orders[0] of the list example."""
     ctx = context()
     rendered = [orders.order(make_order(seq, **DELIVERED), ctx, LATER) for seq in range(1, 41)]
     full = next(r for r in rendered if "market_discount_info" in r)
@@ -112,7 +112,7 @@ def test_order_list_object_has_the_keys_and_types_of_the_list_example() -> None:
 
 
 def test_some_orders_lack_market_discount_info_and_set_product_discount_amount() -> None:
-    """FACTS.md: GET /api/v2/admin/orders; examples/README.md "Shapes to reproduce": orders[1] lacks
+    """docs/cafe24-reference.md#orders; examples/README.md "Shapes to reproduce": orders[1] lacks
     market_discount_info and set_product_discount_amount in both amount objects — so must a fraction of orders."""
     ctx = context()
     rendered = [orders.order(make_order(seq, **DELIVERED), ctx, LATER) for seq in range(1, 401)]
@@ -129,7 +129,7 @@ def test_some_orders_lack_market_discount_info_and_set_product_discount_amount()
 
 
 def test_order_detail_adds_customer_group_no_when_ordering_to_the_list_object() -> None:
-    """FACTS.md: Global conventions ("상세 조회 … 더 많은 항목") and GET /api/v2/admin/orders — the detail object
+    """docs/cafe24-reference.md#requests ("상세 조회 … 더 많은 항목"), #orders: the detail object
     has every key of the detail example; it keeps the list keys the detail example happens to omit."""
     ctx = context()
     o = next(
@@ -144,7 +144,7 @@ def test_order_detail_adds_customer_group_no_when_ordering_to_the_list_object() 
 
 
 def test_order_items_have_the_keys_and_types_of_the_items_example() -> None:
-    """FACTS.md: Order items: GET /api/v2/admin/orders/{order_id}/items."""
+    """docs/cafe24-reference.md#order-items: GET /api/v2/admin/orders/{order_id}/items."""
     rendered = orders.items(make_order(**DELIVERED), context(), LATER)
     for item in rendered:
         assert_shape(item, example("admin_orders_items_list")["items"][0], NULLABLE["item"])
@@ -153,8 +153,8 @@ def test_order_items_have_the_keys_and_types_of_the_items_example() -> None:
 
 
 def test_item_payment_amount_is_null_unless_the_mall_computes_discounts() -> None:
-    """FACTS.md: Order items — payment_amount is null unless the mall uses 할인금액 자동계산; when set, the
-    items' payment amounts add up to the order's goods minus its discount."""
+    """docs/cafe24-reference.md#order-items: payment_amount is null unless the mall uses 할인금액 자동계산; when set,
+    the items' payment amounts add up to the order's goods minus its discount."""
     o = make_order(**DELIVERED)
     by_mall = [[i["payment_amount"] for i in orders.items(o, context(seed), LATER)] for seed in range(20)]
     assert [None, None] in by_mall
@@ -165,7 +165,7 @@ def test_item_payment_amount_is_null_unless_the_mall_computes_discounts() -> Non
 
 
 def test_receivers_and_buyer_have_the_keys_and_types_of_their_examples() -> None:
-    """FACTS.md: GET /api/v2/admin/orders (embeds receivers, buyer)."""
+    """docs/cafe24-reference.md#orders (embeds receivers, buyer)."""
     ctx, o = context(), make_order(**DELIVERED)
     (receiver,) = orders.receivers(o, ctx, LATER)
     assert_shape(receiver, example("admin_orders_receivers_list")["receivers"][0], NULLABLE["receiver"])
@@ -176,7 +176,7 @@ def test_receivers_and_buyer_have_the_keys_and_types_of_their_examples() -> None
 
 
 def test_customersprivacy_list_and_detail_have_the_keys_and_types_of_their_examples() -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy (list and GET /customersprivacy/{member_id})."""
+    """docs/cafe24-reference.md#customersprivacy (list and GET /customersprivacy/{member_id})."""
     ctx, nullable = context(), NULLABLE["customersprivacy"]
     for n in range(30):
         c = make_customer(f"member{n}")
@@ -191,14 +191,14 @@ def test_customersprivacy_list_and_detail_have_the_keys_and_types_of_their_examp
 
 
 def test_customers_lookup_prints_the_property_list_with_clean_key_names() -> None:
-    """FACTS.md: GET /api/v2/admin/customers — fields as listed, without the example's trailing spaces."""
+    """docs/cafe24-reference.md#customer-lookup: fields as listed, without the example's trailing spaces."""
     rendered = customers.customer(make_customer(), context())
     assert set(rendered) == set(PROPERTIES["customers"])
     assert all(key == key.strip() for key in rendered)
 
 
 def test_customer_lookup_agrees_with_customersprivacy() -> None:
-    """FACTS.md: GET /api/v2/admin/customers and GET /api/v2/admin/customersprivacy describe the same member."""
+    """docs/cafe24-reference.md#customer-lookup, #customersprivacy describe the same member."""
     ctx = context()
     for n in range(20):
         c = make_customer(f"member{n}")
@@ -211,7 +211,7 @@ def test_customer_lookup_agrees_with_customersprivacy() -> None:
 
 
 def test_rendered_orders_carry_at_least_90_percent_of_each_property_list() -> None:
-    """FACTS.md: GET /api/v2/admin/orders and Order items — property lists of orders.md and orders-items.md
+    """docs/cafe24-reference.md#orders, #order-items: property lists of orders.md and orders-items.md
     (the embeds count for orders, since the list names them as attributes: the list call's six, the detail's nine)."""
     ctx, o = context(), make_order(**DELIVERED)
     listed = set(orders.order(o, ctx, LATER)) | orders.LIST_EMBEDS
@@ -221,7 +221,7 @@ def test_rendered_orders_carry_at_least_90_percent_of_each_property_list() -> No
 
 
 def test_rendered_customers_carry_at_least_90_percent_of_each_property_list() -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy and GET /api/v2/admin/customers."""
+    """docs/cafe24-reference.md#customersprivacy, #customer-lookup."""
     ctx, c = context(), make_customer()
     assert coverage(set(customers.customer_privacy(c, ctx)), "customersprivacy") >= 0.9
     assert coverage(set(customers.customer_privacy(c, ctx, detail=True)), "customersprivacy") >= 0.9
@@ -238,7 +238,7 @@ def render_everything(ctx: MallContext, o: Order, c: Customer, now: float) -> st
 
 
 def test_same_record_and_clock_render_the_same_json() -> None:
-    """FACTS.md: GET /api/v2/admin/orders and GET /api/v2/admin/customersprivacy — paging re-reads rows, so a row
+    """docs/cafe24-reference.md#orders, #customersprivacy: paging re-reads rows, so a row
     must not change between two reads at the same clock."""
     o = make_order(member_id=None, payment_method="cash", **DELIVERED, return_request_date=T0 + 8 * DAY)
     c = make_customer()
@@ -253,7 +253,7 @@ def test_same_record_and_clock_render_the_same_json() -> None:
 
 
 def test_payment_shows_only_once_pay_date_has_passed() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — paid/payment_date follow the sandbox clock."""
+    """docs/cafe24-reference.md#orders: paid/payment_date follow the sandbox clock."""
     ctx, o = context(), make_order(payment_method="cash", pay_date=T0 + DAY)
     before, after = orders.order(o, ctx, T0 + 3600), orders.order(o, ctx, T0 + 2 * DAY)
     assert (before["paid"], before["payment_date"]) == ("F", None)
@@ -266,7 +266,8 @@ def test_payment_shows_only_once_pay_date_has_passed() -> None:
 
 
 def test_item_dates_are_null_until_their_event_has_happened() -> None:
-    """FACTS.md: Order items — event dates (shipped_date, delivered_date, …) in the items example's format."""
+    """docs/cafe24-reference.md#order-items: event dates (shipped_date, delivered_date,
+    …) in the items example's format."""
     ctx, o = context(), make_order(**DELIVERED)
     between = orders.items(o, ctx, T0 + 3 * DAY)[0]
     assert between["ordered_date"] == kst_plain(T0) and PLAIN.match(between["ordered_date"])
@@ -283,13 +284,13 @@ def test_item_dates_are_null_until_their_event_has_happened() -> None:
 
 
 def test_shipping_status_follows_the_shipment_events() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — shipping_status F (before) / M (in transit) / T (delivered)."""
+    """docs/cafe24-reference.md#orders: shipping_status F (before) / M (in transit) / T (delivered)."""
     ctx, o = context(), make_order(**DELIVERED)
     assert [orders.order(o, ctx, now)["shipping_status"] for now in (T0 + DAY, T0 + 3 * DAY, LATER)] == ["F", "M", "T"]
 
 
 def test_a_cancelled_order_shows_canceled_and_its_cancellation() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — cancellations show in order_status (C*) and `canceled`."""
+    """docs/cafe24-reference.md#orders: cancellations show in order_status (C*) and `canceled`."""
     ctx = context()
     o = make_order(pay_date=T0 + 600, cancel_request_date=T0 + DAY, cancel_accept_date=T0 + DAY + 600,
                    cancel_complete_date=T0 + 2 * DAY)  # fmt: skip
@@ -310,7 +311,7 @@ def test_a_cancelled_order_shows_canceled_and_its_cancellation() -> None:
 
 
 def test_an_unpaid_order_cancelled_automatically_shows_c48() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — order_status C48 (입금전취소 - 자동취소), nothing refunded."""
+    """docs/cafe24-reference.md#orders: order_status C48 (입금전취소 - 자동취소), nothing refunded."""
     ctx, o = context(), make_order(payment_method="cash", cancel_date=T0 + 3 * DAY)
     rendered = orders.order(o, ctx, LATER)
     assert (rendered["paid"], rendered["canceled"]) == ("F", "T")
@@ -320,7 +321,7 @@ def test_an_unpaid_order_cancelled_automatically_shows_c48() -> None:
 
 
 def test_a_returned_order_keeps_only_its_shipping_fee() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — return_confirmed_date and the R* statuses; actual differs from initial."""
+    """docs/cafe24-reference.md#orders: return_confirmed_date and the R* statuses; actual differs from initial."""
     ctx = context()
     o = make_order(**DELIVERED, return_request_date=T0 + 8 * DAY, return_accept_date=T0 + 9 * DAY,
                    return_complete_date=T0 + 11 * DAY)  # fmt: skip
@@ -341,7 +342,7 @@ def test_a_returned_order_keeps_only_its_shipping_fee() -> None:
 
 
 def test_order_fields_come_from_the_record() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — order_id, shop_no, currency, member_id, payment_method, amounts."""
+    """docs/cafe24-reference.md#orders: order_id, shop_no, currency, member_id, payment_method, amounts."""
     ctx, o = context(), make_order(**DELIVERED)
     rendered = orders.order(o, ctx, LATER)
     assert (rendered["order_id"], rendered["shop_no"], rendered["currency"]) == (o.order_id, 1, "KRW")
@@ -355,7 +356,7 @@ def test_order_fields_come_from_the_record() -> None:
 
 
 def test_items_take_product_fields_from_the_catalogue_or_the_line() -> None:
-    """FACTS.md: Order items — product_no, product_code, variant_code (12 chars) per line."""
+    """docs/cafe24-reference.md#order-items: product_no, product_code, variant_code (12 chars) per line."""
     o = make_order(**DELIVERED)
     tee, mug = orders.items(o, context(), LATER)
     assert (tee["product_code"], tee["variant_code"]) == ("P000000N", TEE.variant_code(3))
@@ -368,8 +369,8 @@ def test_items_take_product_fields_from_the_catalogue_or_the_line() -> None:
 
 
 def test_item_options_are_the_options_of_the_ordered_variant() -> None:
-    """FACTS.md: Order items (variant_code) and GET /api/v2/admin/products/{product_no}/variants — an item names
-    the same option values as the variant it was ordered from."""
+    """docs/cafe24-reference.md#order-items (variant_code) and GET /api/v2/admin/products/{product_no}/variants — an
+    item names the same option values as the variant it was ordered from."""
     ctx = context()
     for index in range(TEE.n_variants):
         o = Order("20180626-0000099", 1, None, (OrderLine(14, index, 1, 29000),), 0, 0, "card", {"order_date": T0})
@@ -380,7 +381,7 @@ def test_item_options_are_the_options_of_the_ordered_variant() -> None:
 
 
 def test_guest_orders_print_an_empty_member_id() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — member_id of a guest order (member_type 3 : 비회원)."""
+    """docs/cafe24-reference.md#orders: member_id of a guest order (member_type 3 : 비회원)."""
     ctx, o = context(), make_order(member_id=None, **DELIVERED)
     assert orders.order(o, ctx, LATER)["member_id"] == ""
     assert orders.buyer(o, ctx)["member_id"] == ""
@@ -389,7 +390,7 @@ def test_guest_orders_print_an_empty_member_id() -> None:
 
 @pytest.mark.parametrize("payment_method", ["card", "cash"])
 def test_member_buyer_address_is_the_customersprivacy_address(payment_method: str) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy and GET /api/v2/admin/orders (buyer) show one member."""
+    """docs/cafe24-reference.md#customersprivacy, #orders (buyer) show one member."""
     ctx = context()
     for n in range(20):
         member_id = f"member{n}"
@@ -400,7 +401,8 @@ def test_member_buyer_address_is_the_customersprivacy_address(payment_method: st
 
 
 def test_a_member_orders_buyer_is_the_member_the_customer_endpoints_show() -> None:
-    """FACTS.md: order buyer and GET /api/v2/admin/customersprivacy describe the same member."""
+    """docs/cafe24-reference.md#order-receivers-and-buyer, #customersprivacy:
+    the buyer and the member describe the same member."""
     member = make_customer("buyer01")
     ctx = context()
     ctx.customers[member.member_id] = member
@@ -412,29 +414,37 @@ def test_a_member_orders_buyer_is_the_member_the_customer_endpoints_show() -> No
 
 
 def test_overseas_orders_carry_tax_detail_shaped_like_the_example_and_domestic_orders_none() -> None:
-    """FACTS.md: GET /api/v2/admin/orders (tax_detail, orders.md "세금 상세 정보"): the example's elements."""
+    """docs/cafe24-reference.md#orders (tax_detail, orders.md "세금 상세 정보"): the example's elements."""
     usd = Shop(2, "English Shop", "USD", "en_US", "America/Los_Angeles", False, True, 0.00075)
     ctx = context()
     ctx.shops[2] = usd
     domestic = orders.order(make_order(**DELIVERED), ctx, LATER)
-    overseas = orders.order(Order("20180626-0000014", 2, None, make_order().lines, 2500, 1000, "card",
-                                  {"order_date": T0, **DELIVERED}), ctx, LATER)
+    overseas = orders.order(
+        Order("20180626-0000014", 2, None, make_order().lines, 2500, 1000, "card", {"order_date": T0, **DELIVERED}),
+        ctx,
+        LATER,
+    )
     assert domestic["tax_detail"] == []
     assert [t["name"] for t in overseas["tax_detail"]] == ["VAT", "TAX"]  # goods, then the shipping fee
-    for rendered, documented in zip(overseas["tax_detail"], example("admin_orders_list")["orders"][0]["tax_detail"]):
+    for rendered, documented in zip(
+        overseas["tax_detail"], example("admin_orders_list")["orders"][0]["tax_detail"], strict=False
+    ):
         assert_shape(rendered, documented, {"rate", "taxation_method"})  # no product or shipping override here
     assert overseas["tax_detail"][0]["price_before_tax"] == f"{(53000 - 1000) * 0.00075:.2f}"
 
 
 def test_orders_fill_their_lists_in_some_rows_the_same_way_every_time() -> None:
-    """FACTS.md: GET /api/v2/admin/orders — regional_surcharge_detail (receivers on Jeju: here only gift recipients,
+    """docs/cafe24-reference.md#orders: regional_surcharge_detail (receivers on Jeju: here only gift recipients,
     as the one member lives elsewhere), additional_order_info_list and service_data (rental orders) in some orders,
     each element shaped like the example's."""
     ctx = context()
     rendered = [orders.order(make_order(seq, **DELIVERED), ctx, LATER) for seq in range(1, 801)]
     documented = example("admin_orders_list")["orders"][0]
-    for key, share in (("regional_surcharge_detail", (0.005, 0.3)), ("additional_order_info_list", (0.08, 0.25)),
-                       ("service_data", (0.002, 0.06))):
+    for key, share in (
+        ("regional_surcharge_detail", (0.005, 0.3)),
+        ("additional_order_info_list", (0.08, 0.25)),
+        ("service_data", (0.002, 0.06)),
+    ):
         filled = [r[key] for r in rendered if r[key]]
         assert share[0] < len(filled) / len(rendered) < share[1], key
         for value in filled:
@@ -447,16 +457,29 @@ def test_orders_fill_their_lists_in_some_rows_the_same_way_every_time() -> None:
 
 
 def test_a_bundle_items_components_and_a_gift_option_have_the_examples_shape() -> None:
-    """FACTS.md: Order items — product_bundle_list (the bundle's products) and additional_option_values."""
-    parts = (Product(21, "P000000L", "머그컵 A", "Mug A", T0 - DAY, T0, 9000, 9000, 4000, True, True, (25,), 1, ()),
-             Product(20, "P000000K", "머그컵 B", "Mug B", T0 - DAY, T0, 8000, 8000, 4000, True, True, (25,), 1, ()))
-    bundle = Product(22, "P000000M", "머그컵 세트", "Mug set", T0 - DAY, T0, 15000, 17000, 8000, True, True, (25,), 1, ())
+    """docs/cafe24-reference.md#order-items:
+    product_bundle_list (the bundle's products) and additional_option_values."""
+    parts = (
+        Product(21, "P000000L", "머그컵 A", "Mug A", T0 - DAY, T0, 9000, 9000, 4000, True, True, (25,), 1, ()),
+        Product(20, "P000000K", "머그컵 B", "Mug B", T0 - DAY, T0, 8000, 8000, 4000, True, True, (25,), 1, ()),
+    )
+    bundle = Product(
+        22, "P000000M", "머그컵 세트", "Mug set", T0 - DAY, T0, 15000, 17000, 8000, True, True, (25,), 1, ()
+    )
     ctx = context(products=(TEE, MUG, bundle, *parts))
     documented = example("admin_orders_items_list")["items"][0]
     found = set()
     for seq in range(1, 200):
-        o = Order(f"20180626-{seq:07d}", 1, None, (OrderLine(22, 0, 1, 15000), OrderLine(15, 0, 1, 12000)), 0, 0,
-                  "card", {"order_date": T0, **DELIVERED})
+        o = Order(
+            f"20180626-{seq:07d}",
+            1,
+            None,
+            (OrderLine(22, 0, 1, 15000), OrderLine(15, 0, 1, 12000)),
+            0,
+            0,
+            "card",
+            {"order_date": T0, **DELIVERED},
+        )
         set_item, mug = orders.items(o, ctx, LATER)
         assert [p["product_no"] for p in set_item["product_bundle_list"]] == [21, 20]
         assert (set_item["product_bundle"], mug["product_bundle"], mug["product_bundle_list"]) == ("T", "F", [])
@@ -470,7 +493,7 @@ def test_a_bundle_items_components_and_a_gift_option_have_the_examples_shape() -
 
 
 def test_a_claim_refunds_a_paid_cash_order_to_the_account_its_items_show() -> None:
-    """FACTS.md: GET /api/v2/admin/orders (return embed) and Order items (refund_bank_*): one refund account."""
+    """docs/cafe24-reference.md#orders (return embed), #order-items (refund_bank_*): one refund account."""
     ctx = context()
     o = make_order(payment_method="cash", **DELIVERED, return_request_date=T0 + 8 * DAY)
     (claim,) = orders.return_(o, ctx, LATER)

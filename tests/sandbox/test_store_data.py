@@ -1,7 +1,7 @@
 """The generated store looks like a real Korean Cafe24 mall, and keeps the awkward cases a connector must survive.
 
-FACTS.md sections per resource, and issue #2 §4 "Data that looks like a real store": Korean names, KRW money as
-decimal strings, T/F flags, orders that reference real products, a realistic spread of order statuses, member
+docs/cafe24-reference.md sections per resource, and issue #2 §4 "Data that looks like a real store": Korean names, KRW
+money as decimal strings, T/F flags, orders that reference real products, a realistic spread of order statuses, member
 PII, a category tree, optional fields that are null in some rows only; plus the volumes that break naive
 paging (a bulk-edit day over the 5,000 offset cap, a sale season over the 15,000 orders cap, one second shared
 by 100+ rows, a product with more variants than the list embed returns). Everything is read over HTTP; the
@@ -31,8 +31,24 @@ from tests.conftest import UNLIMITED, admin_client
 MALL = "storedata"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 FIXED_START = 1790000000  # 2026-09-21 23:13:20 KST: a fixed sandbox clock for the private sandboxes
-ORDER_STATUSES = ("N00", "N10", "N20", "N30", "N40", "N50", "C00", "C10", "C40", "C48", "R00", "R10", "R40",
-                  "E00", "E10", "E40")
+ORDER_STATUSES = (
+    "N00",
+    "N10",
+    "N20",
+    "N30",
+    "N40",
+    "N50",
+    "C00",
+    "C10",
+    "C40",
+    "C48",
+    "R00",
+    "R10",
+    "R40",
+    "E00",
+    "E10",
+    "E40",
+)
 
 
 def ok(response: httpx.Response) -> Any:
@@ -80,15 +96,15 @@ def members(client: httpx.Client) -> list[dict]:
 
 
 def test_product_names_are_korean(products: list[dict]) -> None:
-    """FACTS.md: GET /api/v2/admin/products (product_name); issue #2 §4: Korean product names."""
+    """docs/cafe24-reference.md#products (product_name); issue #2 §4: Korean product names."""
     assert len(products) == 100
     assert all(HANGUL.search(p["product_name"]) for p in products), [p["product_name"] for p in products[:5]]
     assert len({p["product_name"] for p in products}) > 30  # not one name repeated
 
 
 def test_krw_prices_are_decimal_strings(sandbox: SandboxServer, products: list[dict]) -> None:
-    """FACTS.md: GET /api/v2/admin/products — "the example responses mix string prices ("1100.00") and numeric
-    prices (1000)"; issue #2 §4: KRW prices as decimal strings such as "12900.00"."""
+    """docs/cafe24-reference.md#products: the examples mix string prices ("1100.00") and numeric
+    prices (1000); issue #2 §4: KRW prices as decimal strings such as "12900.00"."""
     truth = sandbox.sandbox.mall(MALL).products
     strings = [p for p in products if isinstance(p["price"], str)]
     numbers = [p for p in products if not isinstance(p["price"], str)]
@@ -103,7 +119,7 @@ def test_krw_prices_are_decimal_strings(sandbox: SandboxServer, products: list[d
 
 
 def test_flags_are_t_or_f(products: list[dict]) -> None:
-    """FACTS.md: products (display, selling); the API's flags are the strings "T"/"F"."""
+    """docs/cafe24-reference.md#products (display, selling); the API's flags are the strings "T"/"F"."""
     for name in ("display", "selling", "sold_out", "use_naverpay", "adult_certification"):
         assert {p[name] for p in products} <= {"T", "F"}, name
     for name in ("display", "selling"):
@@ -111,8 +127,8 @@ def test_flags_are_t_or_f(products: list[dict]) -> None:
 
 
 def test_order_items_reference_existing_products(client: httpx.Client, orders: list[dict]) -> None:
-    """FACTS.md: order items carry `product_no`/`variant_code`; issue #2 §4: orders whose items name products
-    that exist in the catalogue."""
+    """docs/cafe24-reference.md#order-items: order items carry `product_no`/`variant_code`; issue #2 §4: orders whose
+    items name products that exist in the catalogue."""
     catalogue: dict[int, str] = {}
     cursor = 0
     while True:
@@ -129,12 +145,14 @@ def test_order_items_reference_existing_products(client: httpx.Client, orders: l
 
 
 def test_order_statuses_are_realistic_over_a_large_window(sandbox: SandboxServer, client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — order_status (N*, C*, R*, E*): "Cancellations and returns show up in
-    order_status (C*/R*/E*)"; issue #2 §4: a realistic mix."""
+    """docs/cafe24-reference.md#orders: order_status (N*, C*, R*, E*): cancellations, returns and exchanges show in
+    order_status (C*/R*/E*); issue #2 §4: a realistic mix."""
     params = window(sandbox)
     total = ok(client.get("/api/v2/admin/orders/count", params=params))["count"]
-    counts = {code: ok(client.get("/api/v2/admin/orders/count", params={**params, "order_status": code}))["count"]
-              for code in ORDER_STATUSES}
+    counts = {
+        code: ok(client.get("/api/v2/admin/orders/count", params={**params, "order_status": code}))["count"]
+        for code in ORDER_STATUSES
+    }
     assert total > 300
     assert sum(counts.values()) == total, counts  # every order is in exactly one documented status
     for code in ("N10", "N40", "N50"):
@@ -142,14 +160,15 @@ def test_order_statuses_are_realistic_over_a_large_window(sandbox: SandboxServer
     for family in "CRE":
         assert sum(n for code, n in counts.items() if code.startswith(family)) > 0, counts
     assert counts["N50"] > counts["N40"] > counts["N10"]  # most orders of the quarter are long delivered
-    cancelled = ok(client.get("/api/v2/admin/orders/count",
-                              params={**params, "order_status": "C00,C10,C40,C48"}))["count"]
+    cancelled = ok(client.get("/api/v2/admin/orders/count", params={**params, "order_status": "C00,C10,C40,C48"}))[
+        "count"
+    ]
     assert cancelled == sum(counts[c] for c in ("C00", "C10", "C40", "C48"))
     assert 0.03 * total < cancelled < 0.3 * total
 
 
 def test_order_item_statuses_use_documented_codes(orders: list[dict]) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — order_status codes; the `canceled` flag agrees with C*."""
+    """docs/cafe24-reference.md#orders: order_status codes; the `canceled` flag agrees with C*."""
     statuses = Counter(i["order_status"] for o in orders for i in o["items"])
     assert set(statuses) <= set(ORDER_STATUSES), statuses
     assert len(statuses) >= 5
@@ -159,7 +178,7 @@ def test_order_item_statuses_use_documented_codes(orders: list[dict]) -> None:
 
 
 def test_members_carry_korean_pii(members: list[dict]) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy (member_id, name, cellphone, email); issue #2 §4: member
+    """docs/cafe24-reference.md#customersprivacy (member_id, name, cellphone, email); issue #2 §4: member
     PII shaped like Korean members'."""
     assert len(members) > 300 and {m["shop_no"] for m in members} == {1}
     for m in members:
@@ -172,7 +191,7 @@ def test_members_carry_korean_pii(members: list[dict]) -> None:
 
 
 def test_categories_form_a_tree_up_to_four_levels(client: httpx.Client) -> None:
-    """FACTS.md: GET /api/v2/admin/categories — category_depth 1..4; "대분류만 검색하고자 할 경우
+    """docs/cafe24-reference.md#categories: category_depth 1..4; "대분류만 검색하고자 할 경우
     parent_category_no =1"."""
     rows = ok(client.get("/api/v2/admin/categories", params={"limit": 100}))["categories"]
     assert len(rows) == ok(client.get("/api/v2/admin/categories/count"))["count"] > 10
@@ -207,9 +226,10 @@ NULLABLE = [
 
 
 @pytest.mark.parametrize(("resource", "field", "kind"), NULLABLE, ids=[f"{r}.{f}" for r, f, _ in NULLABLE])
-def test_optional_field_is_null_in_some_rows_only(request: pytest.FixtureRequest, resource: str, field: str,
-                                                  kind: type) -> None:
-    """FACTS.md: e.g. order items "payment_amount … null로 반환"; the examples print null for optional fields;
+def test_optional_field_is_null_in_some_rows_only(
+    request: pytest.FixtureRequest, resource: str, field: str, kind: type
+) -> None:
+    """docs/cafe24-reference.md#order-items: e.g. payment_amount is null; the examples print null for optional fields;
     issue #2 §4: a loader must meet both null and non-null values of the same column."""
     rows = request.getfixturevalue(resource)
     values = [row[field] for row in rows]
@@ -234,7 +254,7 @@ def awkward() -> Iterator[tuple[SandboxServer, httpx.Client, Any]]:
 
 
 def test_more_than_5000_products_were_updated_on_one_day(awkward: tuple) -> None:
-    """FACTS.md: GET /api/v2/admin/products — "상품이 5,000개가 넘을 경우에는 offset 으로는 조회할 수 없으므로
+    """docs/cafe24-reference.md#products: "상품이 5,000개가 넘을 경우에는 offset 으로는 조회할 수 없으므로
     since_product_no"; a bulk-edit day (webhook 90041 "bulk edit") puts more than 5,000 products in one
     date-only updated window, so that window cannot be paged by offset."""
     _, client, store = awkward
@@ -250,7 +270,7 @@ def test_more_than_5000_products_were_updated_on_one_day(awkward: tuple) -> None
 
 
 def test_more_than_15000_orders_fall_in_one_window_under_three_months(awkward: tuple) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — "offset최대값: [15000]" and "3개월 이상 검색 불가": a sale season
+    """docs/cafe24-reference.md#orders: "offset최대값: [15000]" and "3개월 이상 검색 불가": a sale season
     puts more than 15,000 orders of one shop into one legal window, beyond what offset can reach."""
     _, client, store = awkward
     times = sorted(o.timeline["order_date"] for o in store.orders if o.shop_no == 1)
@@ -271,7 +291,7 @@ def test_more_than_15000_orders_fall_in_one_window_under_three_months(awkward: t
 
 
 def test_100_or_more_products_share_one_updated_second(awkward: tuple) -> None:
-    """FACTS.md: GET /api/v2/admin/products — updated_date to the second ("2018-01-19T11:19:27+09:00"): a bulk
+    """docs/cafe24-reference.md#products: updated_date to the second ("2018-01-19T11:19:27+09:00"): a bulk
     edit stamps 100+ products with the same second, so a cursor on updated_date alone cannot advance."""
     _, client, store = awkward
     second, expected = Counter(p.updated for p in store.products.values()).most_common(1)[0]
@@ -283,7 +303,7 @@ def test_100_or_more_products_share_one_updated_second(awkward: tuple) -> None:
 
 
 def test_a_product_has_more_variants_than_the_list_embed_returns(awkward: tuple) -> None:
-    """FACTS.md: GET /products — embed variants "상품당 품목정보를 100개까지"; GET /products/{no}/variants has
+    """docs/cafe24-reference.md#products: embed variants "상품당 품목정보를 100개까지"; GET /products/{no}/variants has
     no limit: one product has 120."""
     _, client, store = awkward
     big = [p.product_no for p in store.products.values() if p.n_variants > 100]
@@ -295,12 +315,16 @@ def test_a_product_has_more_variants_than_the_list_embed_returns(awkward: tuple)
 
 
 def test_many_members_joined_in_one_second(awkward: tuple) -> None:
-    """FACTS.md: GET /api/v2/admin/customersprivacy — created_date cursor "creted_start_date를 증가시키면서": a bulk
+    """docs/cafe24-reference.md#customersprivacy: created_date cursor "creted_start_date를 증가시키면서": a bulk
     member import puts 100+ members into one second, more than a small page holds."""
     _, client, store = awkward
     second, _ = Counter(c.created for c in store.customers if c.shop_no == 1).most_common(1)[0]
-    rows = ok(client.get("/api/v2/admin/customersprivacy", params={
-        "search_type": "created_date", "created_start_date": kst(second), "limit": 1000}))["customersprivacy"]
+    rows = ok(
+        client.get(
+            "/api/v2/admin/customersprivacy",
+            params={"search_type": "created_date", "created_start_date": kst(second), "limit": 1000},
+        )
+    )["customersprivacy"]
     assert sum(r["created_date"] == kst(second) for r in rows) >= 100
 
 
@@ -317,9 +341,9 @@ def _first_pages(server: SandboxServer) -> tuple[list, list]:
 
 
 def test_same_seed_and_start_give_identical_pages_and_another_seed_differs(
-    start_sandbox: Callable[..., SandboxServer]
+    start_sandbox: Callable[..., SandboxServer],
 ) -> None:
-    """FACTS.md: (sandbox) the store is generated from (seed, mall, volumes, start time): two sandboxes with the
+    """docs/sandbox.md, "The generated store": generated from (seed, mall, volumes, start time): two sandboxes with the
     same settings answer alike, so a failing connector test can be replayed."""
     one = _first_pages(start_sandbox(SandboxConfig(seed=7, start_time=FIXED_START, limits=UNLIMITED)))
     two = _first_pages(start_sandbox(SandboxConfig(seed=7, start_time=FIXED_START, limits=UNLIMITED)))
@@ -335,7 +359,7 @@ def test_same_seed_and_start_give_identical_pages_and_another_seed_differs(
 
 
 def test_a_1000_order_page_with_embeds_at_100k_orders(start_sandbox: Callable[..., SandboxServer]) -> None:
-    """FACTS.md: GET /api/v2/admin/orders — "limit최소: [1]~최대: [1000]" with embeds items, receivers, buyer: the
+    """docs/cafe24-reference.md#orders: "limit최소: [1]~최대: [1000]" with embeds items, receivers, buyer: the
     heaviest page a connector asks for, from a mall of 100,000 orders, 50,000 products and 50,000 members."""
     server = start_sandbox(SandboxConfig(limits=UNLIMITED, start_time=FIXED_START))
     server.sandbox.set_volumes("scale", Volumes(orders=100000, products=50000, customers=50000))
@@ -343,8 +367,7 @@ def test_a_1000_order_page_with_embeds_at_100k_orders(start_sandbox: Callable[..
         started = time.perf_counter()
         assert ok(client.get("/api/v2/admin/products/count"))["count"] == 50000  # generates the mall
         generated = time.perf_counter() - started
-        params = {"start_date": "2026-08-01", "end_date": "2026-08-31", "limit": 1000,
-                  "embed": "items,receivers,buyer"}
+        params = {"start_date": "2026-08-01", "end_date": "2026-08-31", "limit": 1000, "embed": "items,receivers,buyer"}
         started = time.perf_counter()
         body = ok(client.get("/api/v2/admin/orders", params=params))
         elapsed = time.perf_counter() - started
