@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from .project import DUCKDB_FILE
+from .project import DEMO_DIR, DUCKDB_FILE
 from .run import DEFAULT_DATASET
 
 DAYS = 60  # the revenue panels' span, ending on the latest day with activity
@@ -104,8 +104,6 @@ def draw(data: ReportData, out: str | Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .demo import DEMO_DIR  # not at the top: the demo draws the chart too
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--duckdb", default=str(Path(DEMO_DIR) / DUCKDB_FILE), help="the DuckDB file (default: the demo's)"

@@ -32,13 +32,12 @@ from sources.cafe24.settings import DEFAULT_TOKEN_STORE, KST
 from .authorize import authorize, describe_grant
 from .chart import draw, read
 from .errors import LoadFailed, UsageError
-from .project import Project
+from .project import DEMO_DIR, Project
 from .report import RunResult, summary
 from .run import DEFAULT_DATASET, load
 from .runlock import RunInProgress
 
 MALL = "demomall"
-DEMO_DIR = "cafe24_demo"  # the demo's own project directory
 LIVE = {"orders_per_hour": 120, "product_edits_per_hour": 60, "customers_per_hour": 20}
 
 # The model's rows are per day, mall and shop; a shop has one currency.

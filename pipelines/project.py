@@ -15,6 +15,7 @@ from pathlib import Path
 PIPELINE_NAME = "cafe24"
 DUCKDB_FILE = "cafe24.duckdb"
 STATE_DIR = ".dlt_pipelines"  # dlt's working state (schemas, cursors, pending packages) and the run lock
+DEMO_DIR = "cafe24_demo"  # the demo's own project directory, where `make report` also looks
 
 
 @dataclass(frozen=True)

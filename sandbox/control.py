@@ -6,7 +6,7 @@ Nothing here exists on Cafe24; every route is documented in docs/sandbox.md.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,10 +16,8 @@ from .clock import kst
 from .config import Volumes
 from .errors import JSON, ApiError
 from .oauth import SCOPES
+from .state import Sandbox
 from .store import LiveRates
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -62,6 +60,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
                 return exc.response()
             except (TypeError, ValueError) as exc:
                 return ApiError(422, str(exc)).response()
+
         return endpoint
 
     async def stats(request: Request) -> dict:
@@ -120,8 +119,10 @@ def routes(sandbox: Sandbox) -> list[Route]:
         store = sandbox.mall(request.path_params["mall_id"])
         body = _only(await _json(request), _Deletion)
         try:
-            return {"products": store.delete_products([int(n) for n in body.get("products", ())]),
-                    "members": store.delete_members([str(m) for m in body.get("members", ())])}
+            return {
+                "products": store.delete_products([int(n) for n in body.get("products", ())]),
+                "members": store.delete_members([str(m) for m in body.get("members", ())]),
+            }
         except KeyError as exc:
             raise ApiError(404, f"No such {exc.args[0]}.") from None
 
@@ -145,8 +146,10 @@ def routes(sandbox: Sandbox) -> list[Route]:
                 "products": sorted(store.products),
                 "categories": sorted(store.categories),
                 "orders": {str(s): sorted(o.order_id for o in visible_orders if o.shop_no == s) for s in (1, 2, 3)},
-                "customers": {str(s): sorted(c.member_id for c in store.customers
-                                             if c.shop_no == s and c.created <= now) for s in (1, 2, 3)},
+                "customers": {
+                    str(s): sorted(c.member_id for c in store.customers if c.shop_no == s and c.created <= now)
+                    for s in (1, 2, 3)
+                },
                 "variants": sum(p.n_variants for p in store.products.values()),
             }
 

@@ -2,69 +2,138 @@
 (docs/cafe24-reference.md#dcollection).
 
 Basic auth with the app's client id and secret; at most `dcollection_per_minute` calls per client in any
-60 seconds. Date filters take date-only bounds (the reference types them "날짜", storeproducts says yyyy-mm-dd),
-and the sandbox refuses a time part. Shops and products are edited as the sandbox clock passes while live.
+60 seconds (gate.DCollectionPolicy enforces both). Date filters take date-only bounds (the reference types them
+"날짜", storeproducts says yyyy-mm-dd), and the sandbox refuses a time part. Shops and products are edited as the
+sandbox clock passes while live.
 """
 
 from __future__ import annotations
 
 import random
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formatdate
-from typing import TYPE_CHECKING, Any
-
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from typing import Any
 
 from .clock import kst
 from .config import SandboxConfig
-from .errors import JSON, ApiError, invalid
-from .oauth import basic_credentials
+from .errors import invalid
 from .params import Query, refuse_unevaluated
 from .store import ADJECTIVES, COLORS, ENGLISH, MATERIALS, SIZES, _draws
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 DAY = 86400
 PAGE = dict(default_limit=10, max_limit=100, max_offset=5000)
 CATEGORY_MAX = 10  # small categories of one middle category per call
-LANGUAGES = (("ko_KR", "KRW"), ("en_US", "USD"), ("ja_JP", "JPY"), ("zh_CN", "USD"), ("zh_TW", "USD"),
-             ("vi_VN", "USD"))
+LANGUAGES = (("ko_KR", "KRW"), ("en_US", "USD"), ("ja_JP", "JPY"), ("zh_CN", "USD"), ("zh_TW", "USD"), ("vi_VN", "USD"))
+KINDS = ("티셔츠", "니트", "백팩", "머그컵")  # what the generated products are
 GRADES = ("black", "purple", "green", "orange")
 AGES = ("teenager", "twenties", "thirties", "forties", "etc")
 REGIONS = ("서울", "경기", "부산", "대구", "인천", "광주", "대전", "울산", "제주", "UNKNOWN")
-STANDARD_TAGS = {"color": ("black", "white", "gray", "navy", "beige", "red", "blue"),
-                 "size": ("XS", "S", "M", "L", "XL", "FREE"),
-                 "material": ("cotton", "linen", "wool", "leather", "denim"),
-                 "season": ("spring", "summer", "fall", "winter")}
+STANDARD_TAGS = {
+    "color": ("black", "white", "gray", "navy", "beige", "red", "blue"),
+    "size": ("XS", "S", "M", "L", "XL", "FREE"),
+    "material": ("cotton", "linen", "wool", "leather", "denim"),
+    "season": ("spring", "summer", "fall", "winter"),
+}
 
-SHOP_FILTERS = ("dcollection_store_category", "shop_name", "store_id", "shop_no", "shop_currency_code",
-                "shop_language", "shop_grade", "shop_popular_age", "shop_sex", "shop_region", "shop_tags",
-                "use_cafe24pay", "use_naverpay", "use_EMS", "social_logins", "shipping_fee_type", "benefits",
-                "global_payment_type", "created_start_date", "created_end_date")
-SHOP_FILTERS_EVALUATED = ("store_id", "shop_no", "shop_currency_code", "shop_language", "dcollection_store_category",
-                          "created_start_date", "created_end_date")
-PRODUCT_FILTERS = ("dcollection_product_category", "product_ukey", "shop_name", "store_id", "shop_no", "shop_grade",
-                   "shop_language", "shop_currency_code", "product_name", "product_no", "product_status_type",
-                   "price_min", "price_max", "is_pc_discount", "is_mobile_discount", "pc_discount_price_min",
-                   "pc_discount_price_max", "mobile_discount_price_min", "mobile_discount_price_max",
-                   "pc_discount_rate_min", "pc_discount_rate_max", "mobile_discount_rate_min",
-                   "mobile_discount_rate_max", "is_free_shipping", "is_international_shipping",
-                   "international_shipping_country", "is_free_gift", "is_coupon_discount", "review_count_min",
-                   "review_count_max", "review_score_min", "review_score_max", "brand_name",
-                   "product_standard_tags", "product_popular_age", "created_start_date", "created_end_date",
-                   "updated_start_date", "updated_end_date")
-PRODUCT_FILTERS_EVALUATED = ("dcollection_product_category", "product_ukey", "store_id", "shop_no", "product_no",
-                             "shop_language", "shop_currency_code", "created_start_date", "created_end_date",
-                             "updated_start_date", "updated_end_date")
-PRODUCT_SORTS = ("mobile_discount_price", "pc_discount_price", "mobile_discount_rate", "pc_discount_rate", "price",
-                 "created_date", "product_name", "review_count", "review_score", "hits_count", "popularity_score")
+SHOP_FILTERS = (
+    "dcollection_store_category",
+    "shop_name",
+    "store_id",
+    "shop_no",
+    "shop_currency_code",
+    "shop_language",
+    "shop_grade",
+    "shop_popular_age",
+    "shop_sex",
+    "shop_region",
+    "shop_tags",
+    "use_cafe24pay",
+    "use_naverpay",
+    "use_EMS",
+    "social_logins",
+    "shipping_fee_type",
+    "benefits",
+    "global_payment_type",
+    "created_start_date",
+    "created_end_date",
+)
+SHOP_FILTERS_EVALUATED = (
+    "store_id",
+    "shop_no",
+    "shop_currency_code",
+    "shop_language",
+    "dcollection_store_category",
+    "created_start_date",
+    "created_end_date",
+)
+PRODUCT_FILTERS = (
+    "dcollection_product_category",
+    "product_ukey",
+    "shop_name",
+    "store_id",
+    "shop_no",
+    "shop_grade",
+    "shop_language",
+    "shop_currency_code",
+    "product_name",
+    "product_no",
+    "product_status_type",
+    "price_min",
+    "price_max",
+    "is_pc_discount",
+    "is_mobile_discount",
+    "pc_discount_price_min",
+    "pc_discount_price_max",
+    "mobile_discount_price_min",
+    "mobile_discount_price_max",
+    "pc_discount_rate_min",
+    "pc_discount_rate_max",
+    "mobile_discount_rate_min",
+    "mobile_discount_rate_max",
+    "is_free_shipping",
+    "is_international_shipping",
+    "international_shipping_country",
+    "is_free_gift",
+    "is_coupon_discount",
+    "review_count_min",
+    "review_count_max",
+    "review_score_min",
+    "review_score_max",
+    "brand_name",
+    "product_standard_tags",
+    "product_popular_age",
+    "created_start_date",
+    "created_end_date",
+    "updated_start_date",
+    "updated_end_date",
+)
+PRODUCT_FILTERS_EVALUATED = (
+    "dcollection_product_category",
+    "product_ukey",
+    "store_id",
+    "shop_no",
+    "product_no",
+    "shop_language",
+    "shop_currency_code",
+    "created_start_date",
+    "created_end_date",
+    "updated_start_date",
+    "updated_end_date",
+)
+PRODUCT_SORTS = (
+    "mobile_discount_price",
+    "pc_discount_price",
+    "mobile_discount_rate",
+    "pc_discount_rate",
+    "price",
+    "created_date",
+    "product_name",
+    "review_count",
+    "review_score",
+    "hits_count",
+    "popularity_score",
+)
 
 
 @dataclass(slots=True)
@@ -114,8 +183,12 @@ class Catalog:
 
     def categories(self) -> list[tuple[str, str, str]]:
         """Standard product categories: 4 large, 3 middle each, 4 small each, as C-codes."""
-        return [(f"C{a}00000", f"C{a}{b}0000", f"C{a}{b}{c}000") for a in range(1, 5) for b in range(1, 4)
-                for c in range(1, 5)]
+        return [
+            (f"C{a}00000", f"C{a}{b}0000", f"C{a}{b}{c}000")
+            for a in range(1, 5)
+            for b in range(1, 4)
+            for c in range(1, 5)
+        ]
 
     def ensure(self, now: float) -> None:
         with self.lock:
@@ -133,9 +206,17 @@ class Catalog:
             for shop_no in range(1, rng.choice((1, 1, 2, 3)) + 1):
                 language, currency = LANGUAGES[0] if shop_no == 1 else rng.choice(LANGUAGES[1:])
                 created = int(rng.uniform(start, self.anchor - 200 * DAY))
-                shop = DShop(store_id, shop_no, f"{store_id} {language}", language, currency,
-                             (f"D{rng.randint(1, 3)}00000", f"D{rng.randint(1, 3)}{rng.randint(1, 5)}0000"),
-                             rng.choice(GRADES), created, int(rng.uniform(created, self.anchor - DAY)))
+                shop = DShop(
+                    store_id,
+                    shop_no,
+                    f"{store_id} {language}",
+                    language,
+                    currency,
+                    (f"D{rng.randint(1, 3)}00000", f"D{rng.randint(1, 3)}{rng.randint(1, 5)}0000"),
+                    rng.choice(GRADES),
+                    created,
+                    int(rng.uniform(created, self.anchor - DAY)),
+                )
                 self.shops.append(shop)
                 big = s == 0 and shop_no == 1
                 count = self.config.dcollection_big_shop_products if big else rng.randint(20, 300)
@@ -144,11 +225,17 @@ class Catalog:
                 for i in range(count):
                     made = int(rng.uniform(created, self.anchor - DAY))
                     k = rng.randrange(len(ADJECTIVES))
-                    self.products.append(DProduct(
-                        shop, 100 + i, own[i % len(own)] if big else rng.choice(own),
-                        f"{ADJECTIVES[k]} {rng.choice(MATERIALS)} {rng.choice(('티셔츠', '니트', '백팩', '머그컵'))}",
-                        rng.choice((9900, 19800, 29000, 45000, 89000)), made,
-                        int(min(self.anchor - 60, made + rng.expovariate(1 / (30 * DAY))))))
+                    self.products.append(
+                        DProduct(
+                            shop,
+                            100 + i,
+                            own[i % len(own)] if big else rng.choice(own),
+                            f"{ADJECTIVES[k]} {rng.choice(MATERIALS)} {rng.choice(KINDS)}",
+                            rng.choice((9900, 19800, 29000, 45000, 89000)),
+                            made,
+                            int(min(self.anchor - 60, made + rng.expovariate(1 / (30 * DAY)))),
+                        )
+                    )
 
     def _catch_up(self, now: float) -> None:
         last = int(now) // 60 - 1  # only minutes that have fully passed
@@ -239,11 +326,15 @@ def render_product(p: DProduct, *, with_tags: bool = True) -> dict[str, Any]:
         "international_shipping_country": rng.sample(("US", "JP", "CN", "MO", "KZ", "VN"), rng.randint(0, 2)),
         "is_free_gift": rng.random() < 0.1,
         "is_coupon_discount": rng.random() < 0.3,
-        "product_options": [{"option_name": "색상", "option_value": rng.sample(COLORS, 2)},
-                            {"option_name": "사이즈", "option_value": rng.sample(SIZES, 3)}][: rng.randint(0, 2)],
+        "product_options": [
+            {"option_name": "색상", "option_value": rng.sample(COLORS, 2)},
+            {"option_name": "사이즈", "option_value": rng.sample(SIZES, 3)},
+        ][: rng.randint(0, 2)],
         "brand_name": rng.choice(("Self-branding", "자체제작", ENGLISH[rng.randrange(len(ENGLISH))])),
-        "product_standard_tags": [{"standard_tags_key": key, "standard_tags_values": rng.choice(values)}
-                                  for key, values in list(STANDARD_TAGS.items())[: rng.randint(0, 3)]],
+        "product_standard_tags": [
+            {"standard_tags_key": key, "standard_tags_values": rng.choice(values)}
+            for key, values in list(STANDARD_TAGS.items())[: rng.randint(0, 3)]
+        ],
         "product_popular_age": rng.choice(AGES),
         "detail_image": image.format(size="big"),
         "list_image": image.format(size="medium"),
@@ -270,11 +361,16 @@ def _shops(catalog: Catalog, q: Query) -> list[DShop]:
     languages, currencies = q.str("shop_language"), q.str("shop_currency_code")
     category = q.str("dcollection_store_category")
     created = _dates(q, "created_start_date", "created_end_date")
-    return [s for s in catalog.shops
-            if (not stores or s.store_id in stores) and (not numbers or s.shop_no in numbers)
-            and (languages is None or s.language == languages) and (currencies is None or s.currency == currencies)
-            and (category is None or category in s.store_category)
-            and (created is None or created[0] <= s.created <= created[1])]
+    return [
+        s
+        for s in catalog.shops
+        if (not stores or s.store_id in stores)
+        and (not numbers or s.shop_no in numbers)
+        and (languages is None or s.language == languages)
+        and (currencies is None or s.currency == currencies)
+        and (category is None or category in s.store_category)
+        and (created is None or created[0] <= s.created <= created[1])
+    ]
 
 
 def list_shops(catalog: Catalog, params: dict[str, str]) -> dict:
@@ -283,9 +379,11 @@ def list_shops(catalog: Catalog, params: dict[str, str]) -> dict:
     found = _shops(catalog, q)
     sort = q.choice("sort", ("created_date", "shop_name"))
     if sort:
-        found.sort(key=lambda s: (s.created, s.name) if sort == "created_date" else (s.name, s.created),
-                   reverse=q.choice("order", ("asc", "desc")) == "desc")
-    return {"shops": [render_shop(s) for s in found[offset:offset + limit]]}
+        found.sort(
+            key=lambda s: (s.created, s.name) if sort == "created_date" else (s.name, s.created),
+            reverse=q.choice("order", ("asc", "desc")) == "desc",
+        )
+    return {"shops": [render_shop(s) for s in found[offset : offset + limit]]}
 
 
 def _product_categories(q: Query, required: bool) -> set[str] | None:
@@ -321,14 +419,19 @@ def _products(catalog: Catalog, q: Query, *, category_required: bool) -> list[DP
     language, currency = q.str("shop_language"), q.str("shop_currency_code")
     created = _dates(q, "created_start_date", "created_end_date")
     updated = _dates(q, "updated_start_date", "updated_end_date")
-    return [p for p in catalog.products
-            if (categories is None or p.category[1] in categories or p.category[2] in categories)
-            and (not ukeys or p.ukey in ukeys) and (not stores or p.shop.store_id in stores)
-            and (not numbers or p.shop.shop_no in numbers) and (not product_nos or p.product_no in product_nos)
-            and (language is None or p.shop.language == language)
-            and (currency is None or p.shop.currency == currency)
-            and (created is None or created[0] <= p.created <= created[1])
-            and (updated is None or updated[0] <= p.updated <= updated[1])]
+    return [
+        p
+        for p in catalog.products
+        if (categories is None or p.category[1] in categories or p.category[2] in categories)
+        and (not ukeys or p.ukey in ukeys)
+        and (not stores or p.shop.store_id in stores)
+        and (not numbers or p.shop.shop_no in numbers)
+        and (not product_nos or p.product_no in product_nos)
+        and (language is None or p.shop.language == language)
+        and (currency is None or p.shop.currency == currency)
+        and (created is None or created[0] <= p.created <= created[1])
+        and (updated is None or updated[0] <= p.updated <= updated[1])
+    ]
 
 
 def _sorted(q: Query, found: list[DProduct]) -> list[DProduct]:
@@ -344,7 +447,7 @@ def list_products(catalog: Catalog, params: dict[str, str]) -> dict:
     q = Query(params, PRODUCT_FILTERS + ("limit", "offset", "sort", "order"))
     limit, offset = q.page(**PAGE)
     found = _sorted(q, _products(catalog, q, category_required=True))
-    return {"products": [render_product(p) for p in found[offset:offset + limit]]}
+    return {"products": [render_product(p) for p in found[offset : offset + limit]]}
 
 
 def count_products(catalog: Catalog, params: dict[str, str]) -> dict:
@@ -354,72 +457,22 @@ def count_products(catalog: Catalog, params: dict[str, str]) -> dict:
 
 def list_store_products(catalog: Catalog, params: dict[str, str]) -> dict:
     """Every product of the named stores, no category needed: the way to a complete feed."""
-    allowed = tuple(n for n in PRODUCT_FILTERS if n not in ("dcollection_product_category", "product_ukey",
-                                                            "product_standard_tags", "shop_grade", "product_no"))
+    allowed = tuple(
+        n
+        for n in PRODUCT_FILTERS
+        if n
+        not in ("dcollection_product_category", "product_ukey", "product_standard_tags", "shop_grade", "product_no")
+    )
     q = Query(params, allowed + ("limit", "offset", "sort", "order"))
     if not q.comma("store_id"):
         raise invalid("store_id", "is required")
     limit, offset = q.page(**PAGE)
     found = _sorted(q, _products(catalog, q, category_required=False))
-    return {"store_products": [render_product(p, with_tags=False) for p in found[offset:offset + limit]]}
+    return {"store_products": [render_product(p, with_tags=False) for p in found[offset : offset + limit]]}
 
 
 def list_standard_tags(catalog: Catalog, params: dict[str, str]) -> dict:
     q = Query(params, ("limit", "offset"))
     limit, offset = q.page(**PAGE)
     tags = [{"standard_tag_key": k, "standard_tag_values": list(v)} for k, v in STANDARD_TAGS.items()]
-    return {"standardtags": tags[offset:offset + limit]}
-
-
-def routes(sandbox: Sandbox) -> list[Route]:
-    table: tuple[tuple[str, Callable[[Catalog, dict[str, str]], dict]], ...] = (
-        ("/dcollection/api/shops", list_shops),
-        ("/dcollection/api/products", list_products),
-        ("/dcollection/api/products/count", count_products),
-        ("/dcollection/api/products/standardtags", list_standard_tags),
-        ("/dcollection/api/storeproducts", list_store_products),
-    )
-
-    def endpoint_for(path: str, handler: Callable[[Catalog, dict[str, str]], dict]) -> Route:
-        label = "GET " + path.removeprefix("/dcollection")
-
-        async def endpoint(request: Request) -> Response:
-            client_id = _client(request, sandbox)
-            verdict = sandbox.limiter.dcollection(client_id or "anonymous")
-            headers = {**verdict.headers, "Date": formatdate(sandbox.clock.now(), usegmt=True)}
-            try:
-                if not verdict.allowed:
-                    raise ApiError(429, "API calls from the client exceeded the limit (40 times per minute).",
-                                   headers=headers)
-                if client_id is None:
-                    raise ApiError(401, "Basic authentication with a valid client id and secret is required.",
-                                   headers=headers)
-
-                def run() -> dict:
-                    catalog = sandbox.dcollection
-                    catalog.ensure(sandbox.clock.now())
-                    with catalog.lock:
-                        return handler(catalog, dict(request.query_params))
-
-                response: Response = JSON(await run_in_threadpool(run), headers=headers)
-            except ApiError as exc:
-                exc.headers = {**headers, **exc.headers}
-                response = exc.response()
-            sandbox.stats.record(f"dcollection:{client_id or 'anonymous'}", label, response.status_code, None)
-            return response
-
-        return Route(path, endpoint, methods=["GET"])
-
-    return [endpoint_for(path, handler) for path, handler in table]
-
-
-def _client(request: Request, sandbox: Sandbox) -> str | None:
-    """Basic base64(client_id:client_secret): the recipe a third-party client uses; the official one is unread."""
-    credentials = basic_credentials(request.headers.get("authorization", ""))
-    if credentials is None:
-        return None
-    client_id, secret = credentials
-    config = sandbox.config
-    if client_id != config.client_id or not secrets.compare_digest(secret, config.client_secret):
-        return None
-    return client_id
+    return {"standardtags": tags[offset : offset + limit]}

@@ -9,8 +9,9 @@ from types import TracebackType
 
 import uvicorn
 
-from .app import Sandbox, create_app
+from .app import create_app
 from .config import SandboxConfig
+from .state import Sandbox
 
 
 class SandboxServer:
