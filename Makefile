@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SANDBOX_PORT ?= 8024
 
-.PHONY: install test demo sandbox bench dagster clean
+.PHONY: install test unit demo sandbox bench dagster clean
 
 install: $(INSTALLED)
 
@@ -17,6 +17,10 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+# Seconds, not minutes: the unit tests alone, in one process (no sandbox, no workers to start).
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest tests/unit -n 0 -q
 
 demo: $(INSTALLED)
 	$(BIN)/python -m pipelines.demo --port $(SANDBOX_PORT)
