@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SANDBOX_PORT ?= 8024
 
-.PHONY: install test demo report sandbox bench dagster clean
+.PHONY: install test unit lint demo report sandbox bench dagster clean
 
 install: $(INSTALLED)
 
@@ -29,6 +29,9 @@ lint: $(LINT_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+# Seconds, not minutes: the unit tests alone, in one process (no sandbox, no workers to start).
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest tests/unit -n 0 -q
 
 demo: $(INSTALLED)
 	$(BIN)/python -m pipelines.demo --port $(SANDBOX_PORT)
