@@ -8,7 +8,7 @@ their created date; categories whole. Rows marked deleted (pipelines/deletions.p
 count. The API's side goes through the mall's own clients, so its calls are paced and counted like every other.
 
 `compare` is the reusable part (a later deletion reconciliation compares the same numbers); `check` runs it
-after a load, and `record` appends its rows to the dataset.
+after a load, and `records` are the rows the run appends to the dataset.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.extract import DltResource
 
 from sources.cafe24 import MallSession
 from sources.cafe24.dcollection import Feed
@@ -148,8 +149,8 @@ def _feed_counts(pipeline: dlt.Pipeline, feed: Feed) -> list[Count]:
     return counts
 
 
-def record(pipeline: dlt.Pipeline, counts: Sequence[Count], load_id: str) -> None:
-    """Append the counts to `_cafe24_completeness` in the run's dataset, one row per mall, shop and table."""
+def records(counts: Sequence[Count], load_id: str) -> DltResource | None:
+    """The rows `_cafe24_completeness` gains, one per mall, shop and table (None if there is no count)."""
     checked_at = datetime.now(UTC)
     rows = [
         {
@@ -164,10 +165,8 @@ def record(pipeline: dlt.Pipeline, counts: Sequence[Count], load_id: str) -> Non
         }
         for c in counts
     ]
-    if rows:
-        pipeline.run(
-            rows,
-            table_name=TABLE,
-            write_disposition="append",
-            columns={"part": {"data_type": "text", "nullable": True}},
-        )
+    if not rows:
+        return None
+    return dlt.resource(
+        rows, name=TABLE, write_disposition="append", columns={"part": {"data_type": "text", "nullable": True}}
+    )

@@ -23,6 +23,7 @@ import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.extract import DltResource
 
 from sources.cafe24 import MERGE, MallSession
 from sources.cafe24.endpoints import BY_TABLE, DELETABLE, DELETED, DELETED_AT, KEYS, Endpoint
@@ -193,8 +194,9 @@ def _epoch(value: Any) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def record(pipeline: dlt.Pipeline, done: Iterable[Reconciled], sessions: Sequence[MallSession], load_id: str) -> None:
-    """Append the decisions to `_cafe24_deletions`, at each mall's clock: the next run's `_due` reads it back."""
+def records(done: Iterable[Reconciled], sessions: Sequence[MallSession], load_id: str) -> DltResource | None:
+    """The decisions `_cafe24_deletions` gains (None if none), at each mall's clock: the next run's `_due` reads
+    them back."""
     clocks = {m: datetime.fromtimestamp(s.now, UTC) for m, s in by_mall(sessions).items()}
     rows = [
         {
@@ -210,8 +212,7 @@ def record(pipeline: dlt.Pipeline, done: Iterable[Reconciled], sessions: Sequenc
         }
         for r in done
     ]
-    if rows:
-        _load(pipeline, [dlt.resource(rows, name=TABLE, write_disposition="append", columns=_NULLABLE_KEYS)])
+    return dlt.resource(rows, name=TABLE, write_disposition="append", columns=_NULLABLE_KEYS) if rows else None
 
 
 # api_keys is null until a shop's first walk: typed, so the column exists before any value does

@@ -32,10 +32,11 @@ from sources.cafe24.errors import redact
 from sources.cafe24.fields import DECLARED
 
 from .backfill import next_chunk, pending
-from .completeness import Count, check, record
+from .completeness import Count, check
+from .completeness import records as counted
 from .cursors import carry_over, forget
 from .deletions import Reconciled, Reload, reconcile, refreshed
-from .deletions import record as record_deletions
+from .deletions import records as decided
 from .errors import Interrupted, LoadFailed, UsageError, cause_of
 from .lake import TABLE_FORMAT, check_lake, drop_replaced_children, lake_settings
 from .memory import bound_allocators
@@ -252,14 +253,15 @@ def _record(
     sessions: Sequence[MallSession],
     traces: Sequence[PipelineTrace],
 ) -> None:
-    """The counts and the deletion checks go in with the run's last load id, through loads of their own that the
+    """The counts and the deletion checks go in with the run's last load id, through one load of their own that the
     progress display does not announce: they are the checks', not news of the mall."""
     info = traces[-1].last_load_info if traces else None
     load_id = info.loads_ids[-1] if info and info.loads_ids else ""
     progress, pipeline.collector = pipeline.collector, NULL_COLLECTOR
     try:
-        record(pipeline, counts, load_id)
-        record_deletions(pipeline, deleted, sessions, load_id)
+        resources = [r for r in (counted(counts, load_id), decided(deleted, sessions, load_id)) if r is not None]
+        if resources:
+            pipeline.run(resources).raise_on_failed_jobs()
     finally:
         pipeline.collector = progress
 

@@ -34,12 +34,14 @@ from .pii import protect
 from .prefetch import ahead
 from .ratelimit import pacer_for
 from .settings import (
+    BUCKET_DRAIN_PER_SECOND,
     DEFAULT_API_VERSION,
     DEFAULT_BASE_URL,
     DEFAULT_START_DATE,
     DEFAULT_TOKEN_STORE,
     KST,
     ORDER_DATE_TYPES,
+    PACED_CALLS_PER_SECOND,
 )
 from .tables import first_copies, frames
 
@@ -169,7 +171,8 @@ def cafe24_source(
     start_date: str = DEFAULT_START_DATE,
     api_version: str = DEFAULT_API_VERSION,
     token_store: str = DEFAULT_TOKEN_STORE,
-    bucket_drain_per_second: float = 2.0,
+    bucket_drain_per_second: float = BUCKET_DRAIN_PER_SECOND,
+    max_calls_per_second: float = PACED_CALLS_PER_SECOND,
     lookback_minutes: int = 10,
     order_date_types: list[str] | None = None,
     customers_full_refresh_days: float = 7.0,
@@ -200,6 +203,10 @@ def cafe24_source(
     pii: keep, hash or drop the personal-data columns (sources/cafe24/pii.py); hash, and drop for the member ids
     that join customers and orders, use HMAC-SHA256 under pii_key, a secret.
 
+    bucket_drain_per_second, max_calls_per_second: the pace the client plans for. Cafe24's bucket drains 2 calls/s and
+    it warns past 10 calls/s (the client keeps to 6, since calls can reach the server bunched); raise them only for a
+    server without those limits, such as the sandbox with its limits off.
+
     deletions: soft keeps a row that left the API with `_cafe24_deleted` true, hard deletes it; either way the
     keys are walked when the counts disagree or deletions_check_days have passed (pipelines/deletions.py).
     reload: {table: {mall: {shop: [keys]}}}: instead of walking, load exactly these rows again (a row that came
@@ -224,7 +231,15 @@ def cafe24_source(
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {
         m: _session(
-            m, base_url, app, store, credentials.refresh_token, api_version, bucket_drain_per_second, retry, start
+            m,
+            base_url,
+            app,
+            store,
+            credentials.refresh_token,
+            api_version,
+            (bucket_drain_per_second, max_calls_per_second),
+            retry,
+            start,
         )
         for m in malls
     }
@@ -272,7 +287,7 @@ def _session(
     store: TokenStore,
     refresh_token: str | None,
     api_version: str,
-    drain: float,
+    pace: tuple[float, float],
     retry: RetryPolicy,
     start: int,
 ) -> MallSession:
@@ -284,7 +299,7 @@ def _session(
         mall_id,
         f"{root}/api/v2/admin",
         http,
-        pacer_for(f"{root}/api/v2/admin", drain),
+        pacer_for(f"{root}/api/v2/admin", *pace),
         tokens,
         api_version,
         retry=retry,
@@ -293,7 +308,7 @@ def _session(
         mall_id,
         f"{root}/api/v2",
         http,
-        pacer_for(f"{root}/api/v2", drain),
+        pacer_for(f"{root}/api/v2", *pace),
         None,
         api_version,
         headers={"X-Cafe24-Client-Id": app.client_id},

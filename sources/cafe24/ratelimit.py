@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 
-from .settings import BUCKET_DRAIN_PER_SECOND, BUCKET_SIZE, MAX_CALLS_PER_SECOND, MAX_HEADER_WAIT_SECONDS
+from .settings import BUCKET_DRAIN_PER_SECOND, BUCKET_SIZE, MAX_HEADER_WAIT_SECONDS, PACED_CALLS_PER_SECOND
 
 
 class BucketPacer:
@@ -28,14 +28,12 @@ class BucketPacer:
         drain_per_second: float = BUCKET_DRAIN_PER_SECOND,
         bucket_size: int = BUCKET_SIZE,
         headroom: int = 3,
-        max_per_second: float = MAX_CALLS_PER_SECOND - 4,
+        max_per_second: float = PACED_CALLS_PER_SECOND,
         single_file_usage: float = 50.0,
     ) -> None:
         self.drain = drain_per_second
         self.size = bucket_size
         self.headroom = headroom  # slots kept free for other apps of the mall and for clock skew
-        # Calls leave the pacer evenly but can reach the server bunched (threads, GIL, network), so the
-        # per-second ceiling keeps well below the 10 the reference warns about.
         self.max_per_second = max_per_second
         self.level = 0.0
         self.stamp = time.monotonic()
@@ -113,16 +111,19 @@ class BucketPacer:
             self.blocked_until = max(self.blocked_until, now + 1.0 / self.drain)
 
 
-_PACERS: dict[tuple[str, float], BucketPacer] = {}
+_PACERS: dict[tuple[str, float, float], BucketPacer] = {}
 _PACERS_LOCK = threading.Lock()
 
 
-def pacer_for(api_url: str, drain_per_second: float) -> BucketPacer:
+def pacer_for(api_url: str, drain_per_second: float, max_per_second: float = PACED_CALLS_PER_SECOND) -> BucketPacer:
     """The process's one pacer for a mall's API. The platform keeps one bucket per mall, so every client of it in
     this process plans against the same level: a backfill's later chunks build new clients, and a fresh pacer
     would burst into a bucket the previous chunk left nearly full."""
     with _PACERS_LOCK:
-        return _PACERS.setdefault((api_url, drain_per_second), BucketPacer(drain_per_second=drain_per_second))
+        return _PACERS.setdefault(
+            (api_url, drain_per_second, max_per_second),
+            BucketPacer(drain_per_second=drain_per_second, max_per_second=max_per_second),
+        )
 
 
 def _seconds_or_percent(value: str | None) -> float | None:

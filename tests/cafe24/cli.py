@@ -14,6 +14,7 @@ import duckdb
 import httpx
 
 from sandbox.server import SandboxServer
+from tests.cafe24.helpers import pace
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
@@ -44,6 +45,8 @@ def cli_env(
             "SOURCES__CAFE24__CREDENTIALS__CLIENT_SECRET": client_secret,
         }
     )
+    if "max_calls_per_second" in (paced := pace(server)):
+        env["SOURCES__CAFE24__MAX_CALLS_PER_SECOND"] = str(paced["max_calls_per_second"])
     if refresh_token:
         env["SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN"] = refresh_token
     return env

@@ -18,7 +18,7 @@ from sources.cafe24.auth import Grant, TokenStore
 from sources.cafe24.endpoints import KEYS
 from sources.cafe24.settings import DEFAULT_START_DATE, KST, ORDER_DATE_TYPES
 from sources.cafe24.windows import covering
-from tests.cafe24.helpers import APP, bootstrap, truth
+from tests.cafe24.helpers import APP, bootstrap, pace, truth
 
 # A store small enough for a full load in seconds, served fast, its clock still unless a test moves it.
 SMALL_STORE = SandboxConfig(
@@ -66,7 +66,7 @@ def run(
             "base_url": server.url + "/{mall_id}",
             "credentials": dict(APP),
             "token_store": str(project.root / "tokens"),
-            "bucket_drain_per_second": 200,
+            **pace(server),
             **(source or {}),
         },
         project=project,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sources.cafe24.auth import AppCredentials, TokenManager, TokenStore
 from sources.cafe24.client import make_http
-from tests.cafe24.helpers import APP, admin_source, make_pipeline, run
+from tests.cafe24.helpers import APP, UNPACED, admin_source, make_pipeline, run
 
 
 def main(url: str, mall_id: str, workdir: str, *flags: str) -> int:
@@ -22,7 +22,9 @@ def main(url: str, mall_id: str, workdir: str, *flags: str) -> int:
     name = flags[0] if flags else "cafe24"
     run(
         make_pipeline(work, name),
-        admin_source(url, work, mall_id, start_date="2025-06-01", bucket_drain_per_second=200),
+        admin_source(
+            url, work, mall_id, start_date="2025-06-01", bucket_drain_per_second=200, max_calls_per_second=UNPACED
+        ),
     )
     return 0
 

@@ -23,7 +23,7 @@ from sandbox.config import SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import REPO
 from tests.cafe24.dagster_instance import BIN, JOB, Dagster, dagster_env, write_project
-from tests.cafe24.helpers import bootstrap
+from tests.cafe24.helpers import UNPACED, bootstrap
 from tests.cafe24.postgres import PostgresServer
 from tests.cafe24.projects import SMALL_STORE, expected, landed_by
 
@@ -33,7 +33,7 @@ MALLS = ["dga", "dgb", "dgc", "dgd"]
 STORE = SandboxConfig(
     volumes=Volumes(products=40, orders=150, customers=40), limits=SMALL_STORE.limits, clock_runs=False
 )
-OPTIONS = {"bucket_drain_per_second": 200, "order_date_types": ["order_date"]}
+OPTIONS = {"bucket_drain_per_second": 200, "max_calls_per_second": UNPACED, "order_date_types": ["order_date"]}
 
 
 def project_at(

@@ -14,7 +14,7 @@ from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24 import cafe24_source
 from sources.cafe24.auth import Grant, TokenStore
-from tests.cafe24.helpers import grant_with, make_pipeline, query, run, stats
+from tests.cafe24.helpers import grant_with, make_pipeline, pace, query, run, stats
 from tests.cafe24.projects import SHOPS, SMALL_STORE, authorize
 from tests.cafe24.projects import run as run_project
 
@@ -32,7 +32,7 @@ def test_front_products_load_with_only_a_client_id(tmp_path: Path) -> None:
             credentials={"client_id": "sandbox-client-id"},
             base_url=server.url + "/{mall_id}",
             token_store=str(tmp_path / "tokens"),
-            bucket_drain_per_second=200,
+            **pace(server),
         ).with_resources(f"front_products__{MALL}")
         pipeline = make_pipeline(tmp_path)
         run(pipeline, src)
@@ -57,7 +57,7 @@ def test_front_products_load_with_only_a_client_id(tmp_path: Path) -> None:
                 credentials={"client_id": "sandbox-client-id"},
                 base_url=server.url + "/{mall_id}",
                 token_store=str(tmp_path / "tokens"),
-                bucket_drain_per_second=200,
+                **pace(server),
             ).with_resources(f"front_products__{MALL}"),
         )
         after = stats(server)["malls"][MALL]["GET /api/v2/products"]["requests"]

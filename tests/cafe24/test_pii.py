@@ -15,7 +15,7 @@ from pipelines.report import RunResult
 from pipelines.run import load
 from sandbox.server import SandboxServer
 from sources.cafe24.pii import JOINS, PERSONAL, PiiSettingError
-from tests.cafe24.helpers import APP
+from tests.cafe24.helpers import APP, pace
 from tests.cafe24.projects import SMALL_STORE, authorize
 
 MALL = "privatemall"
@@ -35,7 +35,7 @@ def load_with(server: SandboxServer, project: Project, pii: str, key: str | None
             "base_url": server.url + "/{mall_id}",
             "credentials": dict(APP),
             "token_store": str(project.root / "tokens"),
-            "bucket_drain_per_second": 200,
+            **pace(server),
             "pii": pii,
             **({"pii_key": key} if key else {}),
         },

@@ -14,7 +14,7 @@ from pipelines.project import Project
 from pipelines.run import _kept_after_interrupt
 from sandbox.server import SandboxServer
 from sources.cafe24 import cafe24_source
-from tests.cafe24.helpers import APP, truth
+from tests.cafe24.helpers import APP, pace, truth
 from tests.cafe24.projects import SHOPS, SMALL_STORE, assert_complete, authorize, no_change_calls, orders, run
 
 
@@ -150,7 +150,7 @@ def test_a_load_left_pending_is_finished_and_the_run_goes_on_to_extract(server, 
             base_url=server.url + "/{mall_id}",
             credentials=dict(APP),
             token_store=str(project.root / "tokens"),
-            bucket_drain_per_second=200,
+            **pace(server),
         )
     )
     pipeline.normalize()  # and stopped before loading
@@ -180,7 +180,7 @@ def test_a_first_run_stopped_before_loading_starts_over_as_its_message_says(serv
             base_url=server.url + "/{mall_id}",
             credentials=dict(APP),
             token_store=str(project.root / "tokens"),
-            bucket_drain_per_second=200,
+            **pace(server),
         )
     )
     assert "the next run starts over from the beginning" in _kept_after_interrupt(pipeline, "normalize")

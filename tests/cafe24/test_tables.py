@@ -22,7 +22,7 @@ from sources.cafe24.auth import Grant, TokenStore
 from sources.cafe24.endpoints import BY_TABLE
 from sources.cafe24.fields import DECLARED
 from sources.cafe24.tables import ARROW
-from tests.cafe24.helpers import APP, bootstrap
+from tests.cafe24.helpers import APP, bootstrap, pace
 
 MALL = "shapemall"
 DUCKDB_TYPES = {
@@ -55,7 +55,7 @@ def run(server: SandboxServer, project: Project) -> RunResult:
             "base_url": server.url + "/{mall_id}",
             "credentials": dict(APP),
             "token_store": str(project.root / "tokens"),
-            "bucket_drain_per_second": 200,
+            **pace(server),
         },
         project=project,
         out=io.StringIO(),
@@ -144,7 +144,7 @@ def test_a_field_the_api_starts_sending_lands_and_the_run_names_it(project) -> N
             "base_url": server.url + "/{mall_id}",
             "credentials": dict(APP),
             "token_store": str(project.root / "tokens"),
-            "bucket_drain_per_second": 200,
+            **pace(server),
         },
         project=project,
         out=io.StringIO(),
