@@ -13,14 +13,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pipelines.cafe24_pipeline import main
 from pipelines.report import MallCalls, RunResult, summary
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import CLIENT_ID, CLIENT_SECRET, REPO, TABLES, cli, cli_env, row_counts, sandbox_requests
+from tests.cafe24.projects import SMALL
 from tests.conftest import grant
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "cafe24-dlt"
-FAST = SandboxConfig(limits=Limits(drain_rate=50, max_per_second=0), clock_runs=False)
+FAST = SandboxConfig(volumes=SMALL, limits=Limits(drain_rate=50, max_per_second=0), clock_runs=False)
 
 
 @pytest.fixture(scope="module")
@@ -87,17 +89,40 @@ def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path):
     assert failed.returncode == 2 and json.loads(failed.stdout)["exit_code"] == 2
 
 
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """`cli` through the CLI's own main() in this process, in `workdir` with exactly `env`'s SOURCES__ settings:
+    the same parsing and checks without a Python start per case, for input refused before any request."""
+
+    def call(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        for name in [n for n in os.environ if n.startswith(("SOURCES__", "DESTINATION__"))]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            if name.startswith(("SOURCES__", "DESTINATION__")):
+                monkeypatch.setenv(name, value)
+        monkeypatch.chdir(workdir)
+        code = main(list(args))
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return call
+
+
+# The first goes through the CLI's own process as cron starts it; the others through main() in this one.
 @pytest.mark.parametrize("mall", ["127.0.0.1:9/x#", "evil.example.com/x?", "../../x/pwn", "Shop", "mall_a", ""])
-def test_a_mall_id_that_is_not_an_identifier_ends_with_exit_2_before_any_request_or_file(server, tmp_path, mall):
+def test_a_mall_id_that_is_not_an_identifier_ends_with_exit_2_before_any_request_or_file(
+    server, tmp_path, mall, in_process
+):
     """A mall id becomes a host and a file name: 127.0.0.1:9/x# once sent the client secret to 127.0.0.1:9."""
+    run = cli if mall == "127.0.0.1:9/x#" else in_process
     env = cli_env(server, tmp_path, "okmall", grant(server, "okmall")["refresh_token"])
     before = sandbox_requests(server)
     for args in (["run", "--mall", mall], ["auth", "--mall", mall, "--no-browser", "--timeout", "1"]):
-        result = cli(tmp_path, env, *args)
+        result = run(tmp_path, env, *args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert "lowercase letters and digits only" in result.stderr or "say which mall" in result.stderr
         assert "Traceback" not in result.stderr
-    configured = cli(tmp_path, {**env, "SOURCES__CAFE24__MALL_ID": mall or "x y"})
+    configured = run(tmp_path, {**env, "SOURCES__CAFE24__MALL_ID": mall or "x y"})
     assert configured.returncode == 2 and "Traceback" not in configured.stderr
     assert sandbox_requests(server) == before
     assert not [p for p in tmp_path.rglob("*") if p.name != ".dlt_data"]
@@ -114,9 +139,10 @@ def test_a_mall_id_that_is_not_an_identifier_ends_with_exit_2_before_any_request
         (["--destination", "postgres"], "[destination.postgres]"),
     ],
 )
-def test_a_bad_input_ends_with_exit_2_naming_the_input_and_the_fix(server, tmp_path, args, advice):
+def test_a_bad_input_ends_with_exit_2_naming_the_input_and_the_fix(server, tmp_path, args, advice, in_process):
     env = cli_env(server, tmp_path, "inputmall", grant(server, "inputmall")["refresh_token"])
-    result = cli(tmp_path, env, *args)
+    run = cli if args == ["--start-date", "2024-13-45"] else in_process  # the first case in the CLI's own process
+    result = run(tmp_path, env, *args)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert advice in result.stderr
     assert "Traceback" not in result.stderr and CLIENT_SECRET not in result.stderr

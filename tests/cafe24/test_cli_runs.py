@@ -19,9 +19,10 @@ from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import REPO, cli, cli_env, cli_process, summary_rows
 from tests.cafe24.helpers import calls, truth
+from tests.cafe24.projects import SMALL
 from tests.conftest import grant
 
-FAST = SandboxConfig(limits=Limits(drain_rate=50, max_per_second=0), clock_runs=False)
+FAST = SandboxConfig(volumes=SMALL, limits=Limits(drain_rate=50, max_per_second=0), clock_runs=False)
 # A bucket of 10 draining 2/s: a first load's extraction lasts about 25 s, so a kill or a Ctrl-C sent after its
 # tenth call lands in the middle of it, and a second process finds it running, even on a loaded machine.
 SLOW = SandboxConfig(limits=Limits(bucket_size=10, drain_rate=2, max_per_second=0), clock_runs=False)

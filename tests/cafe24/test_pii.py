@@ -4,6 +4,7 @@ generates lands anywhere in the destination, and orders still join their members
 from __future__ import annotations
 
 import io
+import re
 
 import duckdb
 import pytest
@@ -69,18 +70,18 @@ def personal(server, tmp_path_factory) -> set[str]:
 def leaks(project: Project, personal: set[str]) -> list[tuple[str, str, str]]:
     """Every text cell of every table that is a personal value, or holds one of eight characters or more (an
     address inside JSON text, say)."""
-    long = [v for v in personal if len(v) >= 8]
+    inside = re.compile("|".join(re.escape(v) for v in personal if len(v) >= 8))
     found = []
-    for table, column in sql(
-        project,
-        "SELECT table_name, column_name FROM information_schema.columns WHERE "
-        "table_schema = 'cafe24_data' AND data_type = 'VARCHAR'",
-    ):
-        for (value,) in sql(
-            project, f'SELECT DISTINCT "{column}" FROM cafe24_data."{table}" WHERE "{column}" IS NOT NULL'
-        ):
-            if value in personal or any(p in value for p in long):
-                found.append((table, column, value))
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:  # one connection: a connect costs 40 ms
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE "
+            "table_schema = 'cafe24_data' AND data_type = 'VARCHAR'"
+        ).fetchall():
+            for (value,) in con.execute(
+                f'SELECT DISTINCT "{column}" FROM cafe24_data."{table}" WHERE "{column}" IS NOT NULL'
+            ).fetchall():
+                if value in personal or inside.search(value):
+                    found.append((table, column, value))
     return found
 
 
