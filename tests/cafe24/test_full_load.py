@@ -12,7 +12,8 @@ from sandbox.server import SandboxServer
 from tests.cafe24.helpers import bootstrap, keys, make_pipeline, query, run, source, stats, truth
 
 MALL = "bigmall"
-BIG = Volumes(products=9500, orders=30000, customers=1500, peak_fraction=0.8, bulk_edit_fraction=0.6)
+# Just past both offset caps: 5,300 products (5,000) and, in shop 1, about 16,900 orders in one week (15,000).
+BIG = Volumes(products=5300, orders=22000, customers=600, peak_fraction=0.95, bulk_edit_fraction=0.6)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_catalogue_larger_than_the_offset_cap_is_walked_by_since_product_no(load
     server, pipeline, _ = loaded
     assert len(truth(server, MALL)["products"]) > 5000 + 100
     calls = stats(server)["malls"][MALL]["GET /api/v2/admin/products"]["requests"]
-    assert calls >= 9500 // 100
+    assert calls >= BIG.products // 100
 
 
 def test_an_orders_window_over_the_offset_cap_is_split_by_count(loaded) -> None:
