@@ -14,6 +14,25 @@ from tests.cafe24.postgres import PostgresServer, bindir, postgres_server
 
 UNLIMITED = Limits(enabled=False)
 
+# The modules that take longest on one worker (--durations), started first: pytest-xdist's --dist loadscope hands
+# out modules in collection order, and one of these started last would run on alone while the other core idles.
+LONGEST_FIRST = (
+    "test_cli_runs",
+    "test_run_state",
+    "test_pipeline_cli",
+    "test_dagster",
+    "test_progress",
+    "test_deletions",
+    "test_backfill_chunks",
+    "test_postgres",
+    "test_dbt",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: a module's tests keep their order
+
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxServer]:

@@ -10,10 +10,11 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import CLI, cli, cli_env, row_counts
 from tests.cafe24.helpers import calls, truth
+from tests.cafe24.projects import SMALL
 from tests.conftest import grant
 
 FAST = SandboxConfig(limits=Limits(drain_rate=50, max_per_second=0), clock_runs=False)
@@ -78,7 +79,7 @@ def test_a_backfill_at_a_terminal_shows_each_tables_percentage_and_time_left(tmp
 
 def test_an_incremental_run_at_a_terminal_asks_no_count(tmp_path: Path) -> None:
     """Counting costs calls, so only a walk from the beginning asks: the next run costs what it costs in cron."""
-    with SandboxServer(FAST) as server:
+    with SandboxServer(replace(FAST, volumes=SMALL)) as server:
         env = cli_env(server, tmp_path, "quietmall", grant(server, "quietmall")["refresh_token"])
         assert at_a_terminal(tmp_path, env)[0] == 0
         before = calls(server, "quietmall")
@@ -94,8 +95,7 @@ def test_an_incremental_run_at_a_terminal_asks_no_count(tmp_path: Path) -> None:
 def test_a_backfill_in_chunks_counts_ahead_once_and_its_rows_add_up_to_the_total(tmp_path: Path) -> None:
     """Later chunks count nothing again: each chunk's rows are shown on top of the earlier chunks', against the
     total the first chunk counted, so the last chunk ends at 100%."""
-    small = replace(FAST, volumes=Volumes(products=120, orders=600, customers=120))
-    with SandboxServer(small) as server:
+    with SandboxServer(replace(FAST, volumes=SMALL)) as server:
         env = {
             **cli_env(server, tmp_path, "chunkylive", grant(server, "chunkylive")["refresh_token"]),
             "SOURCES__CAFE24__BACKFILL_CHUNK_ROWS": "50",

@@ -24,42 +24,25 @@ def server():
         yield server
 
 
-def test_a_new_mall_loads_its_whole_history_after_another_mall_ran_in_the_project(server, tmp_path: Path) -> None:
-    """Mall A then mall B: B's first run is a full load, not A's cursors; A's next run is still incremental."""
+def test_malls_added_and_removed_keep_their_own_cursors(server, tmp_path: Path) -> None:
+    """A alone; then B alone, a first run: B's whole history, not A's cursors; then A, still incremental; then A+C:
+    C loads its whole history and A makes one call per (resource, date_type, shop) and loads nothing new; then C
+    alone without A: C's cursors are its own, so only the no-change calls."""
     project = Project.at(tmp_path)
-    authorize(server, project, "statea", "stateb")
-    run(server, project, "statea")
-    first_b, _ = run(server, project, "stateb")
-    assert first_b.rows["orders"] == orders(server, "stateb")
-    assert_complete(server, project, "stateb")
-    again_a, _ = run(server, project, "statea")
-    assert again_a.malls["statea"].calls == no_change_calls(server)
-    assert_complete(server, project, "statea")
-
-
-def test_adding_a_mall_does_not_reload_the_first(server, tmp_path: Path) -> None:
-    """A alone, then A+B: A makes one call per (resource, date_type, shop) and loads nothing new."""
-    project = Project.at(tmp_path)
-    authorize(server, project, "adda", "addb")
-    run(server, project, "adda")
-    both, _ = run(server, project, "adda", "addb")
-    assert both.malls["adda"].calls == no_change_calls(server)
-    assert both.rows["orders"] == orders(server, "addb")  # B's whole history, and nothing of A's again
-    assert_complete(server, project, "adda")
-    assert_complete(server, project, "addb")
-
-
-def test_removing_a_mall_leaves_the_others_cursors_alone(server, tmp_path: Path) -> None:
-    """A+B, then A alone, then B alone: each later run makes only the no-change calls."""
-    project = Project.at(tmp_path)
-    authorize(server, project, "rema", "remb")
-    run(server, project, "rema", "remb")
-    alone_a, _ = run(server, project, "rema")
-    alone_b, _ = run(server, project, "remb")
-    assert alone_a.malls["rema"].calls == alone_b.malls["remb"].calls == no_change_calls(server)
-    assert alone_a.rows.get("orders", 0) == alone_b.rows.get("orders", 0) == 0
-    assert_complete(server, project, "rema")
-    assert_complete(server, project, "remb")
+    authorize(server, project, "mallsa", "mallsb", "mallsc")
+    run(server, project, "mallsa")
+    first_b, _ = run(server, project, "mallsb")
+    assert first_b.rows["orders"] == orders(server, "mallsb")
+    again_a, _ = run(server, project, "mallsa")
+    assert again_a.malls["mallsa"].calls == no_change_calls(server)
+    assert again_a.rows.get("orders", 0) == 0
+    added, _ = run(server, project, "mallsa", "mallsc")
+    assert added.malls["mallsa"].calls == no_change_calls(server)
+    assert added.rows["orders"] == orders(server, "mallsc")  # C's whole history, and nothing of A's again
+    alone_c, _ = run(server, project, "mallsc")
+    assert alone_c.malls["mallsc"].calls == no_change_calls(server) and alone_c.rows.get("orders", 0) == 0
+    for mall in ("mallsa", "mallsb", "mallsc"):
+        assert_complete(server, project, mall)
 
 
 def as_an_earlier_version_left_it(project: Project, mall: str) -> None:
