@@ -179,6 +179,8 @@ KEYS = {
     **{e.table: e.primary_key for e in ENDPOINTS},
     **{c.table: key for e in ENDPOINTS for c, key in descendants(e.all_children, e.primary_key)},
 }
+# The child tables only an opt-in detail call fills (Endpoint.details): a default run writes none of them.
+DETAIL_TABLES = tuple(c.table for e in ENDPOINTS if e.details for c, _ in descendants(e.details.children, ()))
 DELETABLE = tuple(e.table for e in ENDPOINTS if e.deletable)
 # Declared on every deletable table (fields.py): false whenever the source loads a row, true once it has gone.
 DELETED, DELETED_AT = "_cafe24_deleted", "_cafe24_deleted_at"

@@ -16,14 +16,14 @@ from pipelines.project import Project
 from pipelines.report import RunResult
 from sandbox.render import orders
 from sandbox.server import SandboxServer
-from sources.cafe24.endpoints import BY_TABLE, KEYS
+from sources.cafe24.endpoints import BY_TABLE, DETAIL_TABLES, KEYS
 from tests.cafe24.helpers import stats
 from tests.cafe24.projects import SMALL_STORE, authorize, no_change_calls, run
 from tests.cafe24.projects import orders as order_count
 
 MALL = "detailmall"
 DETAIL = "GET /api/v2/admin/orders/{order_id}"
-TABLES = ("order_benefits", "order_coupons", "order_refunds")
+TABLES = DETAIL_TABLES
 
 
 def detail_calls(server: SandboxServer) -> int:
