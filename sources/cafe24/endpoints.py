@@ -131,7 +131,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "order",
             "order_details",
             (
-                # a benefit or coupon shows once per item it applies to, so a row is its place in the list
+                # a row names one item (order_item_code), so a benefit or coupon can repeat: a row is its place
                 Child("benefits", "order_benefits", ("benefit_line_no",), position="benefit_line_no"),
                 Child("coupons", "order_coupons", ("coupon_line_no",), position="coupon_line_no"),
                 Child("refunds", "order_refunds", ("refund_code",)),
