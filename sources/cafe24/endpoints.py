@@ -13,6 +13,22 @@ Slicing = Literal["shops", "offset", "updated_keyset", "order_sweep", "created_c
 
 
 @dataclass(frozen=True)
+class Details:
+    """Lists only a row's detail call embeds, loaded as child tables like the list call's: one call per row, so
+    they load only when the source option `option` is on. `path` takes the row's key (e.g. {order_id});
+    `data_key` is the detail's response key."""
+
+    path: str  # under /api/v2/admin
+    data_key: str
+    option: str
+    children: tuple[Child, ...]
+
+    @property
+    def embed(self) -> str:
+        return ",".join(c.field for c in self.children)
+
+
+@dataclass(frozen=True)
 class Endpoint:
     table: str
     path: str  # under /api/v2/admin
@@ -29,6 +45,12 @@ class Endpoint:
     # Rows can vanish from the API without a trace (no flag, no deleted list): a reconciliation walks the keys and
     # marks the rows that went (pipelines/deletions.py). Orders cannot be deleted; categories and shops reload whole.
     deletable: bool = False
+    details: Details | None = None  # opt-in: a detail call per row for the lists the list call cannot embed
+
+    @property
+    def all_children(self) -> tuple[Child, ...]:
+        """Every child table of the endpoint: the list call's embeds and lists, and the detail call's."""
+        return self.children + (self.details.children if self.details else ())
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -60,7 +82,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
     # Every embed the list call offers (docs/cafe24-reference.md#orders); benefits, coupons and refunds are
-    # the detail call's only, one call per order, so they are not loaded.
+    # the detail call's only, one call per order, so they load only with order_details on.
     Endpoint(
         "orders",
         "/orders",
@@ -104,6 +126,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
             Child("service_data", "order_service_data", ("service_data_no",), position="service_data_no"),
         ),
+        details=Details(
+            "/orders/{order_id}",
+            "order",
+            "order_details",
+            (
+                # a row names one item (order_item_code), so a benefit or coupon can repeat: a row is its place
+                Child("benefits", "order_benefits", ("benefit_line_no",), position="benefit_line_no"),
+                Child("coupons", "order_coupons", ("coupon_line_no",), position="coupon_line_no"),
+                Child("refunds", "order_refunds", ("refund_code",)),
+            ),
+        ),
     ),
     # New members by join time (no offset cap); a periodic walk from the start catches profile changes.
     Endpoint(
@@ -140,12 +173,14 @@ def descendants(children: tuple[Child, ...], key: tuple[str, ...]) -> Iterator[t
 
 BY_TABLE = {e.table: e for e in ENDPOINTS}
 # child table -> the endpoint's table it loads with (an item's bundle parts load with, and are replaced with, the order)
-PARENT_OF = {c.table: e.table for e in ENDPOINTS for c, _ in descendants(e.children, e.primary_key)}
+PARENT_OF = {c.table: e.table for e in ENDPOINTS for c, _ in descendants(e.all_children, e.primary_key)}
 # The key of every table the Admin source writes; a child's is its parent's key and its own.
 KEYS = {
     **{e.table: e.primary_key for e in ENDPOINTS},
-    **{c.table: key for e in ENDPOINTS for c, key in descendants(e.children, e.primary_key)},
+    **{c.table: key for e in ENDPOINTS for c, key in descendants(e.all_children, e.primary_key)},
 }
+# The child tables only an opt-in detail call fills (Endpoint.details): a default run writes none of them.
+DETAIL_TABLES = tuple(c.table for e in ENDPOINTS if e.details for c, _ in descendants(e.details.children, ()))
 DELETABLE = tuple(e.table for e in ENDPOINTS if e.deletable)
 # Declared on every deletable table (fields.py): false whenever the source loads a row, true once it has gone.
 DELETED, DELETED_AT = "_cafe24_deleted", "_cafe24_deleted_at"

@@ -87,7 +87,6 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "bank_account_owner_name",
             "bank_code",
             "bank_code_name",
-            "benefits",
             "billing_name",
             "buyer__buyer_address1",
             "buyer__buyer_address2",
@@ -104,7 +103,6 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "buyer__user_id",
             "buyer__user_name",
             "canceled",
-            "coupons",
             "currency",
             "easypay_name",
             "group_no_when_ordering",
@@ -127,7 +125,6 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "payment_gateway_names",
             "process_status",
             "purchase_confirmation",
-            "refunds",
             "service_type",
             "shipping_status",
             "shipping_type",
@@ -766,6 +763,23 @@ _BY_TYPE.update(
         "order_item_invoices": {
             "bigint": ("quantity", "shipping_company_id"),
             "text": ("shipping_company_code", "shipping_company_name", "tracking_no", "type"),
+        },
+        # The detail call's embeds (order_details): an order's discounts by benefit and by coupon, and its refunds.
+        "order_benefits": {
+            "bigint": ("benefit_no",),
+            "decimal": ("benefit_percent", "benefit_value"),
+            "text": ("benefit_app_key", "benefit_code", "benefit_name", "benefit_title", "order_item_code"),
+        },
+        "order_coupons": {
+            "decimal": ("coupon_percent", "coupon_value", "coupon_value_final"),
+            "text": ("coupon_code", "coupon_name", "order_item_code"),
+        },
+        "order_refunds": {
+            "bigint": ("quantity",),
+            "decimal": ("actual_refund_amount", "cancel_fee_amount", "refund_amount"),
+            "timestamp": ("accepted_refund_date", "order_date", "refund_date"),
+            "json": ("order_item_code", "payment_methods", "refund_payment_methods"),
+            "text": ("currency", "include_tax", "refund_code", "status"),
         },
     }
 )

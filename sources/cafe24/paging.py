@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from .client import ApiClient
 from .columns import parse_timestamp
@@ -370,3 +371,19 @@ def by_keys(client: ApiClient, ep: Endpoint, shop_no: int, keys: list[Any]) -> I
         params = {**ep.params, "shop_no": shop_no, name: ",".join(map(str, batch)), "limit": len(batch)}
         rows = client.get(ep.path, params)[ep.data_key]
         yield [_with_all_variants(client, ep, shop_no, row) for row in rows]
+
+
+def with_details(client: ApiClient, ep: Endpoint, shop_no: int, page: Page) -> Page:
+    """The page's rows, each with the lists only its detail call embeds (Endpoint.details): one call per row,
+    e.g. `GET /orders/{order_id}?embed=benefits,coupons,refunds` (docs/cafe24-reference.md#orders)."""
+    details = ep.details
+    if details is None:
+        return page
+    name = ep.primary_key[-1]
+    params = {"shop_no": shop_no, "embed": details.embed}
+    out = []
+    for row in page:
+        path = details.path.format(**{name: quote(str(row[name]), safe="")})
+        detail = client.get(path, params)[details.data_key]
+        out.append({**row, **{c.field: detail.get(c.field) or [] for c in details.children}})
+    return out

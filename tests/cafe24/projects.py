@@ -15,7 +15,7 @@ from pipelines.run import DEFAULT_DATASET, load
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import Grant, TokenStore
-from sources.cafe24.endpoints import KEYS
+from sources.cafe24.endpoints import DETAIL_TABLES, KEYS
 from sources.cafe24.settings import DEFAULT_START_DATE, KST, ORDER_DATE_TYPES
 from sources.cafe24.windows import covering
 from tests.cafe24.helpers import APP, bootstrap, pace, truth
@@ -46,8 +46,8 @@ def no_change_calls(server: SandboxServer) -> int:
     return WALK_CALLS + check_calls(server)
 
 
-# The Admin tables a default run loads, child tables included, with their keys.
-TABLES = {table: key for table, key in KEYS.items() if table != "front_products"}
+# The Admin tables a default run loads, child tables included, with their keys (the detail call's are opt-in).
+TABLES = {table: key for table, key in KEYS.items() if table != "front_products" and table not in DETAIL_TABLES}
 
 
 def authorize(server: SandboxServer, project: Project, *malls: str) -> None:

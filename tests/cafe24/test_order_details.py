@@ -1,0 +1,138 @@
+"""The order detail call's embeds (issue #15 item 7): `benefits`, `coupons` and `refunds` come only with
+`GET /orders/{order_id}` (docs/cafe24-reference.md#orders), so `order_details = true` calls it once per order a
+run loads and fills order_benefits, order_coupons and order_refunds; off, the default, nothing calls it. Three
+runs over real HTTP against a small store: on (a backfill), on again with nothing new, and off in another
+project."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from pipelines.project import Project
+from pipelines.report import RunResult
+from sandbox.render import orders
+from sandbox.server import SandboxServer
+from sources.cafe24.endpoints import BY_TABLE, DETAIL_TABLES, KEYS
+from tests.cafe24.helpers import stats
+from tests.cafe24.projects import SMALL_STORE, authorize, no_change_calls, run
+from tests.cafe24.projects import orders as order_count
+
+MALL = "detailmall"
+DETAIL = "GET /api/v2/admin/orders/{order_id}"
+TABLES = DETAIL_TABLES
+
+
+def detail_calls(server: SandboxServer) -> int:
+    return stats(server)["malls"].get(MALL, {}).get(DETAIL, {}).get("requests", 0)
+
+
+def sql(project: Project, query: str) -> list[tuple]:
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+def tables(project: Project) -> set[str]:
+    return {t for (t,) in sql(project, "SELECT table_name FROM information_schema.tables")}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The three runs, with the detail calls each made (the sandbox counts them per endpoint)."""
+    with SandboxServer(SMALL_STORE) as server:
+        on, off = Project.at(tmp_path_factory.mktemp("on")), Project.at(tmp_path_factory.mktemp("off"))
+        authorize(server, on, MALL)
+        authorize(server, off, MALL)
+        found: dict = {"server": server, "on": on, "off": off}
+        for name, project, details in (("first", on, True), ("again", on, True), ("without", off, False)):
+            before = detail_calls(server)
+            result: RunResult = run(server, project, MALL, source={"order_details": details})[0]
+            found[name] = (result, detail_calls(server) - before)
+        yield found
+
+
+def test_every_order_loaded_costs_one_detail_call_and_nothing_else(runs) -> None:
+    """One call per order the walk yields, paced and counted with the others: a backfill of the store's orders
+    makes as many detail calls as orders, and costs exactly that many calls more than the same backfill without
+    the option (docs/cafe24-reference.md#rate-limits: every call counts against the bucket)."""
+    server = runs["server"]
+    (first, details), (without, _) = runs["first"], runs["without"]
+    loaded = sql(runs["on"], f"SELECT count(*) FROM cafe24_data.orders WHERE mall_id = '{MALL}'")[0][0]
+    assert loaded == order_count(server, MALL) > 0
+    assert details == loaded
+    assert first.calls - without.calls == loaded
+    print(f"\n{loaded} orders: {details} detail calls, {first.calls} calls with the option, {without.calls} without")
+
+
+def test_a_run_with_nothing_new_makes_no_detail_call(runs) -> None:
+    """docs/cafe24-reference.md#orders: orders have no updated date, so a run with nothing new walks the date types
+    and loads no order; with the option on it calls no detail either, and its calls are those of any such run."""
+    again, details = runs["again"]
+    assert details == 0
+    assert again.calls == no_change_calls(runs["server"])
+
+
+def test_with_the_option_off_no_detail_call_is_made_and_no_detail_table_exists(runs) -> None:
+    """The default (docs/cafe24-reference.md#orders: the embeds are the detail call's only) costs nothing."""
+    _, details = runs["without"]
+    assert details == 0
+    assert not tables(runs["off"]) & set(TABLES)
+    assert set(TABLES) <= tables(runs["on"])
+
+
+def _shown(server: SandboxServer, project: Project) -> dict[str, list[tuple]]:
+    """What the sandbox's detail call shows for every order the project loaded, as rows of the child tables."""
+    store, now = server.sandbox.mall(MALL), server.sandbox.clock.now()
+    loaded = {order_id for (order_id,) in sql(project, "SELECT order_id FROM cafe24_data.orders")}
+    shown: dict[str, list[tuple]] = {table: [] for table in TABLES}
+    for o in store.orders:
+        if o.order_id not in loaded:
+            continue
+        for n, b in enumerate(orders.benefits(o, store.ctx, now), 1):
+            shown["order_benefits"].append(
+                (o.shop_no, o.order_id, n, b["order_item_code"], b["benefit_no"], Decimal(b["benefit_value"]))
+            )
+        for n, c in enumerate(orders.coupons(o, store.ctx, now), 1):
+            shown["order_coupons"].append(
+                (o.shop_no, o.order_id, n, c["coupon_code"], Decimal(c["coupon_value_final"]))
+            )
+        for r in orders.refunds(o, store.ctx, now):
+            codes = json.dumps(r["order_item_code"], separators=(",", ":"))  # as the JSON column holds them
+            shown["order_refunds"].append((o.shop_no, o.order_id, r["refund_code"], codes, Decimal(r["refund_amount"])))
+    return {table: sorted(rows) for table, rows in shown.items()}
+
+
+def test_the_detail_tables_hold_exactly_what_the_detail_call_shows_for_every_order(runs) -> None:
+    """docs/cafe24-reference.md#orders: the detail adds `benefits`, `coupons` and `refunds`. Each lands in its
+    table keyed by the order (mall_id, shop_no, order_id) and its own key, every row the sandbox shows and no
+    other, typed as declared, and every row joins its order."""
+    server, project = runs["server"], runs["on"]
+    shown = _shown(server, project)
+    columns = {
+        "order_benefits": "shop_no, order_id, benefit_line_no, order_item_code, benefit_no, benefit_value",
+        "order_coupons": "shop_no, order_id, coupon_line_no, coupon_code, coupon_value_final",
+        "order_refunds": "shop_no, order_id, refund_code, order_item_code, refund_amount",
+    }
+    for table in TABLES:
+        assert shown[table], f"the sandbox shows no {table} for the test to compare"
+        landed = sql(project, f"SELECT {columns[table]} FROM cafe24_data.{table} WHERE mall_id = '{MALL}' ORDER BY ALL")
+        assert [tuple(row) for row in landed] == shown[table], table
+        key = ", ".join(KEYS[table])
+        rows, keys, joined = sql(
+            project,
+            f"SELECT count(*), count(DISTINCT ({key})), count(o.order_id) FROM cafe24_data.{table} "
+            "LEFT JOIN cafe24_data.orders o USING (mall_id, shop_no, order_id)",
+        )[0]
+        assert rows == keys == joined == len(shown[table]), table
+    assert sql(project, "SELECT DISTINCT mall_id FROM cafe24_data.order_refunds") == [(MALL,)]
+    types = dict(
+        sql(
+            project,
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'order_refunds'",
+        )
+    )
+    assert types["refund_date"] == "TIMESTAMP WITH TIME ZONE" and types["refund_amount"] == "DECIMAL(38,9)"
+    assert "benefits" not in {c.field for c in BY_TABLE["orders"].children}  # the list call never embeds them
