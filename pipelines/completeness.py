@@ -20,6 +20,7 @@ from typing import Any
 
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.sql_client import SqlClientBase
 from dlt.extract import DltResource
 
 from sources.cafe24 import MallSession
@@ -46,17 +47,19 @@ class Count:
         return self.api_count == self.loaded_count
 
 
-def compare(pipeline: dlt.Pipeline, session: MallSession, table: str, shops: Sequence[int]) -> list[Count]:
+def compare(
+    pipeline: dlt.Pipeline, sql: SqlClientBase[Any], session: MallSession, table: str, shops: Sequence[int]
+) -> list[Count]:
     """Per shop of one mall: what the API counts and what the destination holds of `table`."""
     ep = BY_TABLE[table]
-    client = session.front if ep.api == "front" else session.client
-    loaded = loaded_counts(pipeline, ep, session)
+    api = session.front if ep.api == "front" else session.client
+    loaded = loaded_counts(pipeline, sql, ep, session)
     return [
         Count(
             session.mall_id,
             shop,
             table,
-            count_rows(client, ep, shop, session.start, settled(session)),
+            count_rows(api, ep, shop, session.start, settled(session)),
             loaded.get(shop, 0),
         )
         for shop in shops
@@ -68,8 +71,11 @@ def settled(session: MallSession) -> int:
     return session.now - session.lookback
 
 
-def loaded_counts(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) -> dict[int, int]:
-    """Live rows per shop, read through dlt's sql client so DuckDB and PostgreSQL answer alike."""
+def loaded_counts(
+    pipeline: dlt.Pipeline, client: SqlClientBase[Any], ep: Endpoint, session: MallSession
+) -> dict[int, int]:
+    """Live rows per shop, read through dlt's sql client (open: one connection serves every table) so DuckDB and
+    PostgreSQL answer alike."""
     bound, args = "", []  # the destination's side of each bound in count_rows
     if ep.slicing == "order_sweep":
         bound, args = " AND order_date BETWEEN to_timestamp(%s) AND to_timestamp(%s)", [session.start, settled(session)]
@@ -79,18 +85,17 @@ def loaded_counts(pipeline: dlt.Pipeline, ep: Endpoint, session: MallSession) ->
         pipeline.default_schema.tables.get(ep.table, {}).get("columns", {}) if pipeline.default_schema_name else {}
     )
     live = f" AND {DELETED} IS NOT TRUE" if DELETED in columns else ""
-    with pipeline.sql_client() as client:
-        if not client.has_dataset():
-            return {}
-        name = client.make_qualified_table_name(ep.table)
-        try:
-            rows = client.execute_sql(
-                f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{bound}{live} GROUP BY shop_no",
-                session.mall_id,
-                *args,
-            )
-        except DatabaseUndefinedRelation:  # nothing of it loaded yet
-            return {}
+    if not client.has_dataset():
+        return {}
+    name = client.make_qualified_table_name(ep.table)
+    try:
+        rows = client.execute_sql(
+            f"SELECT shop_no, count(*) FROM {name} WHERE mall_id = %s{bound}{live} GROUP BY shop_no",
+            session.mall_id,
+            *args,
+        )
+    except DatabaseUndefinedRelation:  # nothing of it loaded yet
+        return {}
     return {int(shop): int(n) for shop, n in rows or ()}
 
 
@@ -112,11 +117,18 @@ def check(
     counts: list[Count] = []
     if "dcollection_products" in tables:
         counts += [count for feed in feeds for count in _feed_counts(pipeline, feed)]
-    for session in by_mall(sessions).values():
-        for table in (t for t in COUNTED if t in tables and t not in session.skipped):
-            shops = session.front_shops if BY_TABLE[table].api == "front" else session.shops
-            if shops and (BY_TABLE[table].api == "front" or session.ready):
-                counts += compare(pipeline, session, table, shops)
+    due = [
+        (session, table, shops)
+        for session in by_mall(sessions).values()
+        for table in COUNTED
+        if table in tables and table not in session.skipped
+        for shops in [session.front_shops if BY_TABLE[table].api == "front" else session.shops]
+        if shops and (BY_TABLE[table].api == "front" or session.ready)
+    ]
+    if due:
+        with pipeline.sql_client() as sql:
+            for session, table, shops in due:
+                counts += compare(pipeline, sql, session, table, shops)
     return counts
 
 

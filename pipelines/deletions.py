@@ -230,7 +230,10 @@ def refreshed(
     """The counts with the destination's side read again for the shops a walk changed (no API call)."""
     changed = {(r.mall, r.table) for r in done if r.deleted or r.reloaded}
     malls = by_mall(sessions)
-    loaded = {(m, t): loaded_counts(pipeline, BY_TABLE[t], malls[m]) for m, t in changed}
+    if not changed:
+        return list(counts)
+    with pipeline.sql_client() as sql:
+        loaded = {(m, t): loaded_counts(pipeline, sql, BY_TABLE[t], malls[m]) for m, t in changed}
     return [
         Count(c.mall, c.shop, c.table, c.api_count, loaded[(c.mall, c.table)].get(c.shop, 0))
         if (c.mall, c.table) in loaded

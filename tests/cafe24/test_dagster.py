@@ -48,6 +48,66 @@ def server() -> Iterator[SandboxServer]:
         yield server
 
 
+def definitions_of(project: Path, home: Path) -> dict:
+    """The code location as Dagster loads it in a project directory, read in a process of its own."""
+    script = """
+import json
+from datetime import datetime, timezone
+from dagster import build_schedule_context, DagsterInstance
+from orchestration import definitions as d
+job = d.defs.resolve_job_def(d.cafe24_malls.name)
+with DagsterInstance.get() as instance:  # DAGSTER_HOME: the schedule reads its runs
+    tick = datetime(2026, 1, 1, 0, 15, tzinfo=timezone.utc)
+    requests = d.hourly(build_schedule_context(instance=instance, scheduled_execution_time=tick))
+print(json.dumps({
+    "job": job.name, "partitions": job.partitions_def.get_partition_keys(),
+    "tags": job.get_tags_for_partition_key("dgb", selected_asset_keys=None),
+    "assets": sorted(key.to_user_string() for key in d.cafe24_mall.keys), "pool": d.cafe24_mall.op.pool,
+    "schedule": d.hourly.cron_schedule,
+    "requests": [(r.run_key, r.partition_key, r.tags) for r in requests],
+}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=dagster_env(home), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+# First in the module: it needs no running instance, so the code server and the daemon are not running yet.
+def test_the_definitions_load_with_a_partition_per_configured_mall(server: SandboxServer, tmp_path: Path) -> None:
+    """`dagster definitions validate` passes, and the job, its partitions, tags, pool and schedule follow config."""
+    into_postgres = project_at(tmp_path / "postgres", server, ["dga", "dgb"], "postgres")
+    into_duckdb = project_at(tmp_path / "duckdb", server, ["dga", "dgb", "dgnew"])
+    home = tmp_path / "home"
+    home.mkdir()
+    validate = subprocess.run(
+        [str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
+        cwd=into_postgres,
+        env=dagster_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+
+    found = definitions_of(into_postgres, home)
+    assert found["job"] == JOB and found["partitions"] == ["dga", "dgb"]
+    assert found["tags"]["cafe24/mall"] == "dgb"
+    assert found["assets"] == [f"cafe24/{t}" for t in ("categories", "customers", "orders", "products", "shops")]
+    assert found["pool"] is None  # PostgreSQL takes many writers
+    assert found["schedule"] == "15 * * * *"
+    assert found["requests"] == [[f"{m}@2026-01-01T00:15:00+00:00", m, {"cafe24/mall": m}] for m in ("dga", "dgb")]
+
+    added = definitions_of(into_duckdb, home)  # a mall added to config is a partition, and DuckDB one writer
+    assert added["partitions"] == ["dga", "dgb", "dgnew"] and added["pool"] == "cafe24_duckdb"
+
+    queue = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())["concurrency"]["runs"]
+    assert {"key": "cafe24/mall", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in queue[
+        "tag_concurrency_limits"
+    ]
+
+
 @pytest.fixture(scope="module")
 def dagster(
     server: SandboxServer, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
@@ -128,62 +188,3 @@ def test_a_run_of_a_mall_whose_pipeline_is_already_running_is_refused(dagster: t
         for e in running.instance.all_logs(record.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE)
     ]
     assert len(failures) == 1 and "another run of this pipeline is in progress" in failures[0]
-
-
-def definitions_of(project: Path, home: Path) -> dict:
-    """The code location as Dagster loads it in a project directory, read in a process of its own."""
-    script = """
-import json
-from datetime import datetime, timezone
-from dagster import build_schedule_context, DagsterInstance
-from orchestration import definitions as d
-job = d.defs.resolve_job_def(d.cafe24_malls.name)
-with DagsterInstance.get() as instance:  # DAGSTER_HOME: the schedule reads its runs
-    tick = datetime(2026, 1, 1, 0, 15, tzinfo=timezone.utc)
-    requests = d.hourly(build_schedule_context(instance=instance, scheduled_execution_time=tick))
-print(json.dumps({
-    "job": job.name, "partitions": job.partitions_def.get_partition_keys(),
-    "tags": job.get_tags_for_partition_key("dgb", selected_asset_keys=None),
-    "assets": sorted(key.to_user_string() for key in d.cafe24_mall.keys), "pool": d.cafe24_mall.op.pool,
-    "schedule": d.hourly.cron_schedule,
-    "requests": [(r.run_key, r.partition_key, r.tags) for r in requests],
-}))
-"""
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=project, env=dagster_env(home), capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def test_the_definitions_load_with_a_partition_per_configured_mall(server: SandboxServer, tmp_path: Path) -> None:
-    """`dagster definitions validate` passes, and the job, its partitions, tags, pool and schedule follow config."""
-    into_postgres = project_at(tmp_path / "postgres", server, ["dga", "dgb"], "postgres")
-    into_duckdb = project_at(tmp_path / "duckdb", server, ["dga", "dgb", "dgnew"])
-    home = tmp_path / "home"
-    home.mkdir()
-    validate = subprocess.run(
-        [str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
-        cwd=into_postgres,
-        env=dagster_env(home),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert validate.returncode == 0, validate.stdout + validate.stderr
-
-    found = definitions_of(into_postgres, home)
-    assert found["job"] == JOB and found["partitions"] == ["dga", "dgb"]
-    assert found["tags"]["cafe24/mall"] == "dgb"
-    assert found["assets"] == [f"cafe24/{t}" for t in ("categories", "customers", "orders", "products", "shops")]
-    assert found["pool"] is None  # PostgreSQL takes many writers
-    assert found["schedule"] == "15 * * * *"
-    assert found["requests"] == [[f"{m}@2026-01-01T00:15:00+00:00", m, {"cafe24/mall": m}] for m in ("dga", "dgb")]
-
-    added = definitions_of(into_duckdb, home)  # a mall added to config is a partition, and DuckDB one writer
-    assert added["partitions"] == ["dga", "dgb", "dgnew"] and added["pool"] == "cafe24_duckdb"
-
-    queue = yaml.safe_load((REPO / "orchestration" / "dagster.yaml").read_text())["concurrency"]["runs"]
-    assert {"key": "cafe24/mall", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in queue[
-        "tag_concurrency_limits"
-    ]

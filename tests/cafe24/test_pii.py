@@ -56,13 +56,14 @@ def personal(server, tmp_path_factory) -> set[str]:
     project = Project.at(tmp_path_factory.mktemp("keep"))
     authorize(server, project, MALL)
     load_with(server, project, "keep")
-    values = {
-        v
-        for table, columns in PERSONAL.items()
-        for column in columns
-        for (v,) in sql(project, f'SELECT DISTINCT "{column}" FROM cafe24_data.{table}')
-        if v
-    }
+    with duckdb.connect(str(project.duckdb), read_only=True) as con:
+        values = {
+            v
+            for table, columns in PERSONAL.items()
+            for column in columns
+            for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM cafe24_data.{table}').fetchall()
+            if v
+        }
     assert len(values) > 500, "the sandbox must generate personal data for the scan to mean anything"
     return values
 
