@@ -22,6 +22,11 @@ class Details:
     data_key: str
     option: str
     children: tuple[Child, ...]
+    embedded: bool = True  # the children are embeds to ask for (?embed=); False: fields the detail always returns
+    # a child's field that is an object keyed by code, not a list: each entry a row (name of the key, of the value)
+    entries: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # a child's column named like a column of the parent's key, renamed: {field: {column: new name}}
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def embed(self) -> str:
@@ -79,6 +84,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         params={"embed": "variants"},
         children=(Child("variants", "product_variants", ("variant_code",)),),
         deletable=True,
+        # fields the list call never returns (docs/cafe24-reference.md#products: some come only from the detail)
+        details=Details(
+            "/products/{product_no}",
+            "product",
+            "product_details",
+            (
+                # a bracket has no key of its own: a row is its place in the product's list
+                Child("shipping_rates", "product_shipping_rates", ("shipping_rate_no",), position="shipping_rate_no"),
+                Child("relational_product", "product_relations", ("related_product_no",)),
+                Child("country_hscode", "product_country_hscodes", ("country_code",)),
+            ),
+            embedded=False,
+            entries={"country_hscode": ("country_code", "hscode")},
+            renamed={"relational_product": {"product_no": "related_product_no"}},
+        ),
     ),
     # No updated filter: every date_type swept from its own cursor, windows split under the offset cap.
     # Every embed the list call offers (docs/cafe24-reference.md#orders); benefits, coupons and refunds are

@@ -348,15 +348,12 @@ _BY_TYPE: dict[str, dict[ColumnType, tuple[str, ...]]] = {
             "buy_group_list",
             "buy_member_id_list",
             "category",
-            "country_hscode",
             "exposure_group_list",
             "icon",
             "main",
             "points_amount",
             "product_tag",
             "project_no",
-            "relational_product",
-            "shipping_rates",
         ),
         "text": (
             "additional_image",
@@ -764,6 +761,11 @@ _BY_TYPE.update(
             "bigint": ("quantity", "shipping_company_id"),
             "text": ("shipping_company_code", "shipping_company_name", "tracking_no", "type"),
         },
+        # The product detail call's fields the list call lacks (product_details): shipping brackets (min and max in
+        # the fee type's unit: amount, kg or items), related products, and HS codes by destination country.
+        "product_shipping_rates": {"decimal": ("shipping_fee", "shipping_rates_max", "shipping_rates_min")},
+        "product_relations": {"bigint": ("related_product_no",), "bool": ("interrelated",)},
+        "product_country_hscodes": {"text": ("country_code", "hscode")},
         # The detail call's embeds (order_details): an order's discounts by benefit and by coupon, and its refunds.
         "order_benefits": {
             "bigint": ("benefit_no",),

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from .client import ApiClient
 from .columns import parse_timestamp
-from .endpoints import Endpoint
+from .endpoints import Details, Endpoint
 from .errors import Cafe24Error
 from .settings import EMBED_VARIANTS_MAX
 from .windows import covering, fitting, kst_iso
@@ -374,16 +374,33 @@ def by_keys(client: ApiClient, ep: Endpoint, shop_no: int, keys: list[Any]) -> I
 
 
 def with_details(client: ApiClient, ep: Endpoint, shop_no: int, page: Page) -> Page:
-    """The page's rows, each with the lists only its detail call embeds (Endpoint.details): one call per row,
-    e.g. `GET /orders/{order_id}?embed=benefits,coupons,refunds` (docs/cafe24-reference.md#orders)."""
+    """The page's rows, each with the lists only its detail call returns (Endpoint.details): one call per row,
+    e.g. `GET /orders/{order_id}?embed=benefits,coupons,refunds` (docs/cafe24-reference.md#orders) or
+    `GET /products/{product_no}` (docs/cafe24-reference.md#products)."""
     details = ep.details
     if details is None:
         return page
     name = ep.primary_key[-1]
-    params = {"shop_no": shop_no, "embed": details.embed}
+    params: dict[str, Any] = {"shop_no": shop_no, **({"embed": details.embed} if details.embedded else {})}
     out = []
     for row in page:
         path = details.path.format(**{name: quote(str(row[name]), safe="")})
         detail = client.get(path, params)[details.data_key]
-        out.append({**row, **{c.field: detail.get(c.field) or [] for c in details.children}})
+        out.append({**row, **{c.field: _detail_rows(details, c.field, detail.get(c.field)) for c in details.children}})
     return out
+
+
+def _detail_rows(details: Details, name: str, value: Any) -> list[dict[str, Any]]:
+    """A detail field as a child table's rows: a list as it is, an object keyed by code as its entries, with
+    columns renamed where they would clash with the parent's key."""
+    if name in details.entries:
+        value = entries(value, *details.entries[name])
+    renamed = details.renamed.get(name, {})
+    return [{renamed.get(k, k): v for k, v in item.items()} for item in value or ()] if renamed else value or []
+
+
+def entries(value: dict[str, Any] | None, key: str, name: str) -> list[dict[str, Any]]:
+    """An object keyed by code as rows, one per entry: a product's country_hscode `{"JPN": "430310011"}` with
+    ("country_code", "hscode") is `[{"country_code": "JPN", "hscode": "430310011"}]`
+    (docs/cafe24-reference.md#products)."""
+    return [{key: code, name: entry} for code, entry in (value or {}).items()]
