@@ -385,18 +385,21 @@ def with_details(client: ApiClient, ep: Endpoint, shop_no: int, page: Page) -> P
     out = []
     for row in page:
         path = details.path.format(**{name: quote(str(row[name]), safe="")})
-        detail = client.get(path, params)[details.data_key]
-        out.append({**row, **{c.field: _detail_rows(details, c.field, detail.get(c.field)) for c in details.children}})
+        out.append({**row, **detail_lists(details, client.get(path, params)[details.data_key])})
     return out
 
 
-def _detail_rows(details: Details, name: str, value: Any) -> list[dict[str, Any]]:
-    """A detail field as a child table's rows: a list as it is, an object keyed by code as its entries, with
-    columns renamed where they would clash with the parent's key."""
-    if name in details.entries:
-        value = entries(value, *details.entries[name])
-    renamed = details.renamed.get(name, {})
-    return [{renamed.get(k, k): v for k, v in item.items()} for item in value or ()] if renamed else value or []
+def detail_lists(details: Details, detail: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The detail's fields the child tables load, each as rows: a list as it is, an object keyed by code as its
+    entries, with columns renamed where they would clash with the parent's key."""
+    out = {}
+    for name in (c.field for c in details.children):
+        value = detail.get(name)
+        if name in details.entries:
+            value = entries(value, *details.entries[name])
+        rows, renamed = value or [], details.renamed.get(name, {})
+        out[name] = [{renamed.get(k, k): v for k, v in item.items()} for item in rows] if renamed else rows
+    return out
 
 
 def entries(value: dict[str, Any] | None, key: str, name: str) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import pytest
 from sources.cafe24 import child_hints
 from sources.cafe24.endpoints import BY_TABLE, KEYS
 from sources.cafe24.fields import DECLARED
+from sources.cafe24.paging import detail_lists
 from sources.cafe24.tables import frames
 from tests.cafe24.helpers import make_pipeline, query
 
@@ -50,7 +51,11 @@ def _rows(name: str) -> list[dict]:
 def _parent_rows(name: str) -> tuple[str, list[dict]]:
     """The example's rows as the endpoint that loads them prints them."""
     if name not in EMBEDDED:
-        return ADMIN[name][0], _rows(name)
+        table, rows = ADMIN[name][0], _rows(name)
+        details = BY_TABLE[table].details
+        if name.endswith("_detail.json") and details:  # as the source shapes a detail call's fields
+            rows = [{**row, **detail_lists(details, row)} for row in rows]
+        return table, rows
     table, field = EMBEDDED[name]
     key = BY_TABLE[table].primary_key[-1]
     rows = _rows(name)
@@ -69,7 +74,7 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> dlt.Pipeline:
         hints = child_hints(ep)
         items = [
             data if t == table else dlt.mark.with_hints(data, hints[t], True)
-            for t, data in frames(rows, table, {"mall_id": "yourmall"}, ep.primary_key, ep.children)
+            for t, data in frames(rows, table, {"mall_id": "yourmall"}, ep.primary_key, ep.all_children)
         ]
         resources.append(
             dlt.resource(
