@@ -14,7 +14,7 @@ clock without a walk. Every decision is a row of `_cafe24_deletions`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,7 +101,7 @@ def _walk(
     gone, back = sorted(live - api), sorted(api - live)
     if gone:
         if session.deletions == "hard":
-            _load(pipeline, _tombstones(ep, session.mall_id, shop, gone))
+            _load(pipeline, _tombstones(ep, session.mall_id, shop, gone, pipeline.default_schema.tables))
         else:
             _mark(pipeline, ep, session.mall_id, shop, gone, datetime.fromtimestamp(session.now, UTC))
     return Reconciled(session.mall_id, shop, ep.table, reason, len(api), len(gone), len(back)), back
@@ -135,16 +135,19 @@ def _mark(pipeline: dlt.Pipeline, ep: Endpoint, mall: str, shop: int, gone: list
                 )
 
 
-def _tombstones(ep: Endpoint, mall: str, shop: int, gone: list[Any]) -> list[Any]:
+def _tombstones(ep: Endpoint, mall: str, shop: int, gone: list[Any], loaded: Collection[str] = ()) -> list[Any]:
     """Hard: one row per key with the hard_delete column true, which dlt's merge deletes instead of inserting.
-    A child table gets one such row per parent, keyed by the parent (its merge key), so all its rows go too. Arrow
-    tables, as the source loads, so dlt adds no columns of its own to the tables."""
+    A child table gets one such row per parent, keyed by the parent (its merge key), so all its rows go too; an
+    opt-in detail call's child table (Endpoint.details) only if the dataset has it (`loaded`). Arrow tables, as
+    the source loads, so dlt adds no columns of its own to the tables."""
     flag: dict[str, TColumnSchema] = {DELETED: {"data_type": "bool", "hard_delete": True}}
+    details = [c for c in (ep.details.children if ep.details else ()) if c.table in loaded]
 
-    def rows(table: str) -> pa.Table:
+    def rows(table: str, position: str | None = None) -> pa.Table:
         columns = {"mall_id": [mall] * len(gone), "shop_no": [shop] * len(gone), ep.primary_key[-1]: gone}
         for name in KEYS[table][len(ep.primary_key) :]:  # a child's own key: any value, its parent's key decides
-            columns[name] = ["" if DECLARED[table].get(name, "text") == "text" else 0] * len(gone)
+            text = name != position and DECLARED[table].get(name, "text") == "text"  # a place is a number
+            columns[name] = ["" if text else 0] * len(gone)
         data = pa.table({**columns, DELETED: [True] * len(gone)})
         return data.cast(pa.schema([f.with_nullable(f.name == DELETED) for f in data.schema]))
 
@@ -160,7 +163,7 @@ def _tombstones(ep: Endpoint, mall: str, shop: int, gone: list[Any]) -> list[Any
     ]
     resources += [
         dlt.resource(
-            rows(child.table),
+            rows(child.table, child.position),
             name=f"{child.table}_deleted",
             table_name=child.table,
             write_disposition=MERGE,
@@ -168,7 +171,7 @@ def _tombstones(ep: Endpoint, mall: str, shop: int, gone: list[Any]) -> list[Any
             merge_key=list(ep.primary_key),
             columns=flag,
         )
-        for child in ep.children
+        for child in (*ep.children, *details)
     ]
     return resources
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import dlt
 import duckdb
 import pytest
 
+from pipelines.deletions import _load, _tombstones
 from pipelines.project import Project
 from pipelines.report import RunResult
 from sandbox.render import catalog
@@ -157,3 +159,28 @@ def test_the_detail_tables_hold_exactly_what_the_detail_call_shows_for_every_pro
     assert types["product_relations", "interrelated"] == "BOOLEAN"
     assert types["product_relations", "related_product_no"] == "BIGINT"
     assert types["product_country_hscodes", "hscode"] == "VARCHAR"
+
+
+def test_a_hard_deleted_product_takes_its_detail_rows_with_it(runs) -> None:
+    """docs/cafe24-reference.md#deleted-records: a product gone from the API, with deletions = "hard", is
+    deleted with its child tables; the detail tables too, once the dataset has them (never created otherwise).
+    Runs last: it deletes one product from the project the tests above read."""
+    project, ep = runs["on"], BY_TABLE["products"]
+    assert {r.name for r in _tombstones(ep, MALL, 1, [1])} == {"products_deleted", "product_variants_deleted"}
+    (shop_no, no), *_ = sql(
+        project,
+        "SELECT shop_no, product_no FROM cafe24_data.product_shipping_rates JOIN cafe24_data.product_relations "
+        "USING (mall_id, shop_no, product_no) JOIN cafe24_data.product_country_hscodes USING (mall_id, shop_no, "
+        "product_no) ORDER BY ALL",
+    )
+    pipeline = dlt.pipeline(
+        project.pipeline_name,
+        pipelines_dir=str(project.pipelines_dir),
+        destination=dlt.destinations.duckdb(str(project.duckdb)),
+        dataset_name="cafe24_data",
+    )
+    _load(pipeline, _tombstones(ep, MALL, shop_no, [no], pipeline.default_schema.tables))
+    for table in ("products", "product_variants", *TABLES):
+        where = f"mall_id = '{MALL}' AND shop_no = {shop_no} AND product_no = {no}"
+        assert sql(project, f"SELECT count(*) FROM cafe24_data.{table} WHERE {where}") == [(0,)], table
+        assert sql(project, f"SELECT count(*) FROM cafe24_data.{table}")[0][0] > 0, table  # the others stay
