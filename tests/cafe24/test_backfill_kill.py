@@ -18,7 +18,7 @@ from tests.cafe24.cli import cli, cli_env, cli_process
 from tests.cafe24.helpers import calls, truth
 from tests.conftest import grant
 
-STORE = Volumes(products=120, orders=600, customers=120)
+STORE = Volumes(products=60, orders=300, customers=60)  # one chunk a page: every page costs a load
 # Each chunk's calls at 4 a second: the run spends seconds per chunk, so a kill lands between chunks.
 PACED = SandboxConfig(volumes=STORE, limits=Limits(bucket_size=10, drain_rate=4, max_per_second=0), clock_runs=False)
 # The same store unpaced, for what the backfill costs in calls unbroken (the count does not depend on the pace).

@@ -18,7 +18,7 @@ from sources.cafe24.errors import Cafe24AuthError
 from tests.cafe24.helpers import APP, bootstrap, keys, make_pipeline, query, run, source, stats, truth
 
 MALL = "sturdymall"
-SMALL = Volumes(products=150, orders=1200, customers=200)
+SMALL = Volumes(products=120, orders=600, customers=120)
 FAST = Limits(drain_rate=200, bucket_size=40, max_per_second=0)
 ROOT = Path(__file__).resolve().parents[2]
 
