@@ -7,18 +7,17 @@ project."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from pipelines.project import Project
-from pipelines.report import RunResult
 from sandbox.render import orders
 from sandbox.server import SandboxServer
 from sources.cafe24.endpoints import BY_TABLE, DETAIL_TABLES, KEYS, PARENT_OF
-from tests.cafe24.helpers import stats
-from tests.cafe24.projects import SMALL_STORE, authorize, no_change_calls, run
+from tests.cafe24.details import detail_runs, sql, tables
+from tests.cafe24.projects import no_change_calls
 from tests.cafe24.projects import orders as order_count
 
 MALL = "detailmall"
@@ -26,32 +25,9 @@ DETAIL = "GET /api/v2/admin/orders/{order_id}"
 TABLES = tuple(t for t in DETAIL_TABLES if PARENT_OF[t] == "orders")
 
 
-def detail_calls(server: SandboxServer) -> int:
-    return stats(server)["malls"].get(MALL, {}).get(DETAIL, {}).get("requests", 0)
-
-
-def sql(project: Project, query: str) -> list[tuple]:
-    with duckdb.connect(str(project.duckdb), read_only=True) as con:
-        return con.execute(query).fetchall()
-
-
-def tables(project: Project) -> set[str]:
-    return {t for (t,) in sql(project, "SELECT table_name FROM information_schema.tables")}
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The three runs, with the detail calls each made (the sandbox counts them per endpoint)."""
-    with SandboxServer(SMALL_STORE) as server:
-        on, off = Project.at(tmp_path_factory.mktemp("on")), Project.at(tmp_path_factory.mktemp("off"))
-        authorize(server, on, MALL)
-        authorize(server, off, MALL)
-        found: dict = {"server": server, "on": on, "off": off}
-        for name, project, details in (("first", on, True), ("again", on, True), ("without", off, False)):
-            before = detail_calls(server)
-            result: RunResult = run(server, project, MALL, source={"order_details": details})[0]
-            found[name] = (result, detail_calls(server) - before)
-        yield found
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    yield from detail_runs(tmp_path_factory, MALL, "order_details", DETAIL)
 
 
 def test_every_order_loaded_costs_one_detail_call_and_nothing_else(runs) -> None:

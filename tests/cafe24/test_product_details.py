@@ -6,52 +6,29 @@ on (a backfill), on again with nothing new, and off in another project."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import dlt
-import duckdb
 import pytest
 
 from pipelines.deletions import _load, _tombstones
 from pipelines.project import Project
-from pipelines.report import RunResult
 from sandbox.render import catalog
 from sandbox.server import SandboxServer
 from sources.cafe24.endpoints import BY_TABLE, DETAIL_TABLES, KEYS, PARENT_OF
-from tests.cafe24.helpers import stats, truth
-from tests.cafe24.projects import SHOPS, SMALL_STORE, authorize, no_change_calls, run
+from tests.cafe24.details import detail_runs, sql, tables
+from tests.cafe24.helpers import truth
+from tests.cafe24.projects import SHOPS, no_change_calls
 
 MALL = "pdetailmall"
 DETAIL = "GET /api/v2/admin/products/{product_no}"
 TABLES = tuple(t for t in DETAIL_TABLES if PARENT_OF[t] == "products")
 
 
-def detail_calls(server: SandboxServer) -> int:
-    return stats(server)["malls"].get(MALL, {}).get(DETAIL, {}).get("requests", 0)
-
-
-def sql(project: Project, query: str) -> list[tuple]:
-    with duckdb.connect(str(project.duckdb), read_only=True) as con:
-        return con.execute(query).fetchall()
-
-
-def tables(project: Project) -> set[str]:
-    return {t for (t,) in sql(project, "SELECT table_name FROM information_schema.tables")}
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The three runs, with the detail calls each made (the sandbox counts them per endpoint)."""
-    with SandboxServer(SMALL_STORE) as server:
-        on, off = Project.at(tmp_path_factory.mktemp("on")), Project.at(tmp_path_factory.mktemp("off"))
-        authorize(server, on, MALL)
-        authorize(server, off, MALL)
-        found: dict = {"server": server, "on": on, "off": off}
-        for name, project, details in (("first", on, True), ("again", on, True), ("without", off, False)):
-            before = detail_calls(server)
-            result: RunResult = run(server, project, MALL, source={"product_details": details})[0]
-            found[name] = (result, detail_calls(server) - before)
-        yield found
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    yield from detail_runs(tmp_path_factory, MALL, "product_details", DETAIL)
 
 
 def test_the_list_call_lacks_the_detail_fields() -> None:
