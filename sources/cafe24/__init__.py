@@ -241,6 +241,12 @@ def cafe24_source(
         )
     if pii_key:
         register_secret(pii_key)
+    for name, pace in (
+        ("bucket_drain_per_second", bucket_drain_per_second),
+        ("max_calls_per_second", max_calls_per_second),
+    ):
+        if not pace > 0:
+            raise ValueError(f"{name} = {pace!r}: give calls per second above 0 (Cafe24: 2 and 6, the defaults)")
     retry = RetryPolicy(attempts=max_attempts, max_seconds=max_retry_seconds)
     sessions = {
         m: _session(

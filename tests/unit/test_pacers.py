@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from sources.cafe24 import ratelimit
+from sources.cafe24 import cafe24_source, ratelimit
 from sources.cafe24.ratelimit import BucketPacer, MinutePacer
 
 
@@ -220,3 +220,11 @@ def test_a_429_waits_until_the_oldest_call_leaves_the_minute(clock: FakeClock) -
     pacer.back_off()
     pacer.acquire()
     assert clock.waited == [40.0]
+
+
+@pytest.mark.parametrize("option", ["bucket_drain_per_second", "max_calls_per_second"])
+@pytest.mark.parametrize("pace", [0, -2.0, float("nan")])
+def test_a_pace_that_is_not_above_zero_is_refused_naming_the_option(option: str, pace: float) -> None:
+    """A ceiling of 0 calls a second would never let a call leave (and 0 drain divides by zero): refuse it."""
+    with pytest.raises(ValueError, match=f"{option} = .*above 0"):
+        cafe24_source(mall_id="anymall", credentials={"client_id": "id", "client_secret": "s"}, **{option: pace})
