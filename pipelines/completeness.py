@@ -121,15 +121,20 @@ def check(
         (session, table, shops)
         for session in by_mall(sessions).values()
         for table in COUNTED
-        if table in tables and table not in session.skipped
-        for shops in [session.front_shops if BY_TABLE[table].api == "front" else session.shops]
-        if shops and (BY_TABLE[table].api == "front" or session.ready)
+        if table in tables and table not in session.skipped and (shops := _walked_shops(session, table))
     ]
     if due:
         with pipeline.sql_client() as sql:
             for session, table, shops in due:
                 counts += compare(pipeline, sql, session, table, shops)
     return counts
+
+
+def _walked_shops(session: MallSession, table: str) -> Sequence[int]:
+    """The shops a run walked for `table`: the Front API's, or the Admin's once the session was prepared."""
+    if BY_TABLE[table].api == "front":
+        return session.front_shops
+    return session.shops if session.ready else ()
 
 
 def _feed_counts(pipeline: dlt.Pipeline, feed: Feed) -> list[Count]:

@@ -115,7 +115,7 @@ _PACERS: dict[tuple[str, float, float], BucketPacer] = {}
 _PACERS_LOCK = threading.Lock()
 
 
-def pacer_for(api_url: str, drain_per_second: float, max_per_second: float = PACED_CALLS_PER_SECOND) -> BucketPacer:
+def pacer_for(api_url: str, drain_per_second: float, max_per_second: float) -> BucketPacer:
     """The process's one pacer for a mall's API. The platform keeps one bucket per mall, so every client of it in
     this process plans against the same level: a backfill's later chunks build new clients, and a fresh pacer
     would burst into a bucket the previous chunk left nearly full."""

@@ -16,8 +16,13 @@ from pipelines.project import Project
 from sandbox.render import orders
 from sandbox.server import SandboxServer
 from sources.cafe24.endpoints import BY_TABLE, DETAIL_TABLES, KEYS, PARENT_OF
-from tests.cafe24.details import detail_runs, sql, tables
-from tests.cafe24.projects import no_change_calls
+from tests.cafe24.details import (
+    assert_a_quiet_run_calls_no_detail,
+    assert_off_calls_no_detail,
+    assert_one_detail_call_per_row,
+    detail_runs,
+    sql,
+)
 from tests.cafe24.projects import orders as order_count
 
 MALL = "detailmall"
@@ -35,28 +40,20 @@ def test_every_order_loaded_costs_one_detail_call_and_nothing_else(runs) -> None
     makes as many detail calls as orders, and costs exactly that many calls more than the same backfill without
     the option (docs/cafe24-reference.md#rate-limits: every call counts against the bucket)."""
     server = runs["server"]
-    (first, details), (without, _) = runs["first"], runs["without"]
     loaded = sql(runs["on"], f"SELECT count(*) FROM cafe24_data.orders WHERE mall_id = '{MALL}'")[0][0]
     assert loaded == order_count(server, MALL) > 0
-    assert details == loaded
-    assert first.calls - without.calls == loaded
-    print(f"\n{loaded} orders: {details} detail calls, {first.calls} calls with the option, {without.calls} without")
+    assert_one_detail_call_per_row(runs, loaded, "orders")
 
 
 def test_a_run_with_nothing_new_makes_no_detail_call(runs) -> None:
     """docs/cafe24-reference.md#orders: orders have no updated date, so a run with nothing new walks the date types
     and loads no order; with the option on it calls no detail either, and its calls are those of any such run."""
-    again, details = runs["again"]
-    assert details == 0
-    assert again.calls == no_change_calls(runs["server"])
+    assert_a_quiet_run_calls_no_detail(runs)
 
 
 def test_with_the_option_off_no_detail_call_is_made_and_no_detail_table_exists(runs) -> None:
     """The default (docs/cafe24-reference.md#orders: the embeds are the detail call's only) costs nothing."""
-    _, details = runs["without"]
-    assert details == 0
-    assert not tables(runs["off"]) & set(TABLES)
-    assert set(TABLES) <= tables(runs["on"])
+    assert_off_calls_no_detail(runs, TABLES)
 
 
 def _shown(server: SandboxServer, project: Project) -> dict[str, list[tuple]]:

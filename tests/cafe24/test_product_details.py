@@ -17,9 +17,15 @@ from pipelines.project import Project
 from sandbox.render import catalog
 from sandbox.server import SandboxServer
 from sources.cafe24.endpoints import BY_TABLE, DETAIL_TABLES, KEYS, PARENT_OF
-from tests.cafe24.details import detail_runs, sql, tables
+from tests.cafe24.details import (
+    assert_a_quiet_run_calls_no_detail,
+    assert_off_calls_no_detail,
+    assert_one_detail_call_per_row,
+    detail_runs,
+    sql,
+)
 from tests.cafe24.helpers import truth
-from tests.cafe24.projects import SHOPS, no_change_calls
+from tests.cafe24.projects import SHOPS
 
 MALL = "pdetailmall"
 DETAIL = "GET /api/v2/admin/products/{product_no}"
@@ -47,29 +53,21 @@ def test_every_product_loaded_costs_one_detail_call_and_nothing_else(runs) -> No
     as many detail calls as product rows loaded, and costs exactly that many calls more than the same backfill
     without the option (docs/cafe24-reference.md#rate-limits: every call counts against the bucket)."""
     server = runs["server"]
-    (first, details), (without, _) = runs["first"], runs["without"]
     loaded = sql(runs["on"], f"SELECT count(*) FROM cafe24_data.products WHERE mall_id = '{MALL}'")[0][0]
     assert loaded == len(truth(server, MALL)["products"]) * SHOPS > 0  # every product is listed in every shop
-    assert details == loaded
-    assert first.calls - without.calls == loaded
-    print(f"\n{loaded} products: {details} detail calls, {first.calls} calls with the option, {without.calls} without")
+    assert_one_detail_call_per_row(runs, loaded, "products")
 
 
 def test_a_run_with_nothing_new_makes_no_detail_call(runs) -> None:
     """docs/cafe24-reference.md#products: the walk asks for products updated since the last run, so a run with
     nothing new loads no product; with the option on it calls no detail either, and its calls are those of any
     such run."""
-    again, details = runs["again"]
-    assert details == 0
-    assert again.calls == no_change_calls(runs["server"])
+    assert_a_quiet_run_calls_no_detail(runs)
 
 
 def test_with_the_option_off_no_detail_call_is_made_and_no_detail_table_exists(runs) -> None:
     """The default (docs/cafe24-reference.md#products: the fields are the detail call's only) costs nothing."""
-    _, details = runs["without"]
-    assert details == 0
-    assert not tables(runs["off"]) & set(DETAIL_TABLES)
-    assert set(TABLES) <= tables(runs["on"])
+    assert_off_calls_no_detail(runs, TABLES)
 
 
 def _shown(server: SandboxServer, project: Project) -> dict[str, list[tuple]]:
