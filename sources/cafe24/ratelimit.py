@@ -6,9 +6,10 @@ target level, keeps under the per-second ceiling, and stops for as long as the u
 usage quota is exhausted (docs/cafe24-reference.md#usage-quota).
 
 Every `acquire` is closed by one `observe` once the call has ended (with empty headers when no answer came),
-which is how the pacer knows how many calls are in flight. A header asking for a wait that would hang the run
-(not finite, negative, or past MAX_HEADER_WAIT_SECONDS) makes `observe` raise ValueError, naming the header, after
-the call is counted out; the client turns it into a non-retryable error.
+which is how the pacer knows how many calls are in flight. Until the first answer has come, calls go one at a
+time. A header asking for a wait that would hang the run (not finite, negative, or past MAX_HEADER_WAIT_SECONDS)
+makes `observe` raise ValueError, naming the header, after the call is counted out; the client turns it into a
+non-retryable error.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class BucketPacer:
         self.single_file_usage = single_file_usage
         self.usage = 0.0
         self.in_flight = 0
+        # A new pacer does not know the level: another app, or a run that just ended, may have left the bucket
+        # nearly full. Its first call goes alone, and the others wait for that answer's header.
+        self.answered = False
         self.lock = threading.Condition()
 
     def _drained(self, now: float) -> float:
@@ -53,7 +57,7 @@ class BucketPacer:
         """Block until one more call fits, then count it in."""
         with self.lock:
             while True:
-                if self.usage >= self.single_file_usage and self.in_flight:
+                if self.in_flight and (self.usage >= self.single_file_usage or not self.answered):
                     self.lock.wait()
                     continue
                 now = time.monotonic()
@@ -79,6 +83,7 @@ class BucketPacer:
         with self.lock:
             self.in_flight = max(0, self.in_flight - 1)
             self.lock.notify_all()
+            self.answered = self.answered or bool(headers)
             now = time.monotonic()
             usage = [_seconds_or_percent(headers.get(f"x-cafe24-{kind}-usage")) for kind in ("call", "time")]
             if any(u is not None for u in usage):

@@ -119,6 +119,23 @@ def test_the_level_follows_x_api_call_limit(clock: FakeClock) -> None:
     assert clock.waited == [1.0]  # (38 + 1 - 37) / 2 s
 
 
+def test_a_new_pacer_sends_one_call_alone_until_an_answer_says_the_level(clock: FakeClock) -> None:
+    """A run that just ended, or another app, may have left the bucket nearly full: a burst of 7 calls into a bucket
+    at 8/10 would overflow it. The first call goes alone, and its answer's level paces the rest."""
+    pacer = paced(BucketPacer(max_per_second=1000), clock)
+    pacer.acquire()
+    with pytest.raises(Blocked):  # waits for the first call's answer
+        pacer.acquire()
+    pacer.observe(httpx.Headers({}))  # no answer came: still nothing known
+    pacer.acquire()
+    with pytest.raises(Blocked):
+        pacer.acquire()
+    pacer.observe(httpx.Headers({"X-Api-Call-Limit": "8/10"}))
+    pacer.acquire()
+    assert clock.waited == [1.0]  # (8 + 1 - 7) / 2 s: paced by the level the answer gave
+    pacer.acquire()  # the level is known: calls no longer wait for each other's answers
+
+
 def test_the_header_also_says_the_bucket_size(clock: FakeClock) -> None:
     pacer = paced(BucketPacer(max_per_second=1000), clock)
     call(pacer, {"X-Api-Call-Limit": "1/80"})
