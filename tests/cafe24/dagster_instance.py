@@ -164,7 +164,10 @@ class Dagster:
         )
 
     def start_daemon(self) -> None:
+        """The daemon, with the hourly schedule stopped first: it is on by default, and a test that spans a
+        quarter past the hour would otherwise find the schedule's runs among its own."""
         if self.daemon is None:
+            self._done("stopping the schedule", self._cli("schedule", "stop", "hourly"))
             self.daemon = self._spawn("dagster-daemon", "run", "-w", str(self.workspace))
             self.processes.append(self.daemon)
 
