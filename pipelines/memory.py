@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 
 import pyarrow as pa
 
@@ -18,9 +19,11 @@ _M_ARENA_MAX = -8  # glibc's mallopt parameter for the number of malloc arenas
 _ARENAS = 2
 
 
+@functools.cache
 def bound_allocators() -> None:
     """Caps glibc's arenas (only arenas made later, so call it before the run starts its threads) and moves
-    pyarrow to jemalloc. Elsewhere (another libc, a pyarrow without jemalloc) it leaves the defaults."""
+    pyarrow to jemalloc. Elsewhere (another libc, a pyarrow without jemalloc) it leaves the defaults. Once per
+    process: finding libc runs `ldconfig -p`, and the settings outlive the call."""
     libc = ctypes.util.find_library("c")
     with contextlib.suppress(OSError, AttributeError, TypeError):
         ctypes.CDLL(libc).mallopt(_M_ARENA_MAX, _ARENAS)

@@ -43,7 +43,7 @@ from .settings import (
     ORDER_DATE_TYPES,
     PACED_CALLS_PER_SECOND,
 )
-from .tables import first_copies, frames
+from .tables import batches, first_copies, frames
 
 # Rows reach the destination already unique by key (first_copies), so a database's delete-insert merge skips its
 # own dedup: a window function over every column that cost DuckDB 4 s of an 8 s load at 20k orders. No strategy
@@ -390,13 +390,13 @@ def _resource(
         each: list[int | None] = list(shops) if ep.per_shop else [None]
         if reload is not None:
             each = [shop for shop in shops if reload.get(shop)]
-        yielded, before = False, copy.deepcopy(dict(state))
+        before = copy.deepcopy(dict(state))
+        seen: set[tuple[Any, ...]] = set()  # keys this load package already holds
         try:
             if plan.count_totals and reload is None and ep.slicing in AHEAD:  # all shops counted first: whole total
                 client.stats.expect(
                     ep.table, sum(AHEAD[ep.slicing](client, ep, shop or 1, shop_state(shop), plan) for shop in each)
                 )
-            seen: set[tuple[Any, ...]] = set()  # keys this load package already holds
             for shop in each:
                 constants = {
                     "mall_id": session.mall_id,
@@ -408,20 +408,17 @@ def _resource(
                     if reload is not None
                     else WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
                 )
-                for page in ahead(walk):
-                    page = first_copies(page, constants, ep.primary_key, seen)
-                    if details and page:  # the rows this run loads, each once: one detail call a row
-                        page = with_details(client, ep, shop or 1, page)
-                    for table, data in (
-                        frames(page, ep.table, constants, ep.primary_key, ep.all_children, personal.protect)
-                        if page
-                        else ()
+                fresh = partial(first_copies, constants=constants, key=ep.primary_key, seen=seen)
+                for batch in batches(ahead(walk), fresh):
+                    if details:  # the rows this run loads, each once: one detail call a row
+                        batch = with_details(client, ep, shop or 1, batch)
+                    for table, data in frames(
+                        batch, ep.table, constants, ep.primary_key, ep.all_children, personal.protect
                     ):
                         # a child's hints go to a variant of their own, so the resource's table stays the parent's
                         yield data if table == ep.table else dlt.mark.with_hints(data, hints[table], True)
-                        yielded = True
         except Cafe24ScopeError:
-            if yielded:  # a scope cannot go missing halfway; whatever this is, it is not a grant to fix
+            if seen:  # rows came in: a scope cannot go missing halfway; whatever this is, it is not a grant to fix
                 raise
             state.clear()  # as it was: a walk's first steps (a backfill begun) must not look like work pending
             state.update(before)
