@@ -15,13 +15,11 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.project import Project
 from pipelines.run import load
-from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from sources.cafe24.client import collect_clients
 from tests.cafe24.helpers import APP, admin_source
-from tests.cafe24.projects import SHOPS, assert_complete, authorize, no_change_calls, orders, run
-
-SMALL = Volumes(products=120, orders=600, customers=120)
+from tests.cafe24.projects import SHOPS, SMALL, assert_complete, authorize, no_change_calls, orders, run
 
 
 def load_ids(project: Project) -> int:

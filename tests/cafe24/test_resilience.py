@@ -11,14 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.config import Limits, SandboxConfig, Volumes
+from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from sources.cafe24.auth import TokenStore
 from sources.cafe24.errors import Cafe24AuthError
 from tests.cafe24.helpers import APP, bootstrap, keys, make_pipeline, query, run, source, stats, truth
+from tests.cafe24.projects import SMALL
 
 MALL = "sturdymall"
-SMALL = Volumes(products=120, orders=600, customers=120)
 FAST = Limits(drain_rate=200, bucket_size=40, max_per_second=0)
 ROOT = Path(__file__).resolve().parents[2]
 
