@@ -92,7 +92,10 @@ class BucketPacer:
             bucket = _bucket(limit)
             if limit and bucket:
                 _allowed_wait("X-Api-Call-Limit", limit, self._drain_wait(*bucket))
-                self.level, self.stamp, self.size = bucket[0], now, bucket[1]
+                # The header counts the calls the platform had seen when it answered; calls still in flight may
+                # not be among them, so they stay counted. Taken as it is, the level would forget them, and
+                # threads could overflow the bucket while the answers of earlier calls come in.
+                self.level, self.stamp, self.size = bucket[0] + self.in_flight, now, bucket[1]
             seconds: list[float] = []
             for kind in ("Call", "Time"):
                 remain = headers.get(f"x-cafe24-{kind.lower()}-remain")

@@ -136,6 +136,18 @@ def test_a_new_pacer_sends_one_call_alone_until_an_answer_says_the_level(clock: 
     pacer.acquire()  # the level is known: calls no longer wait for each other's answers
 
 
+def test_calls_still_in_flight_stay_counted_over_the_level_an_earlier_answer_gives(clock: FakeClock) -> None:
+    """Three calls out at once: the first answer's level may not count the other two yet, so the pacer adds
+    them, and a fourth call waits for the bucket to drain below the target."""
+    pacer = paced(BucketPacer(max_per_second=1000), clock)
+    call(pacer, {"X-Api-Call-Limit": "1/10"})  # the level is known: calls no longer go one at a time
+    for _ in range(3):
+        pacer.acquire()
+    pacer.observe(httpx.Headers({"X-Api-Call-Limit": "5/10"}))  # two calls still in flight
+    pacer.acquire()
+    assert clock.waited == [0.5]  # (5 + 2 + 1 - 7) / 2 s; taking the level as 5 would have sent it at once
+
+
 def test_the_header_also_says_the_bucket_size(clock: FakeClock) -> None:
     pacer = paced(BucketPacer(max_per_second=1000), clock)
     call(pacer, {"X-Api-Call-Limit": "1/80"})
