@@ -34,8 +34,9 @@ PRODUCTS_LIMIT, PRODUCTS_OFFSET_MAX = 100, 5000
 ORDERS_LIMIT, ORDERS_OFFSET_MAX = 1000, 15000
 CUSTOMERS_LIMIT, CUSTOMERS_OFFSET_MAX = 1000, 8000
 CATEGORIES_LIMIT, CATEGORIES_OFFSET_MAX = 100, 8000
-# Rows of a walk's pages handed to dlt as one set of Arrow tables; a load package holds them all anyway.
-BATCH_ROWS = 5000
+# At least this many rows of a walk's pages go to dlt as one set of Arrow tables (tables.batches): two full pages
+# of orders, so a batch holds little more than the page before it did.
+BATCH_ROWS = 2000
 EMBED_VARIANTS_MAX = 100  # variants per product in embed=variants
 ORDER_WINDOW_MONTHS = 3  # an orders call may not span 3 months or more
 
