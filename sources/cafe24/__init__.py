@@ -409,10 +409,10 @@ def _resource(
                     if reload is not None
                     else WALKERS[ep.slicing](client, ep, shop or 1, shop_state(shop), plan)
                 )
-                fresh = partial(first_copies, constants=constants, key=ep.primary_key, seen=seen)
+                fresh = (first_copies(page, constants, ep.primary_key, seen) for page in ahead(walk))
                 # With a detail call per row, a page at a time: a batch would keep its rows from the progress
                 # display for 2,000 calls (17 minutes at 2 calls/s), and dlt's cost per table is nothing beside them.
-                for batch in batches(ahead(walk), fresh, 1 if details else BATCH_ROWS):
+                for batch in batches(fresh, 1 if details else BATCH_ROWS):
                     if details:  # the rows this run loads, each once: one detail call a row
                         batch = with_details(client, ep, shop or 1, batch)
                     for table, data in frames(

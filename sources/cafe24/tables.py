@@ -113,17 +113,13 @@ def first_copies(
     return fresh
 
 
-def batches(
-    pages: Iterable[Sequence[dict[str, Any]]],
-    keep: Callable[[Sequence[dict[str, Any]]], list[dict[str, Any]]],
-    size: int = BATCH_ROWS,
-) -> Iterator[list[dict[str, Any]]]:
-    """The rows `keep` takes from consecutive pages, in batches of at least `size` (the last may hold fewer), none
-    empty. dlt pays for each Arrow table it is handed, whatever its size: a first load of 600 orders made hundreds
-    of small ones (a page per window, date type and child table) and cost 0.45 s of CPU more."""
+def batches(pages: Iterable[list[dict[str, Any]]], size: int = BATCH_ROWS) -> Iterator[list[dict[str, Any]]]:
+    """The rows of consecutive pages in batches of at least `size` (the last may hold fewer), none empty. dlt pays
+    for each Arrow table it is handed, whatever its size: a first load of 600 orders made hundreds of small ones (a
+    page per window, date type and child table) and cost 0.45 s of CPU more."""
     batch: list[dict[str, Any]] = []
     for page in pages:
-        batch.extend(keep(page))
+        batch.extend(page)
         if len(batch) >= size:
             yield batch
             batch = []
