@@ -351,11 +351,11 @@ def _undeclared(after: dict[str, set[str]], before: dict[str, set[str]]) -> list
 
 def _prepare(pipeline: dlt.Pipeline, sources: Sequence[DltSource], full_refresh: bool, out: TextIO) -> None:
     """The run state before extraction: restored from the destination, an interrupted run's packages loaded
-    (dlt would otherwise load them and stop, costing a cron cycle), then the cursors edited."""
-    pipeline.sync_destination()
-    if pipeline.has_pending_data:
-        print("  finishing the load an earlier run left pending", file=out, flush=True)
-        pipeline.run()
+    (dlt would otherwise load them and stop, costing a cron cycle), then the cursors edited. `run()` without data
+    does the first two, and syncs once per pipeline object: a `sync_destination()` here made the data's own run
+    sync again, 0.23 s of CPU (13%) of a run with nothing new."""
+    if pipeline.run() is not None:
+        print("  finished the load an earlier run left pending", file=out, flush=True)
     for note in carry_over(pipeline):
         print(f"  state: {note}", file=out, flush=True)
     if full_refresh:

@@ -139,7 +139,7 @@ def test_a_load_left_pending_is_finished_and_the_run_goes_on_to_extract(server, 
     pipeline.normalize()  # and stopped before loading
     assert pipeline.has_pending_data
     result, out = run(server, project, "pendmall")
-    assert "finishing the load an earlier run left pending" in out
+    assert "finished the load an earlier run left pending" in out
     # extracted anew, from the pending package's cursors
     assert result.malls["pendmall"].calls == no_change_calls(server)
     assert not pipeline.has_pending_data
@@ -168,6 +168,6 @@ def test_a_first_run_stopped_before_loading_starts_over_as_its_message_says(serv
     )
     assert "the next run starts over from the beginning" in _kept_after_interrupt(pipeline, "normalize")
     result, out = run(server, project, "firstmall")
-    assert "finishing the load" not in out
+    assert "finished the load" not in out
     assert result.rows["orders"] == orders(server, "firstmall")
     assert_complete(server, project, "firstmall")
