@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dlt
+from dlt.common.schema.typing import TSchemaTables
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.sql_client import SqlClientBase
 from dlt.extract import DltResource
@@ -48,12 +49,13 @@ class Count:
 
 
 def compare(
-    pipeline: dlt.Pipeline, sql: SqlClientBase[Any], session: MallSession, table: str, shops: Sequence[int]
+    tables: TSchemaTables, sql: SqlClientBase[Any], session: MallSession, table: str, shops: Sequence[int]
 ) -> list[Count]:
-    """Per shop of one mall: what the API counts and what the destination holds of `table`."""
+    """Per shop of one mall: what the API counts and what the destination holds of `table` (`tables`: the
+    pipeline's schema, read once per check since each read of it reloads it)."""
     ep = BY_TABLE[table]
     api = session.front if ep.api == "front" else session.client
-    loaded = loaded_counts(pipeline, sql, ep, session)
+    loaded = loaded_counts(tables, sql, ep, session)
     return [
         Count(
             session.mall_id,
@@ -72,7 +74,7 @@ def settled(session: MallSession) -> int:
 
 
 def loaded_counts(
-    pipeline: dlt.Pipeline, client: SqlClientBase[Any], ep: Endpoint, session: MallSession
+    tables: TSchemaTables, client: SqlClientBase[Any], ep: Endpoint, session: MallSession
 ) -> dict[int, int]:
     """Live rows per shop, read through dlt's sql client (open: one connection serves every table) so DuckDB and
     PostgreSQL answer alike."""
@@ -81,10 +83,7 @@ def loaded_counts(
         bound, args = " AND order_date BETWEEN to_timestamp(%s) AND to_timestamp(%s)", [session.start, settled(session)]
     elif ep.slicing in ("updated_keyset", "created_cursor"):
         bound, args = " AND created_date <= to_timestamp(%s)", [settled(session)]
-    columns: dict[str, Any] = (
-        pipeline.default_schema.tables.get(ep.table, {}).get("columns", {}) if pipeline.default_schema_name else {}
-    )
-    live = f" AND {DELETED} IS NOT TRUE" if DELETED in columns else ""
+    live = f" AND {DELETED} IS NOT TRUE" if DELETED in tables.get(ep.table, {}).get("columns", {}) else ""
     if not client.has_dataset():
         return {}
     name = client.make_qualified_table_name(ep.table)
@@ -97,6 +96,11 @@ def loaded_counts(
     except DatabaseUndefinedRelation:  # nothing of it loaded yet
         return {}
     return {int(shop): int(n) for shop, n in rows or ()}
+
+
+def schema_tables(pipeline: dlt.Pipeline) -> TSchemaTables:
+    """The tables of the pipeline's schema (none before its first load)."""
+    return pipeline.default_schema.tables if pipeline.default_schema_name else {}
 
 
 def by_mall(sessions: Sequence[MallSession]) -> dict[str, MallSession]:
@@ -124,9 +128,10 @@ def check(
         if table in tables and table not in session.skipped and (shops := _walked_shops(session, table))
     ]
     if due:
+        schema = schema_tables(pipeline)
         with pipeline.sql_client() as sql:
             for session, table, shops in due:
-                counts += compare(pipeline, sql, session, table, shops)
+                counts += compare(schema, sql, session, table, shops)
     return counts
 
 

@@ -30,7 +30,7 @@ from sources.cafe24.endpoints import BY_TABLE, DELETABLE, DELETED, DELETED_AT, K
 from sources.cafe24.fields import DECLARED
 from sources.cafe24.paging import KEY_WALKS
 
-from .completeness import Count, by_mall, loaded_counts
+from .completeness import Count, by_mall, loaded_counts, schema_tables
 
 TABLE = "_cafe24_deletions"
 BATCH = 500  # keys per UPDATE statement
@@ -236,7 +236,8 @@ def refreshed(
     if not changed:
         return list(counts)
     with pipeline.sql_client() as sql:
-        loaded = {(m, t): loaded_counts(pipeline, sql, BY_TABLE[t], malls[m]) for m, t in changed}
+        tables = schema_tables(pipeline)
+        loaded = {(m, t): loaded_counts(tables, sql, BY_TABLE[t], malls[m]) for m, t in changed}
     return [
         Count(c.mall, c.shop, c.table, c.api_count, loaded[(c.mall, c.table)].get(c.shop, 0))
         if (c.mall, c.table) in loaded

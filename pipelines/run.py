@@ -33,7 +33,7 @@ from sources.cafe24.errors import redact
 from sources.cafe24.fields import DECLARED
 
 from .backfill import next_chunk, pending
-from .completeness import Count, check
+from .completeness import Count, check, schema_tables
 from .completeness import records as counted
 from .cursors import carry_over, forget
 from .deletions import Reconciled, Reload, reconcile, refreshed
@@ -342,9 +342,7 @@ def _result(
 
 
 def _columns(pipeline: dlt.Pipeline) -> dict[str, set[str]]:
-    if not pipeline.default_schema_name:
-        return {}
-    return {name: set(table.get("columns", {})) for name, table in pipeline.default_schema.tables.items()}
+    return {name: set(table.get("columns", {})) for name, table in schema_tables(pipeline).items()}
 
 
 def _undeclared(after: dict[str, set[str]], before: dict[str, set[str]]) -> list[str]:
