@@ -49,6 +49,8 @@ class Plan:
 
 # A shop's walk from the beginning that has not reached its end: where the next chunk goes on.
 BACKFILL = "backfill"
+# The members who joined in the newest second a shop's walk has loaded (its created_cursor).
+MEMBERS_AT_CURSOR = "members_at_cursor"
 
 
 def backfill_pending(resource_state: State) -> bool:
@@ -227,27 +229,38 @@ def _orders_window(
 def created_cursor(client: ApiClient, ep: Endpoint, shop_no: int, state: State, plan: Plan) -> Iterator[Page]:
     """Members by join time. Every few days the walk starts from the beginning instead, since no endpoint says
     which profiles changed; that walk goes in chunks, each going on from the page start where the last one
-    stopped."""
+    stopped. A later run starts one second before the newest join time and skips the members of that second it
+    has (MEMBERS_AT_CURSOR): an import gives many members one join time, and each run loaded them all again."""
     backfill = state.get(BACKFILL)
     if backfill is None and _members_from_the_start(state, plan):
         backfill = state[BACKFILL] = {"start": None, "newest": state.get("created_cursor"), "started": plan.now}
     newest: int | None
+    loaded: set[str] = set()
     if backfill is not None:
         start, newest = backfill["start"], backfill["newest"]
     else:
         newest = state.get("created_cursor")
         start = None if newest is None else newest - 1
+        loaded = set(state.get(MEMBERS_AT_CURSOR, ()))
+    at_newest = set(loaded)
     taken = 0
-    for fresh, next_start in _by_join_time(client, ep, shop_no, start):
+    for page, next_start in _by_join_time(client, ep, shop_no, start):
+        fresh = [row for row in page if row["member_id"] not in loaded]
         if fresh:
             yield fresh
-            newest = max(newest or 0, *(_epoch(row["created_date"]) for row in fresh))
+            for row in fresh:
+                joined = _epoch(row["created_date"])
+                if newest is None or joined > newest:
+                    newest, at_newest = joined, set()
+                if joined == newest:
+                    at_newest.add(row["member_id"])
             taken += len(fresh)
         if backfill is not None and next_start is not None and taken >= plan.backfill_chunk_rows:
             backfill.update(start=next_start, newest=newest)  # the next chunk sees the last second again: merged
             return
     if newest is not None:
         state["created_cursor"] = newest
+        state[MEMBERS_AT_CURSOR] = sorted(at_newest)  # at most a page: more in one second raises
     if backfill is not None:
         state["full_refresh_at"] = state.pop(BACKFILL)["started"]
 

@@ -16,6 +16,7 @@ from sources.cafe24.paging import (
     AHEAD,
     BACKFILL,
     KEY_WALKS,
+    MEMBERS_AT_CURSOR,
     WALKERS,
     Plan,
     by_keys,
@@ -333,7 +334,7 @@ def test_customers_first_run_walks_by_join_time_each_member_once() -> None:
     assert flat(pages, "member_id") == [f"m{i}" for i in range(7)]
     t = MEMBER_TIMES
     assert starts(api) == [None, t[2] - 1, t[4] - 1, t[6] - 1]
-    assert state == {"created_cursor": t[6], "full_refresh_at": NOW}
+    assert state == {"created_cursor": t[6], MEMBERS_AT_CURSOR: ["m6"], "full_refresh_at": NOW}
 
 
 def test_customers_more_than_a_page_joining_in_one_second_raise() -> None:
@@ -355,7 +356,7 @@ def test_customers_full_walk_goes_in_chunks() -> None:
     second = walk(created_cursor, api, CUSTOMERS, state, later)
     assert flat(second, "member_id") == ["m2", "m3", "m4", "m5", "m6"]  # the last second again: merged
     assert starts(api)[0] == t[2] - 1
-    assert state == {"created_cursor": t[6], "full_refresh_at": NOW}
+    assert state == {"created_cursor": t[6], MEMBERS_AT_CURSOR: ["m6"], "full_refresh_at": NOW}
 
 
 def test_customers_later_runs_go_on_from_the_newest_join_time() -> None:
@@ -364,7 +365,27 @@ def test_customers_later_runs_go_on_from_the_newest_join_time() -> None:
     state = {"created_cursor": t[4], "full_refresh_at": NOW - DAY}
     assert flat(walk(created_cursor, api, CUSTOMERS, state, plan()), "member_id") == ["m4", "m5", "m6"]
     assert starts(api) == [t[4] - 1, t[6] - 1]
-    assert state == {"created_cursor": t[6], "full_refresh_at": NOW - DAY}
+    assert state == {"created_cursor": t[6], MEMBERS_AT_CURSOR: ["m6"], "full_refresh_at": NOW - DAY}
+
+
+def test_customers_of_the_cursors_second_are_loaded_once_and_a_newcomer_in_it_is_not_missed() -> None:
+    """An import gives members one join time: a run with nothing new loads none of them again, and one who
+    joins in that same second later is loaded."""
+    same = START + 50
+    state: dict = {}
+    assert flat(walk(created_cursor, customers_api([START + 10, same]), CUSTOMERS, state, plan()), "member_id") == [
+        "m0",
+        "m1",
+    ]
+    assert state["created_cursor"] == same and state[MEMBERS_AT_CURSOR] == ["m1"]
+
+    api = customers_api([START + 10, same])
+    assert walk(created_cursor, api, CUSTOMERS, state, plan()) == []
+    assert starts(api) == [same - 1]  # the cursor's second is still asked for
+
+    api = customers_api([START + 10, same, same])  # m2 joins in the cursor's second
+    assert flat(walk(created_cursor, api, CUSTOMERS, state, plan()), "member_id") == ["m2"]
+    assert state["created_cursor"] == same and state[MEMBERS_AT_CURSOR] == ["m1", "m2"]
 
 
 def test_customers_walk_from_the_start_again_every_few_days() -> None:
@@ -372,7 +393,7 @@ def test_customers_walk_from_the_start_again_every_few_days() -> None:
     state = {"created_cursor": MEMBER_TIMES[6], "full_refresh_at": NOW - 8 * DAY}
     assert len(flat(walk(created_cursor, api, CUSTOMERS, state, plan()), "member_id")) == 7
     assert starts(api)[0] is None
-    assert state == {"created_cursor": MEMBER_TIMES[6], "full_refresh_at": NOW}
+    assert state == {"created_cursor": MEMBER_TIMES[6], MEMBERS_AT_CURSOR: ["m6"], "full_refresh_at": NOW}
 
 
 # --- the deletions' key walks, rows by key, and the counts ---
