@@ -13,7 +13,7 @@ after a load, and `records` are the rows the run appends to the dataset.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,11 +25,18 @@ from dlt.destinations.sql_client import SqlClientBase
 from dlt.extract import DltResource
 
 from sources.cafe24 import MallSession
+from sources.cafe24.client import ApiClient
 from sources.cafe24.dcollection import Feed
 from sources.cafe24.endpoints import BY_TABLE, DELETED, Endpoint
 from sources.cafe24.paging import count_rows
+from sources.cafe24.windows import covering
 
 TABLE = "_cafe24_completeness"
+# The schema (a dlt source) of the checks' own tables, this one and the deletions'.
+CHECKS = "cafe24_checks"
+# Orders counted per window that had closed, kept in this table's resource state: {mall: {"since", "windows"}}.
+ORDER_COUNTS = "order_counts"
+RECOUNT_DAYS = 7  # then every closed window is counted again, in case the platform dropped an order
 # The tables whose endpoint has a count: shops has none (it is loaded whole from the list every run).
 COUNTED = ("categories", "products", "orders", "customers", "front_products")
 
@@ -49,23 +56,52 @@ class Count:
 
 
 def compare(
-    tables: TSchemaTables, sql: SqlClientBase[Any], session: MallSession, table: str, shops: Sequence[int]
+    tables: TSchemaTables,
+    sql: SqlClientBase[Any],
+    session: MallSession,
+    table: str,
+    shops: Sequence[int],
+    windows: dict[str, int],
 ) -> list[Count]:
     """Per shop of one mall: what the API counts and what the destination holds of `table` (`tables`: the
-    pipeline's schema, read once per check since each read of it reloads it)."""
+    pipeline's schema, read once per check since each read of it reloads it). `windows`: the mall's orders
+    counted per closed window, used and added to (see `api_count`)."""
     ep = BY_TABLE[table]
     api = session.front if ep.api == "front" else session.client
     loaded = loaded_counts(tables, sql, ep, session)
     return [
-        Count(
-            session.mall_id,
-            shop,
-            table,
-            count_rows(api, ep, shop, session.start, settled(session)),
-            loaded.get(shop, 0),
-        )
+        Count(session.mall_id, shop, table, api_count(api, ep, shop, session, windows), loaded.get(shop, 0))
         for shop in shops
     ]
+
+
+def api_count(api: ApiClient, ep: Endpoint, shop: int, session: MallSession, windows: dict[str, int]) -> int:
+    """The API's side. Orders are counted per window; a window that closed before the check's end holds the
+    same orders on every later run (an order is not placed in the past), so its count is asked once and kept in
+    `windows`. A run of a mall since 2024 then asks one count of orders a shop, not twelve."""
+    end = settled(session)
+    if ep.slicing != "order_sweep":
+        return count_rows(api, ep, shop, session.start, end)
+    total = 0
+    for lo, hi in covering(session.start, end):
+        key = f"{shop}/{lo}/{hi}"
+        n = windows.get(key)
+        if n is None:
+            n = count_rows(api, ep, shop, lo, hi)  # one window: one call
+            if hi < end:
+                windows[key] = n
+        total += n
+    return total
+
+
+def order_counts(pipeline: dlt.Pipeline, sessions: Sequence[MallSession]) -> dict[str, dict[str, Any]]:
+    """The closed windows' counts the last check kept, per mall; a mall's are dropped every RECOUNT_DAYS."""
+    state = pipeline.state.get("sources", {}).get(CHECKS, {}).get("resources", {}).get(TABLE, {})
+    kept: dict[str, dict[str, Any]] = state.get(ORDER_COUNTS, {})
+    for mall, session in by_mall(sessions).items():
+        if mall not in kept or session.now - kept[mall]["since"] >= RECOUNT_DAYS * 86400:
+            kept[mall] = {"since": session.now, "windows": {}}
+    return kept
 
 
 def settled(session: MallSession) -> int:
@@ -114,10 +150,14 @@ def by_mall(sessions: Sequence[MallSession]) -> dict[str, MallSession]:
 
 
 def check(
-    pipeline: dlt.Pipeline, sessions: Sequence[MallSession], tables: Sequence[str], feeds: Sequence[Feed] = ()
+    pipeline: dlt.Pipeline,
+    sessions: Sequence[MallSession],
+    tables: Sequence[str],
+    feeds: Sequence[Feed],
+    kept: dict[str, dict[str, Any]],
 ) -> list[Count]:
     """Every counted table the run loaded, for every mall and the shops the run walked, and D.Collection's
-    products where its count applies."""
+    products where its count applies. `kept`: order_counts(), which the check adds the windows it counted to."""
     counts: list[Count] = []
     if "dcollection_products" in tables:
         counts += [count for feed in feeds for count in _feed_counts(pipeline, feed)]
@@ -131,7 +171,7 @@ def check(
         schema = schema_tables(pipeline)
         with pipeline.sql_client() as sql:
             for session, table, shops in due:
-                counts += compare(schema, sql, session, table, shops)
+                counts += compare(schema, sql, session, table, shops, kept[session.mall_id]["windows"])
     return counts
 
 
@@ -171,8 +211,9 @@ def _feed_counts(pipeline: dlt.Pipeline, feed: Feed) -> list[Count]:
     return counts
 
 
-def records(counts: Sequence[Count], load_id: str) -> DltResource | None:
-    """The rows `_cafe24_completeness` gains, one per mall, shop and table (None if there is no count)."""
+def records(counts: Sequence[Count], load_id: str, kept: dict[str, dict[str, Any]]) -> DltResource | None:
+    """The rows `_cafe24_completeness` gains, one per mall, shop and table (None if there is no count), and the
+    orders' window counts in its state, committed with them."""
     checked_at = datetime.now(UTC)
     rows = [
         {
@@ -189,6 +230,11 @@ def records(counts: Sequence[Count], load_id: str) -> DltResource | None:
     ]
     if not rows:
         return None
+
+    def checked() -> Iterator[list[dict[str, Any]]]:
+        dlt.current.resource_state()[ORDER_COUNTS] = kept
+        yield rows
+
     return dlt.resource(
-        rows, name=TABLE, write_disposition="append", columns={"part": {"data_type": "text", "nullable": True}}
+        checked, name=TABLE, write_disposition="append", columns={"part": {"data_type": "text", "nullable": True}}
     )

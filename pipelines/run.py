@@ -33,7 +33,7 @@ from sources.cafe24.errors import redact
 from sources.cafe24.fields import DECLARED
 
 from .backfill import next_chunk, pending
-from .completeness import Count, check, schema_tables
+from .completeness import CHECKS, Count, check, order_counts, schema_tables
 from .completeness import records as counted
 from .cursors import carry_over, forget
 from .deletions import Reconciled, Reload, reconcile, refreshed
@@ -204,7 +204,8 @@ def load(
                     )
                 counts, deleted = None, None  # dlt reads a Delta lake through an extension this machine lacks
             else:
-                counts = check(pipeline, sessions, wanted, feeds)
+                kept = order_counts(pipeline, sessions)
+                counts = check(pipeline, sessions, wanted, feeds, kept)
 
                 def reload(keys: Reload) -> None:
                     _check(pipeline.run(_reloading(keys, build), **formats))
@@ -212,7 +213,7 @@ def load(
 
                 deleted = reconcile(pipeline, sessions, counts, reload)
                 counts = refreshed(pipeline, counts, sessions, deleted)
-                _record(pipeline, counts, deleted, sessions, traces)
+                _record(pipeline, counts, kept, deleted, sessions, traces)
         except PipelineStepFailed as exc:
             if cause_of(exc, KeyboardInterrupt):
                 raise Interrupted(_kept_after_interrupt(pipeline, exc.step, len(traces))) from None
@@ -250,6 +251,7 @@ def _reloading(keys: Reload, build: Any) -> list[DltSource]:
 def _record(
     pipeline: dlt.Pipeline,
     counts: list[Count],
+    kept: dict[str, dict[str, Any]],
     deleted: list[Reconciled],
     sessions: Sequence[MallSession],
     traces: Sequence[PipelineTrace],
@@ -260,14 +262,14 @@ def _record(
     load_id = info.loads_ids[-1] if info and info.loads_ids else ""
     progress, pipeline.collector = pipeline.collector, NULL_COLLECTOR
     try:
-        resources = [r for r in (counted(counts, load_id), decided(deleted, sessions, load_id)) if r is not None]
+        resources = [r for r in (counted(counts, load_id, kept), decided(deleted, sessions, load_id)) if r is not None]
         if resources:
             pipeline.run(_checks(resources)).raise_on_failed_jobs()
     finally:
         pipeline.collector = progress
 
 
-@dlt.source(name="cafe24_checks")
+@dlt.source(name=CHECKS)
 def _checks(resources: list[DltResource]) -> list[DltResource]:
     """The checks' tables in a schema of their own: the few rows a run appends then skip the hashing and copying
     of the Admin schema's hundreds of columns (0.18 s of CPU a run). Their tables were in that schema before; the

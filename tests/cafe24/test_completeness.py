@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.completeness import COUNTED, TABLE
+from pipelines.completeness import COUNTED, RECOUNT_DAYS, TABLE
 from pipelines.errors import EX_INCOMPLETE
 from pipelines.project import Project
 from pipelines.report import RunResult, summary
@@ -18,10 +18,14 @@ from pipelines.run import load
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import cli, cli_env
-from tests.cafe24.helpers import APP, bootstrap, truth
-from tests.cafe24.projects import SHOPS, SMALL_STORE, WALK_CALLS, authorize, check_calls, run
+from tests.cafe24.helpers import APP, advance, bootstrap, stats, truth
+from tests.cafe24.projects import SHOPS, SMALL_STORE, WALK_CALLS, authorize, check_calls, order_windows, run
 
 ADMIN_COUNTED = [t for t in COUNTED if t != "front_products"]
+
+
+def order_counts(server: SandboxServer, mall: str) -> int:
+    return stats(server)["malls"][mall]["GET /api/v2/admin/orders/count"]["requests"]
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +38,7 @@ def test_every_run_records_the_api_counts_next_to_the_loaded_rows(server, tmp_pa
     project = Project.at(tmp_path)
     authorize(server, project, "provenmall")
     result, _ = run(server, project, "provenmall")
+    assert order_counts(server, "provenmall") == SHOPS * order_windows(server)  # every window, the first time
     expected = truth(server, "provenmall")
     counts = {(c.table, c.shop): (c.api_count, c.loaded_count) for c in result.completeness}
     assert set(counts) == {(t, s) for t in ADMIN_COUNTED for s in range(1, SHOPS + 1)}
@@ -53,6 +58,13 @@ def test_every_run_records_the_api_counts_next_to_the_loaded_rows(server, tmp_pa
     assert len(recorded) == 2 * len(ADMIN_COUNTED) * SHOPS  # one row per table and shop, every run
     assert {row[0] for row in recorded} <= data_loads and len({row[0] for row in recorded}) == 2
     assert again.calls == WALK_CALLS + check_calls(server)  # the check's calls are in the summary's
+    assert order_counts(server, "provenmall") == SHOPS * (order_windows(server) + 1)  # then the open one only
+
+    before = order_counts(server, "provenmall")
+    advance(server, "provenmall", (RECOUNT_DAYS + 1) * 86400)
+    weekly, _ = run(server, project, "provenmall")
+    assert order_counts(server, "provenmall") - before == SHOPS * order_windows(server)  # all again, each week
+    assert all(c.matches for c in weekly.completeness)
 
 
 def test_a_row_missing_from_the_destination_is_a_mismatch_and_strict_exits_3(server, tmp_path: Path) -> None:
