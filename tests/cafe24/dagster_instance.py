@@ -14,19 +14,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomlkit
 import yaml
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from sources.cafe24.auth import Grant, TokenStore
 from tests.cafe24.cli import REPO, free_port
 from tests.cafe24.helpers import APP
 
+if TYPE_CHECKING:  # dagster is imported where it is used: every pytest worker imports this module to collect
+    from dagster import DagsterInstance
+
 BIN = Path(sys.executable).parent
 JOB = "cafe24_malls"
-FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
 
 def write_project(
@@ -119,6 +120,8 @@ class Dagster:
                 if time.monotonic() > deadline or self.processes[0].poll() is not None:
                     raise RuntimeError(f"the code server did not start: {self.log()}") from None
                 time.sleep(0.2)
+        from dagster import DagsterInstance
+
         self.instance = DagsterInstance.from_config(str(self.home))
         return self
 
@@ -173,11 +176,14 @@ class Dagster:
 
     def wait(self, runs: int = 1, timeout: float = 180) -> list:
         """Every run's record once at least `runs` exist and all have finished, oldest first."""
+        from dagster import DagsterRunStatus, RunsFilter
+
         assert self.instance is not None
+        finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
         deadline = time.monotonic() + timeout
         while True:
             records = self.instance.get_run_records(RunsFilter(job_name=JOB), ascending=True)
-            if len(records) >= runs and all(r.dagster_run.status in FINISHED for r in records):
+            if len(records) >= runs and all(r.dagster_run.status in finished for r in records):
                 return records
             if time.monotonic() > deadline:
                 raise AssertionError(
