@@ -149,16 +149,10 @@ class Dagster:
         out, _ = process.communicate(timeout=300)
         assert process.returncode == 0, f"{what}: {out}"
 
-    def launch(self, *malls: str) -> None:
-        """`dagster job launch` per mall, side by side, with the tags the job gives a partition's run."""
-        launches = [
-            self._cli(
-                "job", "launch", "-j", JOB, "--tags", json.dumps({"dagster/partition": mall, "cafe24/mall": mall})
-            )
-            for mall in malls
-        ]
-        for mall, launch in zip(malls, launches, strict=False):
-            self._done(f"launching {mall}", launch)
+    def launch(self, mall: str) -> None:
+        """`dagster job launch`, with the tags the job gives a partition's run."""
+        tags = json.dumps({"dagster/partition": mall, "cafe24/mall": mall})
+        self._done(f"launching {mall}", self._cli("job", "launch", "-j", JOB, "--tags", tags))
 
     def backfill(self, *malls: str) -> None:
         """`dagster job backfill`: the daemon makes a run per partition, each tagged by the job's partitions."""

@@ -138,13 +138,14 @@ def loader_pids(instance: DagsterInstance, run_id: str) -> set[int]:
 def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_of_a_mall_waits_its_turn(
     dagster: tuple[Dagster, str], server: SandboxServer
 ) -> None:
-    """Four runs queued before the daemon starts: dga, dgb, dgc and dga again. The three malls run side by side,
-    each in a process of its own, and land what the store holds; the second dga waits for the first to end."""
+    """Before the daemon starts, a run of dga is queued and a backfill of dga, dgb and dgc asked for (one CLI call,
+    as an operator loads several malls), whose runs the daemon makes. The three malls run side by side, each in a
+    process of its own, and land what the store holds; the backfill's dga waits for the first to end."""
     from dagster import DagsterRunStatus
 
     running, url = dagster
-    running.launch("dga", "dgb", "dgc")
     running.launch("dga")
+    running.backfill("dga", "dgb", "dgc")
     running.start_daemon()
     records = running.wait(runs=4)
     assert [r.dagster_run.status for r in records] == [DagsterRunStatus.SUCCESS] * 4, running.log()
