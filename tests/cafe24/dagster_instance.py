@@ -14,19 +14,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomlkit
 import yaml
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from sources.cafe24.auth import Grant, TokenStore
 from tests.cafe24.cli import REPO, free_port
 from tests.cafe24.helpers import APP
 
+if TYPE_CHECKING:  # dagster is imported where it is used: every pytest worker imports this module to collect
+    from dagster import DagsterInstance
+
 BIN = Path(sys.executable).parent
 JOB = "cafe24_malls"
-FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
 
 def write_project(
@@ -119,6 +120,8 @@ class Dagster:
                 if time.monotonic() > deadline or self.processes[0].poll() is not None:
                     raise RuntimeError(f"the code server did not start: {self.log()}") from None
                 time.sleep(0.2)
+        from dagster import DagsterInstance
+
         self.instance = DagsterInstance.from_config(str(self.home))
         return self
 
@@ -146,16 +149,10 @@ class Dagster:
         out, _ = process.communicate(timeout=300)
         assert process.returncode == 0, f"{what}: {out}"
 
-    def launch(self, *malls: str) -> None:
-        """`dagster job launch` per mall, side by side, with the tags the job gives a partition's run."""
-        launches = [
-            self._cli(
-                "job", "launch", "-j", JOB, "--tags", json.dumps({"dagster/partition": mall, "cafe24/mall": mall})
-            )
-            for mall in malls
-        ]
-        for mall, launch in zip(malls, launches, strict=False):
-            self._done(f"launching {mall}", launch)
+    def launch(self, mall: str) -> None:
+        """`dagster job launch`, with the tags the job gives a partition's run."""
+        tags = json.dumps({"dagster/partition": mall, "cafe24/mall": mall})
+        self._done(f"launching {mall}", self._cli("job", "launch", "-j", JOB, "--tags", tags))
 
     def backfill(self, *malls: str) -> None:
         """`dagster job backfill`: the daemon makes a run per partition, each tagged by the job's partitions."""
@@ -173,11 +170,14 @@ class Dagster:
 
     def wait(self, runs: int = 1, timeout: float = 180) -> list:
         """Every run's record once at least `runs` exist and all have finished, oldest first."""
+        from dagster import DagsterRunStatus, RunsFilter
+
         assert self.instance is not None
+        finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
         deadline = time.monotonic() + timeout
         while True:
             records = self.instance.get_run_records(RunsFilter(job_name=JOB), ascending=True)
-            if len(records) >= runs and all(r.dagster_run.status in FINISHED for r in records):
+            if len(records) >= runs and all(r.dagster_run.status in finished for r in records):
                 return records
             if time.monotonic() > deadline:
                 raise AssertionError(

@@ -11,11 +11,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg2
 import pytest
 import yaml
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from pipelines.project import Project
 from pipelines.runlock import one_run_at_a_time
@@ -26,6 +26,9 @@ from tests.cafe24.dagster_instance import BIN, JOB, Dagster, dagster_env, write_
 from tests.cafe24.helpers import UNPACED, bootstrap
 from tests.cafe24.postgres import PostgresServer
 from tests.cafe24.projects import SMALL_STORE, expected, landed_by
+
+if TYPE_CHECKING:  # dagster is imported in the tests that use it: every pytest worker imports this module to collect
+    from dagster import DagsterInstance
 
 MALLS = ["dga", "dgb", "dgc", "dgd"]
 # Small enough that a load takes a few seconds; the project sweeps orders by order date only (a first run's
@@ -124,6 +127,8 @@ def dagster(
 
 def loader_pids(instance: DagsterInstance, run_id: str) -> set[int]:
     """The pid of the process that loaded the mall, as the run's materializations record it."""
+    from dagster import DagsterEventType
+
     return {
         event.dagster_event.step_materialization_data.materialization.metadata["pid"].value
         for event in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
@@ -133,11 +138,14 @@ def loader_pids(instance: DagsterInstance, run_id: str) -> set[int]:
 def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_of_a_mall_waits_its_turn(
     dagster: tuple[Dagster, str], server: SandboxServer
 ) -> None:
-    """Four runs queued before the daemon starts: dga, dgb, dgc and dga again. The three malls run side by side,
-    each in a process of its own, and land what the store holds; the second dga waits for the first to end."""
+    """Before the daemon starts, a run of dga is queued and a backfill of dga, dgb and dgc asked for (one CLI call,
+    as an operator loads several malls), whose runs the daemon makes. The three malls run side by side, each in a
+    process of its own, and land what the store holds; the backfill's dga waits for the first to end."""
+    from dagster import DagsterRunStatus
+
     running, url = dagster
-    running.launch("dga", "dgb", "dgc")
     running.launch("dga")
+    running.backfill("dga", "dgb", "dgc")
     running.start_daemon()
     records = running.wait(runs=4)
     assert [r.dagster_run.status for r in records] == [DagsterRunStatus.SUCCESS] * 4, running.log()
@@ -175,6 +183,8 @@ def test_three_malls_load_into_postgres_in_their_own_processes_and_a_second_run_
 def test_a_run_of_a_mall_whose_pipeline_is_already_running_is_refused(dagster: tuple[Dagster, str]) -> None:
     """Whatever bypasses the queue (a CLI run on the same project, a run launched without the mall tag), the
     mall's pipeline lock refuses the second run at once, without retries, and says why."""
+    from dagster import DagsterEventType, DagsterRunStatus
+
     running, _ = dagster
     project = Project.at(running.project, pipeline_name="cafe24_dgd")
     with one_run_at_a_time(project.lock_file):
