@@ -12,10 +12,9 @@ import bisect
 import random
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from .clock import KST
+from .clock import kst_wall
 from .config import Volumes
 from .models import (
     Category,
@@ -426,7 +425,8 @@ def _lifecycle(rng: random.Random, ordered: int, method: str) -> dict[str, int]:
 
 
 def _kst_day(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, KST).strftime("%Y%m%d")
+    y, mo, d = kst_wall(epoch)[:3]
+    return f"{y}{mo:02d}{d:02d}"
 
 
 def _categories(rng: random.Random, wanted: int) -> dict[int, Category]:
