@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from sandbox.clock import kst, kst_date, kst_plain
@@ -511,16 +512,23 @@ def _service_data(o: Order, t: _Traits, rate: float) -> list[dict[str, object]] 
 
 def _option_value(product: Product, index: int) -> tuple[str, list[dict[str, object]]]:
     """'색상=블랙, 사이즈=M' and the `options` list of one variant, with the values the catalog's variants show."""
-    names = product.option_names or ("옵션",)
+    return _variant_option_value(product.product_no, product.n_variants, product.option_names or ("옵션",), index)
+
+
+@lru_cache(maxsize=16384)
+def _variant_option_value(
+    product_no: int, n_variants: int, names: tuple[str, ...], index: int
+) -> tuple[str, list[dict[str, object]]]:
+    """_option_value of the fields it reads: the orders of one product share it (read-only, like option_grid's)."""
     parts: list[str] = []
     options: list[dict[str, object]] = []
-    grid = option_grid(product.product_no, product.n_variants, names)
+    grid = option_grid(product_no, n_variants, names)
     for j, (name, values) in enumerate(zip(names, grid, strict=True)):
         index, k = divmod(index, len(values))  # the first option varies fastest, as in catalog._variant_options
         parts.append(f"{name}={values[k]}")
         options.append(
             {
-                "option_code": f"O{product.product_no % 10**6:06d}{j}",
+                "option_code": f"O{product_no % 10**6:06d}{j}",
                 "option_name": name,
                 "option_value": {"option_text": values[k], "value_no": k + 1},
             }
@@ -530,6 +538,8 @@ def _option_value(product: Product, index: int) -> tuple[str, list[dict[str, obj
 
 def _option_text(extras: list[dict[str, object]]) -> str:
     """additional_option_value: the additional options as one text, '선물 포장=예'."""
+    if not extras:  # most items: skip building the join's generator
+        return ""
     return ", ".join(f"{x['name']}={x['value']}" for x in extras)
 
 
