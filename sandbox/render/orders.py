@@ -276,6 +276,15 @@ def _cancelled_at(seen: dict[str, int]) -> int | None:
 
 def _amounts(items: int, shipping: int, t: _Traits, rate: float, due: bool, discounts: bool) -> dict[str, object]:
     coupon, membership, points = (t.coupon, t.membership, t.points) if discounts else (0, 0, 0)
+    return _amount_fields(items, shipping, coupon, membership, points, t.quirk, rate, due)
+
+
+@lru_cache(maxsize=16384)
+def _amount_fields(
+    items: int, shipping: int, coupon: int, membership: int, points: int, quirk: bool, rate: float, due: bool
+) -> dict[str, object]:
+    """The amounts object of its scalars; orders with the same prices share one (read-only) rather than each
+    formatting its own fifteen strings."""
     pay = items + shipping - coupon - membership - points
     out: dict[str, object] = {
         "order_price_amount": _money(items, rate),
@@ -287,7 +296,7 @@ def _amounts(items: int, shipping: int, t: _Traits, rate: float, due: bool, disc
         "membership_discount_amount": _money(membership, rate),
         "shipping_fee_discount_amount": "0.00",
     }
-    if not t.quirk:
+    if not quirk:
         out["set_product_discount_amount"] = "0.00"
     out["app_discount_amount"] = "0.00"
     out["point_incentive_amount"] = "0.00"
@@ -311,13 +320,14 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
     paid_at = seen.get("pay_date")
     cancelled_at = _cancelled_at(seen)
     returned = "return_complete_date" in seen
-    initial = _amounts(o.items_total, o.shipping_fee, t, rate, due=False, discounts=True)
+    items_total = o.items_total
+    initial = _amounts(items_total, o.shipping_fee, t, rate, due=False, discounts=True)
     if cancelled_at is not None:
         actual = _amounts(0, 0, t, rate, due=False, discounts=False)
     elif returned:  # the goods are refunded, the shipping fee is not
         actual = _amounts(0, o.shipping_fee, t, rate, due=False, discounts=False)
     else:
-        actual = _amounts(o.items_total, o.shipping_fee, t, rate, due=paid_at is None, discounts=True)
+        actual = _amounts(items_total, o.shipping_fee, t, rate, due=paid_at is None, discounts=True)
     member = bool(o.member_id)
     cash = o.payment_method == "cash"
     codes = _item_codes(o)
