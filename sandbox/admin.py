@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from urllib.parse import urlencode
 
@@ -303,7 +304,7 @@ def _product_matches(q: Query) -> Callable[[Product], bool]:
     return match
 
 
-def _products_query(req: Request, extra: tuple[str, ...]) -> tuple[Query, list[Product]]:
+def _products_query(req: Request, extra: tuple[str, ...]) -> tuple[Query, Callable[[Product], bool]]:
     q = Query(req.query, PRODUCT_FILTERS_DOCUMENTED + extra)
     refuse_unevaluated(q, PRODUCT_FILTERS_DOCUMENTED, PRODUCT_FILTERS_EVALUATED)
     if q.has("since_product_no"):
@@ -312,18 +313,25 @@ def _products_query(req: Request, extra: tuple[str, ...]) -> tuple[Query, list[P
             if q.has(forbidden):
                 raise invalid(forbidden, "cannot be combined with since_product_no")
     shop_no(q)
-    match = _product_matches(q)
-    return q, [p for p in req.store.products.values() if match(p)]
+    return q, _product_matches(q)
+
+
+def _matching(req: Request, match: Callable[[Product], bool]) -> list[Product]:
+    return [p for p in req.store.products.values() if match(p)]
 
 
 def list_products(req: Request) -> dict:
-    q, found = _products_query(req, PAGING + ("embed", "fields", "sort", "order"))
+    q, match = _products_query(req, PAGING + ("embed", "fields", "sort", "order"))
     limit, offset = q.page(**PRODUCT_LIST)
     sort = q.choice("sort", PRODUCT_SORTS)
     order = q.choice("order", ("asc", "desc"))
     if q.has("since_product_no"):
-        found.sort(key=lambda p: p.product_no)  # the keyset walks upward
+        # The keyset walks upward and takes no offset: its page is the first matches above the key (product
+        # numbers start above 0), found without filtering and sorting the whole catalogue for every page.
+        since = q.int("since_product_no", 0, lo=0, hi=2147483647)
+        found = list(islice(filter(match, req.store.products_above(since)), limit))  # type: ignore[arg-type]
     elif sort:
+        found = _matching(req, match)
         key = {
             "created_date": lambda p: (p.created, p.product_no),
             "updated_date": lambda p: (p.updated, p.product_no),
@@ -331,6 +339,7 @@ def list_products(req: Request) -> dict:
         }[sort]
         found.sort(key=key, reverse=order == "desc")
     else:
+        found = _matching(req, match)
         # The reference states no default order; the sandbox lists newest first, as the admin screens do,
         # so offset paging over a changing catalogue shifts the way it would on the platform.
         found.sort(key=lambda p: p.product_no, reverse=order != "asc")
@@ -346,8 +355,8 @@ def list_products(req: Request) -> dict:
 
 
 def count_products(req: Request) -> dict:
-    _, found = _products_query(req, ())
-    return {"count": len(found)}
+    _, match = _products_query(req, ())
+    return {"count": len(_matching(req, match))}
 
 
 def _product(req: Request, product_no: str) -> Product:
@@ -413,21 +422,21 @@ def get_inventory(req: Request, product_no: str, variant_code: str) -> dict:
 
 def list_front_products(req: Request) -> dict:
     """Front API: the Admin list's parameters except `display`, and only displayed products are public."""
-    q, found = _products_query(req, PAGING + ("sort", "order", "fields"))
+    q, match = _products_query(req, PAGING + ("sort", "order", "fields"))
     if q.has("display"):
         raise invalid("display", "not offered by the Front API")
     limit, offset = q.page(**PRODUCT_LIST)
-    found = [p for p in found if p.display]
+    found = [p for p in _matching(req, match) if p.display]
     found.sort(key=lambda p: p.product_no, reverse=not q.has("since_product_no"))
     rows = [catalog.front_product(p, req.store.ctx, shop_no(q)) for p in paged(found, limit, offset)]
     return {"products": select_fields(q, rows)}
 
 
 def count_front_products(req: Request) -> dict:
-    q, found = _products_query(req, ())
+    q, match = _products_query(req, ())
     if q.has("display"):
         raise invalid("display", "not offered by the Front API")
-    return {"count": sum(1 for p in found if p.display)}
+    return {"count": sum(1 for p in _matching(req, match) if p.display)}
 
 
 # ---- categories and shops ------------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
-KST = timezone(timedelta(hours=9), "KST")
+KST_SECONDS = 9 * 3600
+KST = timezone(timedelta(seconds=KST_SECONDS), "KST")
 
 
 class Clock:
@@ -32,20 +33,30 @@ class Clock:
         return self.now()
 
 
+def kst_wall(epoch: float) -> time.struct_time:
+    """KST wall time of the whole second `epoch` is in. KST is a fixed +9 h, so shifting the epoch and reading it as
+    UTC is exact, and formatting the fields costs a third of datetime's strftime (which every dated row paid)."""
+    return time.gmtime(int(epoch) + KST_SECONDS)
+
+
 def kst(epoch: float) -> str:
     """ISO 8601 with the +09:00 offset, as every Admin API date is printed."""
-    return datetime.fromtimestamp(int(epoch), KST).isoformat()
+    y, mo, d, h, mi, s = kst_wall(epoch)[:6]
+    return f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+09:00"
 
 
 def kst_plain(epoch: float) -> str:
     """'YYYY-MM-DD HH:MM:SS' in KST, the form order items and customer dates use."""
-    return datetime.fromtimestamp(int(epoch), KST).strftime("%Y-%m-%d %H:%M:%S")
+    y, mo, d, h, mi, s = kst_wall(epoch)[:6]
+    return f"{y}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}"  # strftime's %Y: no padding below year 1000
 
 
 def kst_oauth(epoch: float) -> str:
     """OAuth timestamps: KST wall time with milliseconds and no offset."""
-    return datetime.fromtimestamp(int(epoch), KST).strftime("%Y-%m-%dT%H:%M:%S.000")
+    y, mo, d, h, mi, s = kst_wall(epoch)[:6]
+    return f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.000"
 
 
 def kst_date(epoch: float) -> str:
-    return datetime.fromtimestamp(int(epoch), KST).strftime("%Y-%m-%d")
+    y, mo, d = kst_wall(epoch)[:3]
+    return f"{y}-{mo:02d}-{d:02d}"

@@ -48,6 +48,8 @@ STATUS_AFTER: dict[str, str] = {
     "exchange_complete_date": "E40",
 }
 UNPAID_CANCEL_STATUS = "C48"  # 입금전취소 - 자동취소
+# Lifecycle position of each date type, which breaks ties between events in the same second (status()).
+_LIFECYCLE_RANK: dict[str, int] = {name: i for i, name in enumerate(DATE_TYPES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ class Order:
         seen = self.visible(now)
         if "cancel_date" in seen and "pay_date" not in seen:
             return UNPAID_CANCEL_STATUS
-        latest = max((v, DATE_TYPES.index(k), k) for k, v in seen.items() if k in STATUS_AFTER)
+        latest = max((v, _LIFECYCLE_RANK[k], k) for k, v in seen.items() if k in STATUS_AFTER)
         return STATUS_AFTER[latest[2]]
 
     @property

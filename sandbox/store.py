@@ -11,11 +11,11 @@ from __future__ import annotations
 import bisect
 import random
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from .clock import KST
+from .clock import kst_wall
 from .config import Volumes
 from .models import (
     Category,
@@ -86,6 +86,7 @@ class MallStore:
         self.categories = _categories(self._rng("categories"), volumes.categories)
         self.products: dict[int, Product] = {}
         self.trash: dict[int, Product] = {}  # deleted products, which the merchant can restore
+        self._product_nos: list[int] | None = None  # sorted keys of `products`; None after they changed
         self.customers: list[Customer] = []
         self.members_made = 0  # member ids are numbered by how many were ever made, so a deletion frees none
         self.customer_ids: dict[str, Customer] = {}
@@ -115,6 +116,13 @@ class MallStore:
                 self._live_minute(minute * 60)
                 minute += 1
             self.simulated_until = max(self.simulated_until, last * 60)
+
+    def products_above(self, product_no: int) -> Iterator[Product]:
+        """Products numbered above `product_no`, in number order: a keyset page reads only the rows it shows."""
+        if self._product_nos is None:
+            self._product_nos = sorted(self.products)
+        numbers = self._product_nos
+        return (self.products[n] for n in numbers[bisect.bisect_right(numbers, product_no) :])
 
     def orders_between(self, shop_no: int, date_type: str, lo: float, hi: float) -> list[Order]:
         """Orders of a shop whose `date_type` event falls in [lo, hi], oldest event first."""
@@ -186,6 +194,7 @@ class MallStore:
             option_names=options,
         )
         self.products[product_no] = product
+        self._product_nos = None
         return product
 
     def _generate_customers(self, start: int) -> None:
@@ -329,6 +338,7 @@ class MallStore:
                 raise KeyError(f"product {missing[0]}")
             for n in product_nos:
                 self.trash[n] = self.products.pop(n)
+            self._product_nos = None
             return sorted(product_nos)
 
     def restore_products(self, product_nos: list[int]) -> list[int]:
@@ -340,6 +350,7 @@ class MallStore:
                 raise KeyError(f"product {missing[0]} in the trash")
             for n in product_nos:
                 self.products[n] = self.trash.pop(n)
+            self._product_nos = None
             return sorted(product_nos)
 
     def delete_members(self, member_ids: list[str]) -> list[str]:
@@ -426,7 +437,8 @@ def _lifecycle(rng: random.Random, ordered: int, method: str) -> dict[str, int]:
 
 
 def _kst_day(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, KST).strftime("%Y%m%d")
+    y, mo, d = kst_wall(epoch)[:3]
+    return f"{y}{mo:02d}{d:02d}"
 
 
 def _categories(rng: random.Random, wanted: int) -> dict[int, Category]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Callable
-from datetime import datetime
 from functools import lru_cache
 from math import ceil, prod
 from typing import NamedTuple
 
-from sandbox.clock import KST, kst, kst_date
+from sandbox.clock import kst, kst_date, kst_wall
 from sandbox.models import Category, MallContext, Product, Shop
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -201,7 +200,8 @@ def _numeric_money(p: Product) -> bool:
 
 def _image_dir(p: Product, ctx: MallContext) -> str:
     """The product's image folder, with a {size} slot (big, medium, tiny, small, extra/...), by upload month."""
-    month = datetime.fromtimestamp(p.created, KST).strftime("%Y%m")
+    wall = kst_wall(p.created)
+    month = f"{wall.tm_year}{wall.tm_mon:02d}"
     return f"https://{ctx.mall_id}.cafe24.com/web/product/{{size}}/{month}"
 
 

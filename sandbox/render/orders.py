@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from sandbox.clock import kst, kst_date, kst_plain
@@ -275,6 +276,15 @@ def _cancelled_at(seen: dict[str, int]) -> int | None:
 
 def _amounts(items: int, shipping: int, t: _Traits, rate: float, due: bool, discounts: bool) -> dict[str, object]:
     coupon, membership, points = (t.coupon, t.membership, t.points) if discounts else (0, 0, 0)
+    return _amount_fields(items, shipping, coupon, membership, points, t.quirk, rate, due)
+
+
+@lru_cache(maxsize=16384)
+def _amount_fields(
+    items: int, shipping: int, coupon: int, membership: int, points: int, quirk: bool, rate: float, due: bool
+) -> dict[str, object]:
+    """The amounts object of its scalars; orders with the same prices share one (read-only) rather than each
+    formatting its own fifteen strings."""
     pay = items + shipping - coupon - membership - points
     out: dict[str, object] = {
         "order_price_amount": _money(items, rate),
@@ -286,7 +296,7 @@ def _amounts(items: int, shipping: int, t: _Traits, rate: float, due: bool, disc
         "membership_discount_amount": _money(membership, rate),
         "shipping_fee_discount_amount": "0.00",
     }
-    if not t.quirk:
+    if not quirk:
         out["set_product_discount_amount"] = "0.00"
     out["app_discount_amount"] = "0.00"
     out["point_incentive_amount"] = "0.00"
@@ -310,13 +320,14 @@ def order(o: Order, ctx: MallContext, now: float, *, detail: bool = False) -> di
     paid_at = seen.get("pay_date")
     cancelled_at = _cancelled_at(seen)
     returned = "return_complete_date" in seen
-    initial = _amounts(o.items_total, o.shipping_fee, t, rate, due=False, discounts=True)
+    items_total = o.items_total
+    initial = _amounts(items_total, o.shipping_fee, t, rate, due=False, discounts=True)
     if cancelled_at is not None:
         actual = _amounts(0, 0, t, rate, due=False, discounts=False)
     elif returned:  # the goods are refunded, the shipping fee is not
         actual = _amounts(0, o.shipping_fee, t, rate, due=False, discounts=False)
     else:
-        actual = _amounts(o.items_total, o.shipping_fee, t, rate, due=paid_at is None, discounts=True)
+        actual = _amounts(items_total, o.shipping_fee, t, rate, due=paid_at is None, discounts=True)
     member = bool(o.member_id)
     cash = o.payment_method == "cash"
     codes = _item_codes(o)
@@ -511,16 +522,23 @@ def _service_data(o: Order, t: _Traits, rate: float) -> list[dict[str, object]] 
 
 def _option_value(product: Product, index: int) -> tuple[str, list[dict[str, object]]]:
     """'색상=블랙, 사이즈=M' and the `options` list of one variant, with the values the catalog's variants show."""
-    names = product.option_names or ("옵션",)
+    return _variant_option_value(product.product_no, product.n_variants, product.option_names or ("옵션",), index)
+
+
+@lru_cache(maxsize=16384)
+def _variant_option_value(
+    product_no: int, n_variants: int, names: tuple[str, ...], index: int
+) -> tuple[str, list[dict[str, object]]]:
+    """_option_value of the fields it reads: the orders of one product share it (read-only, like option_grid's)."""
     parts: list[str] = []
     options: list[dict[str, object]] = []
-    grid = option_grid(product.product_no, product.n_variants, names)
+    grid = option_grid(product_no, n_variants, names)
     for j, (name, values) in enumerate(zip(names, grid, strict=True)):
         index, k = divmod(index, len(values))  # the first option varies fastest, as in catalog._variant_options
         parts.append(f"{name}={values[k]}")
         options.append(
             {
-                "option_code": f"O{product.product_no % 10**6:06d}{j}",
+                "option_code": f"O{product_no % 10**6:06d}{j}",
                 "option_name": name,
                 "option_value": {"option_text": values[k], "value_no": k + 1},
             }
@@ -530,6 +548,8 @@ def _option_value(product: Product, index: int) -> tuple[str, list[dict[str, obj
 
 def _option_text(extras: list[dict[str, object]]) -> str:
     """additional_option_value: the additional options as one text, '선물 포장=예'."""
+    if not extras:  # most items: skip building the join's generator
+        return ""
     return ", ".join(f"{x['name']}={x['value']}" for x in extras)
 
 
