@@ -4,8 +4,9 @@ destination, recorded in `_cafe24_completeness` and shown in the summary.
 Both sides stop at the run's clock less `lookback_minutes`: a row created in the last minutes can appear after the
 walk went past its second, and the next run's overlap loads it. Orders are counted by order_date from start_date
 to there (the API counts at most three months at once, so one count per window and shop, a closed window's kept
-from the run that first counted it: `api_count`); products and members by their created date; categories whole. Rows marked deleted (pipelines/deletions.py) are not live, so they do not
-count. The API's side goes through the mall's own clients, so its calls are paced and counted like every other.
+from the run that first counted it: `api_count`); products and members by their created date; categories whole.
+Rows marked deleted (pipelines/deletions.py) are not live, so they do not count. The API's side goes through the
+mall's own clients, so its calls are paced and counted like every other.
 
 `compare` is the reusable part (a later deletion reconciliation compares the same numbers); `check` runs it
 after a load, and `records` are the rows the run appends to the dataset.
