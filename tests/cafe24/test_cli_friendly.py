@@ -70,10 +70,16 @@ def test_the_console_script_runs_from_crons_directory_with_project_and_prints_on
     assert list(elsewhere.iterdir()) == []
 
 
-def test_a_plain_run_keeps_dlts_column_notes_off_stderr(server, tmp_path):
-    result = cli(tmp_path, cli_env(server, tmp_path, "noisemall", grant(server, "noisemall")["refresh_token"]))
-    assert result.returncode == 0, result.stderr
-    assert "did not receive any data" not in result.stderr and result.stderr == ""
+@pytest.fixture(scope="module")
+def plain_run(server, tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """A run with no options, shared by the tests that read what it prints."""
+    workdir = tmp_path_factory.mktemp("plain")
+    return cli(workdir, cli_env(server, workdir, "noisemall", grant(server, "noisemall")["refresh_token"]))
+
+
+def test_a_plain_run_keeps_dlts_column_notes_off_stderr(plain_run):
+    assert plain_run.returncode == 0, plain_run.stderr
+    assert "did not receive any data" not in plain_run.stderr and plain_run.stderr == ""
 
 
 def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path):
@@ -149,11 +155,9 @@ def test_a_bad_input_ends_with_exit_2_naming_the_input_and_the_fix(server, tmp_p
     assert len(result.stderr.splitlines()) <= 3
 
 
-def test_a_base_url_other_than_cafe24s_is_stated_in_the_first_line(server, tmp_path):
-    env = cli_env(server, tmp_path, "basemall", grant(server, "basemall")["refresh_token"])
-    result = cli(tmp_path, env, "--resources", "shops")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0].endswith(f"; API at {server.url}/{{mall_id}}")
+def test_a_base_url_other_than_cafe24s_is_stated_in_the_first_line(server, plain_run):
+    assert plain_run.returncode == 0, plain_run.stderr
+    assert plain_run.stdout.splitlines()[0].endswith(f"; API at {server.url}/{{mall_id}}")
 
 
 def test_summary_columns_line_up_whatever_the_names():
