@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipelines.cafe24_pipeline import main
 from pipelines.report import MallCalls, RunResult, summary
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
@@ -93,25 +92,6 @@ def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path):
     assert report["ok"] is True and report["elapsed_seconds"] > 0
     failed = cli(tmp_path, env, "--json", "--mall", "Not A Mall")
     assert failed.returncode == 2 and json.loads(failed.stdout)["exit_code"] == 2
-
-
-@pytest.fixture
-def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """`cli` through the CLI's own main() in this process, in `workdir` with exactly `env`'s SOURCES__ settings:
-    the same parsing and checks without a Python start per case, for input refused before any request."""
-
-    def call(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-        for name in [n for n in os.environ if n.startswith(("SOURCES__", "DESTINATION__"))]:
-            monkeypatch.delenv(name)
-        for name, value in env.items():
-            if name.startswith(("SOURCES__", "DESTINATION__")):
-                monkeypatch.setenv(name, value)
-        monkeypatch.chdir(workdir)
-        code = main(list(args))
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
-
-    return call
 
 
 # The first goes through the CLI's own process as cron starts it; the others through main() in this one.

@@ -133,7 +133,9 @@ def test_ctrl_c_exits_130_saying_what_was_kept_and_the_next_run_recovers(tmp_pat
 
 
 @pytest.mark.parametrize("wait", ["soon", "-1"])
-def test_wait_takes_seconds(tmp_path: Path, wait: str) -> None:
-    """--wait is a number of seconds; anything else is a usage error (exit 2) before any call."""
-    result = cli(tmp_path, {**os.environ, "PYTHONPATH": str(REPO)}, "--wait", wait)
+def test_wait_takes_seconds(tmp_path: Path, wait: str, in_process) -> None:
+    """--wait is a number of seconds; anything else is a usage error (exit 2) before any call. The first case in
+    the CLI's own process, the other through main() in this one."""
+    run = cli if wait == "soon" else in_process
+    result = run(tmp_path, {**os.environ, "PYTHONPATH": str(REPO)}, "--wait", wait)
     assert result.returncode == 2 and "--wait" in result.stderr
