@@ -111,8 +111,10 @@ def test_a_lake_run_says_it_was_not_checked() -> None:
 def test_dcollection_products_are_counted_per_configured_category(tmp_path: Path) -> None:
     """docs/cafe24-reference.md#dcollection: /api/products/count requires a product category, so a feed loaded by
     product_categories is checked per category, a middle one and small ones of one middle one alike."""
-    config = SandboxConfig(
-        limits=Limits(dcollection_per_minute=100000, drain_rate=200, max_per_second=0), clock_runs=False
+    config = SandboxConfig(  # the big shop small: its offset cap is test_dcollection's, here it only cost rows
+        limits=Limits(dcollection_per_minute=100000, drain_rate=200, max_per_second=0),
+        clock_runs=False,
+        dcollection_big_shop_products=300,
     )
     with SandboxServer(config) as server:
         codes = server.sandbox.dcollection.categories()
