@@ -81,7 +81,7 @@ def test_a_plain_run_keeps_dlts_column_notes_off_stderr(plain_run):
     assert "did not receive any data" not in plain_run.stderr and plain_run.stderr == ""
 
 
-def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path):
+def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path, in_process):
     env = cli_env(server, tmp_path, "jsonmall", grant(server, "jsonmall")["refresh_token"])
     result = cli(tmp_path, env, "--json")
     assert result.returncode == 0, result.stderr
@@ -90,7 +90,7 @@ def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path):
     assert {t: v["rows"] for t, v in report["tables"].items()} == {t: counts[t] for t in TABLES}
     assert report["malls"]["jsonmall"]["calls"] == report["calls"] > 0 and report["throttled"] == 0
     assert report["ok"] is True and report["elapsed_seconds"] > 0
-    failed = cli(tmp_path, env, "--json", "--mall", "Not A Mall")
+    failed = in_process(tmp_path, env, "--json", "--mall", "Not A Mall")  # refused before any request
     assert failed.returncode == 2 and json.loads(failed.stdout)["exit_code"] == 2
 
 
