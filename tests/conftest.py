@@ -1,13 +1,17 @@
-"""Fixtures shared by every test: sandboxes on free loopback ports, clients for them, and a PostgreSQL server."""
+"""Fixtures shared by every test: sandboxes on free loopback ports, clients for them, a PostgreSQL server, and the
+CLI's main() in the test's own process."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from pipelines.cafe24_pipeline import main
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from tests.cafe24.postgres import PostgresServer, bindir, postgres_server
@@ -68,6 +72,26 @@ def postgres() -> Iterator[PostgresServer]:
         pytest.skip(why)
     with postgres_server(binaries) as server:
         yield server
+
+
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """`cli` (tests/cafe24/cli.py) through the CLI's own main() in this process, in `workdir` with exactly `env`'s
+    SOURCES__ settings: the same parsing and checks without a Python start per case, for input refused before any
+    request."""
+
+    def call(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        for name in [n for n in os.environ if n.startswith(("SOURCES__", "DESTINATION__"))]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            if name.startswith(("SOURCES__", "DESTINATION__")):
+                monkeypatch.setenv(name, value)
+        monkeypatch.chdir(workdir)
+        code = main(list(args))
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return call
 
 
 def grant(server: SandboxServer, mall_id: str, scopes: list[str] | None = None) -> dict:

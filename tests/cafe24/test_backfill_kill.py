@@ -15,7 +15,8 @@ from pipelines.project import Project
 from sandbox.config import Limits, SandboxConfig, Volumes
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import cli, cli_env, cli_process
-from tests.cafe24.helpers import calls, truth
+from tests.cafe24.helpers import APP, calls, truth
+from tests.cafe24.projects import run
 from tests.conftest import grant
 
 STORE = Volumes(products=60, orders=300, customers=60)  # one chunk a page: every page costs a load
@@ -42,12 +43,11 @@ def loaded_packages(workdir: Path) -> int:
 def test_a_backfill_killed_after_some_chunks_goes_on_from_the_last_one(tmp_path: Path) -> None:
     mall = "resumemall"
     with SandboxServer(UNPACED) as server:  # the same mall in a fresh sandbox: what the backfill costs unbroken
-        whole = tmp_path / "whole"
-        whole.mkdir()
-        result = cli(whole, chunked_env(server, whole, mall))
-        assert result.returncode == 0, result.stderr
+        whole = Project.at(tmp_path / "whole")  # through the CLI's load in this process: only its count matters
+        refresh = {**APP, "refresh_token": grant(server, mall)["refresh_token"]}
+        run(server, whole, mall, source={"credentials": refresh, "backfill_chunk_rows": 1})
         unbroken = calls(server, mall)
-        unbroken_packages = loaded_packages(whole)
+        unbroken_packages = loaded_packages(whole.root)
     with SandboxServer(PACED) as server:
         workdir = tmp_path / "killed"
         workdir.mkdir()

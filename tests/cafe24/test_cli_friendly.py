@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipelines.cafe24_pipeline import main
 from pipelines.report import MallCalls, RunResult, summary
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
@@ -70,13 +69,19 @@ def test_the_console_script_runs_from_crons_directory_with_project_and_prints_on
     assert list(elsewhere.iterdir()) == []
 
 
-def test_a_plain_run_keeps_dlts_column_notes_off_stderr(server, tmp_path):
-    result = cli(tmp_path, cli_env(server, tmp_path, "noisemall", grant(server, "noisemall")["refresh_token"]))
-    assert result.returncode == 0, result.stderr
-    assert "did not receive any data" not in result.stderr and result.stderr == ""
+@pytest.fixture(scope="module")
+def plain_run(server, tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """A run with no options, shared by the tests that read what it prints."""
+    workdir = tmp_path_factory.mktemp("plain")
+    return cli(workdir, cli_env(server, workdir, "noisemall", grant(server, "noisemall")["refresh_token"]))
 
 
-def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path):
+def test_a_plain_run_keeps_dlts_column_notes_off_stderr(plain_run):
+    assert plain_run.returncode == 0, plain_run.stderr
+    assert "did not receive any data" not in plain_run.stderr and plain_run.stderr == ""
+
+
+def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path, in_process):
     env = cli_env(server, tmp_path, "jsonmall", grant(server, "jsonmall")["refresh_token"])
     result = cli(tmp_path, env, "--json")
     assert result.returncode == 0, result.stderr
@@ -85,27 +90,8 @@ def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path):
     assert {t: v["rows"] for t, v in report["tables"].items()} == {t: counts[t] for t in TABLES}
     assert report["malls"]["jsonmall"]["calls"] == report["calls"] > 0 and report["throttled"] == 0
     assert report["ok"] is True and report["elapsed_seconds"] > 0
-    failed = cli(tmp_path, env, "--json", "--mall", "Not A Mall")
+    failed = in_process(tmp_path, env, "--json", "--mall", "Not A Mall")  # refused before any request
     assert failed.returncode == 2 and json.loads(failed.stdout)["exit_code"] == 2
-
-
-@pytest.fixture
-def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """`cli` through the CLI's own main() in this process, in `workdir` with exactly `env`'s SOURCES__ settings:
-    the same parsing and checks without a Python start per case, for input refused before any request."""
-
-    def call(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-        for name in [n for n in os.environ if n.startswith(("SOURCES__", "DESTINATION__"))]:
-            monkeypatch.delenv(name)
-        for name, value in env.items():
-            if name.startswith(("SOURCES__", "DESTINATION__")):
-                monkeypatch.setenv(name, value)
-        monkeypatch.chdir(workdir)
-        code = main(list(args))
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
-
-    return call
 
 
 # The first goes through the CLI's own process as cron starts it; the others through main() in this one.
@@ -149,11 +135,9 @@ def test_a_bad_input_ends_with_exit_2_naming_the_input_and_the_fix(server, tmp_p
     assert len(result.stderr.splitlines()) <= 3
 
 
-def test_a_base_url_other_than_cafe24s_is_stated_in_the_first_line(server, tmp_path):
-    env = cli_env(server, tmp_path, "basemall", grant(server, "basemall")["refresh_token"])
-    result = cli(tmp_path, env, "--resources", "shops")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0].endswith(f"; API at {server.url}/{{mall_id}}")
+def test_a_base_url_other_than_cafe24s_is_stated_in_the_first_line(server, plain_run):
+    assert plain_run.returncode == 0, plain_run.stderr
+    assert plain_run.stdout.splitlines()[0].endswith(f"; API at {server.url}/{{mall_id}}")
 
 
 def test_summary_columns_line_up_whatever_the_names():

@@ -17,6 +17,8 @@ from pipelines.report import RunResult, summary
 from pipelines.run import load
 from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
+from sources.cafe24.auth import Grant, TokenStore
+from sources.cafe24.settings import DEFAULT_TOKEN_STORE
 from tests.cafe24.cli import cli, cli_env
 from tests.cafe24.helpers import APP, advance, bootstrap, stats, truth
 from tests.cafe24.projects import SHOPS, SMALL_STORE, WALK_CALLS, authorize, check_calls, order_windows, run
@@ -68,15 +70,16 @@ def test_every_run_records_the_api_counts_next_to_the_loaded_rows(server, tmp_pa
 
 
 def test_a_row_missing_from_the_destination_is_a_mismatch_and_strict_exits_3(server, tmp_path: Path) -> None:
-    env = cli_env(server, tmp_path, "gapmall", bootstrap(server, "gapmall")["refresh_token"])
-    assert cli(tmp_path, env).returncode == 0
-    database = tmp_path / "cafe24.duckdb"
-    with duckdb.connect(str(database)) as con:  # the oldest order of shop 2: no incremental window sees it again
+    project = Project.at(tmp_path)
+    tokens = tmp_path / DEFAULT_TOKEN_STORE  # where the CLI looks for the grant
+    TokenStore(tokens).write(Grant.from_response(bootstrap(server, "gapmall")))
+    run(server, project, "gapmall", source={"token_store": str(tokens)})  # in this process: the CLI's are the next two
+    with duckdb.connect(str(project.duckdb)) as con:  # the oldest order of shop 2: no incremental window sees it again
         con.execute(
             "DELETE FROM cafe24_data.orders WHERE order_id = (SELECT order_id FROM cafe24_data.orders "
             "WHERE shop_no = 2 ORDER BY order_date LIMIT 1)"
         )
-    env.pop("SOURCES__CAFE24__CREDENTIALS__REFRESH_TOKEN")  # spent; the grant lives in the project now
+    env = cli_env(server, tmp_path, "gapmall")  # no refresh token: the grant lives in the project
 
     lenient = cli(tmp_path, env)
     assert lenient.returncode == 0, lenient.stderr
@@ -108,8 +111,10 @@ def test_a_lake_run_says_it_was_not_checked() -> None:
 def test_dcollection_products_are_counted_per_configured_category(tmp_path: Path) -> None:
     """docs/cafe24-reference.md#dcollection: /api/products/count requires a product category, so a feed loaded by
     product_categories is checked per category, a middle one and small ones of one middle one alike."""
-    config = SandboxConfig(
-        limits=Limits(dcollection_per_minute=100000, drain_rate=200, max_per_second=0), clock_runs=False
+    config = SandboxConfig(  # the big shop small: its offset cap is test_dcollection's, here it only cost rows
+        limits=Limits(dcollection_per_minute=100000, drain_rate=200, max_per_second=0),
+        clock_runs=False,
+        dcollection_big_shop_products=300,
     )
     with SandboxServer(config) as server:
         codes = server.sandbox.dcollection.categories()

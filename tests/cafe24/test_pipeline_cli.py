@@ -17,7 +17,6 @@ import duckdb
 import httpx
 import pytest
 
-from sandbox.config import Limits, SandboxConfig
 from sandbox.server import SandboxServer
 from tests.cafe24.cli import (
     CLIENT_ID,
@@ -31,16 +30,15 @@ from tests.cafe24.cli import (
     sandbox_requests,
     summary_rows,
 )
+from tests.cafe24.projects import SMALL_STORE
 from tests.conftest import grant
-
-FAST = SandboxConfig(limits=Limits(drain_rate=50, max_per_second=0))
 
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory):
-    """One full load through the CLI, shared by the tests that look at it (a load takes ~15 s)."""
+    """One full load through the CLI, shared by the tests that look at it (a load takes seconds)."""
     workdir = tmp_path_factory.mktemp("first_run")
-    with SandboxServer(FAST) as server:
+    with SandboxServer(SMALL_STORE) as server:
         env = cli_env(server, workdir, "clishop", grant(server, "clishop")["refresh_token"])
         before = sandbox_requests(server)
         result = cli(workdir, env)
@@ -73,7 +71,7 @@ def test_second_run_is_incremental(first_run):
 
 
 def test_resources_loads_only_the_named_tables(start_sandbox, tmp_path):
-    server = start_sandbox(FAST)
+    server = start_sandbox(SMALL_STORE)
     env = cli_env(server, tmp_path, "onlyproducts", grant(server, "onlyproducts")["refresh_token"])
     result = cli(tmp_path, env, "--resources", "products")
     assert result.returncode == 0, result.stderr
@@ -95,7 +93,7 @@ def assert_refused_without_leaks(result: subprocess.CompletedProcess[str], advic
 
 
 def test_a_wrong_client_secret_exits_1_telling_to_check_the_app_credentials(start_sandbox, tmp_path):
-    server = start_sandbox(FAST)
+    server = start_sandbox(SMALL_STORE)
     refresh = grant(server, "badsecret")["refresh_token"]
     env = cli_env(server, tmp_path, "badsecret", refresh, client_secret="not-the-secret-42")
     result = cli(tmp_path, env)
@@ -107,7 +105,7 @@ def test_a_wrong_client_secret_exits_1_telling_to_check_the_app_credentials(star
 def test_a_revoked_grant_exits_1_telling_to_run_auth_and_shows_no_token(start_sandbox, tmp_path):
     from sources.cafe24.auth import Grant, TokenStore
 
-    server = start_sandbox(FAST)
+    server = start_sandbox(SMALL_STORE)
     body = grant(server, "revoked")
     TokenStore(tmp_path / ".cafe24_tokens").write(Grant.from_response(body))  # a grant a cron run left behind
     httpx.post(
@@ -126,7 +124,7 @@ def test_a_revoked_grant_exits_1_telling_to_run_auth_and_shows_no_token(start_sa
 
 
 def test_auth_receives_the_redirect_on_a_local_port_and_stores_a_grant_that_runs(start_sandbox, tmp_path):
-    server = start_sandbox(FAST)
+    server = start_sandbox(SMALL_STORE)
     env = cli_env(server, tmp_path, "authmall")  # no refresh token: the grant must come from `auth`
     port = free_port()
     process = subprocess.Popen(
@@ -177,7 +175,7 @@ def test_auth_receives_the_redirect_on_a_local_port_and_stores_a_grant_that_runs
 
 
 def test_auth_with_a_pasted_code_stores_the_grant(start_sandbox, tmp_path):
-    server = start_sandbox(FAST)
+    server = start_sandbox(SMALL_STORE)
     redirect_uri = "https://example.com/cafe24/callback"  # registered with the app; nothing listens locally
     authorize = httpx.get(
         f"{server.mall_url('pasted')}/api/v2/oauth/authorize",
