@@ -329,7 +329,7 @@ def list_products(req: Request) -> dict:
         # The keyset walks upward and takes no offset: its page is the first matches above the key (product
         # numbers start above 0), found without filtering and sorting the whole catalogue for every page.
         since = q.int("since_product_no", 0, lo=0, hi=2147483647)
-        found = list(islice(filter(match, req.store.products_above(since)), limit))  # type: ignore[arg-type]
+        found = list(islice(filter(match, req.store.products_above(since)), limit))
     elif sort:
         found = _matching(req, match)
         key = {
