@@ -18,18 +18,35 @@ from tests.cafe24.postgres import PostgresServer, bindir, postgres_server
 
 UNLIMITED = Limits(enabled=False)
 
-# The modules that take longest on one worker (--durations), started first: pytest-xdist's --dist loadscope hands
-# out modules in collection order, and one of these started last would run on alone while the other core idles.
+# The modules that cost most CPU on one worker (a per-test CPU count over a full run), started first, and the one
+# that waits longest on rate limits (test_pipeline_cli's `make demo`) before them: pytest-xdist's loadscope hands out
+# modules in collection order when --no-loadscope-reorder is given (pyproject.toml), and a heavy module started last
+# would run on alone while the other core idles. Without that flag, xdist orders modules by their number of tests.
 LONGEST_FIRST = (
-    "test_cli_runs",
-    "test_run_state",
     "test_pipeline_cli",
     "test_dagster",
+    "test_run_state",
+    "test_dbt",
+    "test_cli_runs",
     "test_progress",
+    "test_resilience",
     "test_deletions",
     "test_backfill_chunks",
+    "test_full_load",
+    "test_cli_friendly",
+    "test_lake",
     "test_postgres",
-    "test_dbt",
+    "test_pii",
+    "test_backfill_kill",
+    "test_tables",
+    "test_dcollection",
+    "test_incremental",
+    "test_completeness",
+    "test_product_details",
+    "test_errors_and_malls",
+    "test_order_details",
+    "test_front",
+    "test_store_data",
 )
 
 
