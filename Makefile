@@ -1,7 +1,7 @@
 # Everything a newcomer needs: `make demo` and `make test` install what they use into .venv.
 # .venv's interpreter: Debian's python3.11 where the machine has it, since Debian builds it with profile-guided and
-# link-time optimization. The test suite took 26% less CPU on it than on pyenv's default build of 3.11, which has
-# neither (615 s against 832 s, one run each on 2 cores). Elsewhere, the first python3.11 or python3 on PATH.
+# link-time optimization and pyenv's default build of 3.11 has neither: test_run_state and test_deletions took 3-11%
+# less CPU on it (two interleaved runs each). Elsewhere, the first python3.11 or python3 on PATH.
 PYTHON ?= $(shell for p in /usr/bin/python3.11 python3.11 python3; do \
 	command -v $$p >/dev/null && $$p -c 'import ensurepip, venv' 2>/dev/null && command -v $$p && break; done)
 VENV := .venv
