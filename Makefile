@@ -2,8 +2,9 @@
 # .venv's interpreter: Debian's python3.11 where the machine has it, since Debian builds it with profile-guided and
 # link-time optimization and pyenv's default build of 3.11 has neither: test_run_state and test_deletions took 3-11%
 # less CPU on it (two interleaved runs each). Elsewhere, the first python3.11 or python3 on PATH.
-PYTHON ?= $(shell for p in /usr/bin/python3.11 python3.11 python3; do \
-	command -v $$p >/dev/null && $$p -c 'import ensurepip, venv' 2>/dev/null && command -v $$p && break; done)
+# None of them able to make a venv: python3 anyway, so that venv's own message says what to install.
+PYTHON ?= $(or $(shell for p in /usr/bin/python3.11 python3.11 python3; do \
+	command -v $$p >/dev/null && $$p -c 'import ensurepip, venv' 2>/dev/null && command -v $$p && break; done),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
