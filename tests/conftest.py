@@ -18,7 +18,7 @@ from tests.cafe24.postgres import PostgresServer, bindir, postgres_server
 
 UNLIMITED = Limits(enabled=False)
 
-# The modules that cost most CPU on one worker (a per-test CPU count over a full run), started first, and the one
+# The modules that cost most CPU (`pytest -p tests.cpu_report` prints each one's), started first, and the one
 # that waits longest on rate limits (test_pipeline_cli's `make demo`) before them: pytest-xdist's loadscope hands out
 # modules in collection order when --no-loadscope-reorder is given (pyproject.toml), and a heavy module started last
 # would run on alone while the other core idles. Without that flag, xdist orders modules by their number of tests.
