@@ -19,7 +19,10 @@ BIG = Volumes(products=5300, orders=22000, customers=600, peak_fraction=0.95, bu
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("full")
-    config = SandboxConfig(volumes=BIG, limits=Limits(drain_rate=200, bucket_size=40, max_per_second=0))
+    # a fixed start: the busiest week (KST days) would otherwise move with the time of day the store is generated
+    config = SandboxConfig(
+        volumes=BIG, limits=Limits(drain_rate=200, bucket_size=40, max_per_second=0), start_time=1790000000
+    )
     with SandboxServer(config) as server:
         grant = bootstrap(server, MALL)
         pipeline = make_pipeline(workdir)
