@@ -122,18 +122,18 @@ def _children(table: str) -> str:
 def cafe24_mall(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     """One mall's tables: a backfill in chunks on its first run, incremental after."""
     mall = context.partition_key
-    quiet_dlt()
     cpu = time.process_time()
     try:
         # stdout is the run's captured log: progress lines every 10 s, as under cron
-        result = load(
-            {"mall_id": mall},
-            destination=DESTINATION,
-            dataset=DATASET,
-            project=project_of(mall),
-            out=sys.stdout,
-            staging_dataset=f"{DATASET}_staging_{mall}",
-        )
+        with quiet_dlt():
+            result = load(
+                {"mall_id": mall},
+                destination=DESTINATION,
+                dataset=DATASET,
+                project=project_of(mall),
+                out=sys.stdout,
+                staging_dataset=f"{DATASET}_staging_{mall}",
+            )
     except (RunInProgress, UsageError) as exc:  # another run of the mall; a configuration to fix: no retry
         raise Failure(description=str(exc), allow_retries=False) from None
     except PipelineStepFailed as exc:

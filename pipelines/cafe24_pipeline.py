@@ -297,8 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.project:
             _enter_project(args.project)
-        quiet_dlt(warnings=not (getattr(args, "quiet", False) or as_json))
-        return int(args.handler(args))
+        with quiet_dlt(warnings=not (getattr(args, "quiet", False) or as_json)):
+            return int(args.handler(args))
     except (Exception, KeyboardInterrupt) as exc:
         code, message = failure(exc)
         print(message, file=sys.stderr, flush=True)

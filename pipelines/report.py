@@ -6,7 +6,8 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
@@ -365,9 +366,17 @@ class _Drop(logging.Filter):
         return record.levelno >= self.below and not any(n in record.getMessage() for n in NOISE)
 
 
-def quiet_dlt(warnings: bool = True) -> None:
+@contextmanager
+def quiet_dlt(warnings: bool = True) -> Iterator[None]:
     """Cron mails whatever reaches stderr, so only what a person must read gets there: never dlt's column notes,
-    and with warnings=False (--quiet, --json) no warning at all, ours (retries) or dlt's."""
+    and with warnings=False (--quiet, --json) no warning at all, ours (retries) or dlt's. Only for the run: a
+    process that calls main() or load() goes on to see our warnings afterwards."""
     drop = _Drop(logging.WARNING if warnings else logging.ERROR)
-    for name in ("dlt", "cafe24"):
-        logging.getLogger(name).addFilter(drop)
+    loggers = [logging.getLogger(name) for name in ("dlt", "cafe24")]
+    for logger in loggers:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(drop)

@@ -5,6 +5,7 @@ exit 2 and the fix, before any request is made or any file written."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def test_a_plain_run_keeps_dlts_column_notes_off_stderr(plain_run):
     assert "did not receive any data" not in plain_run.stderr and plain_run.stderr == ""
 
 
-def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path, in_process):
+def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path, in_process, caplog):
     env = cli_env(server, tmp_path, "jsonmall", grant(server, "jsonmall")["refresh_token"])
     result = cli(tmp_path, env, "--json")
     assert result.returncode == 0, result.stderr
@@ -92,6 +93,9 @@ def test_json_prints_one_object_with_rows_calls_and_time(server, tmp_path, in_pr
     assert report["ok"] is True and report["elapsed_seconds"] > 0
     failed = in_process(tmp_path, env, "--json", "--mall", "Not A Mall")  # refused before any request
     assert failed.returncode == 2 and json.loads(failed.stdout)["exit_code"] == 2
+    # --json silences warnings for its own run only: a process that called main() still hears ours afterwards
+    logging.getLogger("cafe24").warning("after main()")
+    assert [r.getMessage() for r in caplog.records if r.name == "cafe24"] == ["after main()"]
 
 
 # The first goes through the CLI's own process as cron starts it; the others through main() in this one.
