@@ -358,11 +358,13 @@ def opening_day_at(url: str, history_days: int) -> str:
 
 
 def loaded_packages(project: Path) -> int:
-    """Load packages loaded so far, from dlt's working directory (the running CLI holds the database)."""
+    """Backfill chunks loaded so far: packages holding a table of the mall's, from dlt's working directory (the
+    running CLI holds the database). Not the checks' records, nor the package of pipeline state dlt writes
+    beside them: counted as chunks, those two moved every kill later, the last one into the checks."""
     from pipelines.project import Project
 
     done = Project.at(project).working_dir / "load" / "loaded"
-    return len(list(done.iterdir())) if done.exists() else 0
+    return sum(any((package / "completed_jobs").glob("[!_]*")) for package in done.glob("*"))
 
 
 def cli_start(bench: Bench, project: Path, env: dict[str, str], name: str) -> subprocess.Popen:
