@@ -10,9 +10,11 @@ as it expands), failing without a retry; a call that passes CALL_DEADLINE_SECOND
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
+import ssl
 import threading
 import time
 from collections import Counter
@@ -104,7 +106,15 @@ def make_http(timeout: float = 60.0) -> httpx.Client:
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=10.0),
         limits=httpx.Limits(max_keepalive_connections=8, max_connections=16),
+        verify=tls(),
     )
+
+
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The certificates httpx would load for each client (certifi's, or SSL_CERT_FILE / SSL_CERT_DIR), loaded
+    once per process: 35 ms of CPU per client, and a run makes a client per mall and per backfill chunk."""
+    return httpx.create_ssl_context()
 
 
 # A run of 20 digits or more: orjson reads a number past 64 bits as a float and loses digits
