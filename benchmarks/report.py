@@ -342,7 +342,7 @@ def local_findings(loc: dict[str, Any]) -> list[str]:
         f"Orders end to end (part 4) {'meet' if ok else 'miss'} 2,000/s: {hundred['orders_per_s']:,.0f} "
         f"orders/s at {hundred['orders']:,} ({hundred['orders_per_s'] / 2000:.2f} of one mall's API ceiling; "
         f"{hundred['rows_per_s']:,.0f} rows/s with {hundred['nested_rows'] / max(1, hundred['rows']):.1f} "
-        "order_items and order_receivers rows per order"
+        "child-table rows per order (items, receivers and the other nested lists)"
         + (
             f", in {hundred['chunks']} load package(s); a chunk ends at the first orders window that ends past "
             f"{loc.get('chunk_rows', 0):,} orders of a shop"
@@ -354,8 +354,8 @@ def local_findings(loc: dict[str, Any]) -> list[str]:
         f"{cpu.get('extract', 0):.0f} s of the pipeline's CPU and {hundred.get('sandbox_cpu_seconds', 0):.0f} s "
         "of the sandbox's: a walk's calls are sequential, and the pipeline's HTTP, JSON and Arrow work and the "
         "sandbox's rendering of each 1,000-order page take turns on the 2 cores; load took "
-        f"{s.get('load', 0):.0f} s (DuckDB merging each package within its 512 MB cap, spilling past it: "
-        "uncapped, the same 100k load measured 1,915 orders/s at 1,873 MiB)."
+        f"{s.get('load', 0):.0f} s (DuckDB merging each package within its 512 MB cap, spilling past it rather "
+        "than growing the process: `_duckdb_credentials` in pipelines/run.py)."
     )
     sp, bp = small.get("step_peak_rss_mb", {}), big.get("step_peak_rss_mb", {})
     if sp and bp:
